@@ -12,6 +12,9 @@
 #include <lapacke.h>
 #include <math.h>
 #include <string.h>
+#if PV_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 #include "linalg/dense_internal.h"
 
@@ -19,12 +22,14 @@ struct pv_rsvd {
   pv_ctx *ctx;
   size_t m, block_rows;
   int n, k, l, q, method;
+  int nt;               /* OpenMP threads of a pass (ctx threads at create) */
   uint64_t stream;
-  double *c;            /* n x n Gram, upper triangle (GRAM) */
+  double *c;            /* nt x (n x n) per-thread Grams, upper triangle (GRAM) */
   double *zt, *wt;      /* l x n: basis Z^T and (A^T A Z)^T */
+  double *wp;           /* nt x (l x n): per-thread parts of Wt (PASS) */
   double *yb;           /* block_rows x l: A_b Z (PASS) */
   double *buf;          /* block_rows x n: reader target */
-  double *g, *vg, *sg;  /* l x l Gram of A Z, its eigenvectors (rows), sqrt(eig) */
+  double *vg, *sg;      /* l x l Gram of A Z -> its eigenvectors (rows); eigenvalues */
   double *b, *sb, *ub, *vbt; /* B (l x n), its SVD: s (l), U (l x l), VT (l x n) */
   double *t, *mm;       /* T (l x k), M = Z T (n x k) */
   double *tau, *work;
@@ -73,10 +78,11 @@ static int lapack_sizes(pv_rsvd *r) {
 static int rsvd_alloc(pv_rsvd *r) {
   size_t n = (size_t)r->n, l = (size_t)r->l, k = (size_t)r->k, br = r->block_rows;
   struct { double **p; size_t count; } d[] = {
-      {&r->zt, l * n}, {&r->wt, l * n}, {&r->buf, br * n}, {&r->g, l * l}, {&r->vg, l * l},
+      {&r->zt, l * n}, {&r->wt, l * n}, {&r->buf, br * n}, {&r->vg, l * l},
       {&r->sg, l}, {&r->b, l * n}, {&r->sb, l}, {&r->ub, l * l}, {&r->vbt, l * n},
       {&r->t, l * k}, {&r->mm, n * k}, {&r->tau, l}, {&r->work, (size_t)r->lwork},
-      {&r->c, r->method == PV_RSVD_GRAM ? n * n : 0},
+      {&r->c, r->method == PV_RSVD_GRAM ? (size_t)r->nt * n * n : 0},
+      {&r->wp, r->method == PV_RSVD_PASS ? (size_t)r->nt * l * n : 0},
       {&r->yb, r->method == PV_RSVD_PASS ? br * l : 0}};
   for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
     if (d[i].count && !(*d[i].p = pv_malloc(d[i].count * sizeof(double)))) return PV_ENOMEM;
@@ -111,6 +117,10 @@ int pv_linalg_rsvd_create(pv_ctx *ctx, size_t m, int n, int k, const pv_rsvd_opt
   r->q = o.power_iters;
   r->stream = o.stream;
   r->method = o.method;
+  r->nt = 1;
+#if PV_HAVE_OPENMP
+  r->nt = ctx && pv_ctx_threads(ctx) > 1 ? pv_ctx_threads(ctx) : 1;
+#endif
   if (r->method == PV_RSVD_AUTO)
     r->method = n <= 2 * (r->q + 1) * r->l ? PV_RSVD_GRAM : PV_RSVD_PASS;
   r->block_rows = o.block_rows ? o.block_rows : ((size_t)4 << 20) / (8 * (size_t)n);
@@ -129,7 +139,7 @@ int pv_linalg_rsvd_create(pv_ctx *ctx, size_t m, int n, int k, const pv_rsvd_opt
 void pv_linalg_rsvd_destroy(pv_rsvd **rp) {
   if (!rp || !*rp) return;
   pv_rsvd *r = *rp;
-  double *p[] = {r->c, r->zt, r->wt, r->yb, r->buf, r->g, r->vg, r->sg, r->b, r->sb,
+  double *p[] = {r->c, r->wp, r->zt, r->wt, r->yb, r->buf, r->vg, r->sg, r->b, r->sb,
                  r->ub, r->vbt, r->t, r->mm, r->tau, r->work};
   for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) pv_free(p[i]);
   pv_free(r->iwork);
@@ -137,27 +147,65 @@ void pv_linalg_rsvd_destroy(pv_rsvd **rp) {
   *rp = NULL;
 }
 
+/* Rows [lo, hi) of a block: C_t += A^T A (GRAM) or W_t += A^T (A Z) (PASS),
+ * with single-threaded BLAS into thread t's accumulator. */
+static void chunk_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t lo, size_t hi, int t) {
+  int n = r->n, l = r->l, nb = (int)(hi - lo);
+  if (nb <= 0) return;
+  const double *a = blk + lo * ld;
+  if (r->method == PV_RSVD_GRAM) {
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, nb, 1.0, a, (int)ld, 1.0,
+                r->c + (size_t)t * n * n, n);
+  } else {
+    double *y = r->yb + lo * (size_t)l;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, l, n, 1.0, a, (int)ld, r->zt, n,
+                0.0, y, l);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l, n, nb, 1.0, y, l, a, (int)ld, 1.0,
+                r->wp + (size_t)t * l * n, n);
+  }
+}
+
+/* Split a block's rows over the pass threads (OpenMP; BLAS single-threaded). */
+static void block_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t nb) {
+  int nt = r->nt;
+#if PV_HAVE_OPENMP
+  if (nt > 1) {
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int t = 0; t < nt; t++)
+      chunk_kernel(r, blk, ld, nb * (size_t)t / (size_t)nt, nb * (size_t)(t + 1) / (size_t)nt, t);
+    return;
+  }
+#endif
+  chunk_kernel(r, blk, ld, 0, nb, 0);
+  (void)nt;
+}
+
+/* Sum the nt per-thread accumulators of `count` doubles into the first. */
+static void reduce(double *acc, int nt, size_t count) {
+  for (int t = 1; t < nt; t++) cblas_daxpy((int)count, 1.0, acc + (size_t)t * count, 1, acc, 1);
+}
+
 /* One pass over A: GRAM accumulates C = A^T A, PASS accumulates Wt = (A^T A Z)^T.
  * The first pass also refuses non-finite input, naming the entry. */
 static int data_pass(pv_rsvd *r, const source *src, int check) {
   int n = r->n, l = r->l;
-  if (r->method == PV_RSVD_PASS) memset(r->wt, 0, (size_t)l * n * sizeof *r->wt);
-  for (size_t row0 = 0; row0 < r->m; row0 += r->block_rows) {
+  size_t acc = r->method == PV_RSVD_GRAM ? (size_t)n * n : (size_t)l * n;
+  double *accp = r->method == PV_RSVD_GRAM ? r->c : r->wp;
+  memset(accp, 0, (size_t)r->nt * acc * sizeof *accp);
+  if (r->nt > 1) openblas_set_num_threads(1);
+  int st = PV_OK;
+  for (size_t row0 = 0; row0 < r->m && !st; row0 += r->block_rows) {
     size_t nb = r->m - row0 < r->block_rows ? r->m - row0 : r->block_rows, ld;
     const double *blk;
-    int st = get_block(r, src, row0, nb, &blk, &ld);
-    if (!st && check) st = pv__linalg_check_finite("A", nb, (size_t)n, blk, ld);
-    if (st) return check && st == PV_EINVAL ? PV_ERROR(st, "rows from %zu", row0) : st;
-    if (r->method == PV_RSVD_GRAM) {
-      cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, (int)nb, 1.0, blk, (int)ld,
-                  row0 ? 1.0 : 0.0, r->c, n);
-    } else {
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, l, n, 1.0, blk, (int)ld,
-                  r->zt, n, 0.0, r->yb, l);
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l, n, (int)nb, 1.0, r->yb, l, blk,
-                  (int)ld, 1.0, r->wt, n);
-    }
+    st = get_block(r, src, row0, nb, &blk, &ld);
+    if (!st && check && (st = pv__linalg_check_finite("A", nb, (size_t)n, blk, ld)))
+      st = PV_ERROR(st, "rows from %zu", row0);
+    if (!st) block_kernel(r, blk, ld, nb);
   }
+  pv__linalg_blas_threads(r->ctx);
+  if (st) return st;
+  reduce(accp, r->nt, acc);
+  if (r->method == PV_RSVD_PASS) memcpy(r->wt, r->wp, acc * sizeof *r->wt);
   return PV_OK;
 }
 
@@ -234,17 +282,26 @@ static int rayleigh_ritz(pv_rsvd *r, double *s, double *vt, size_t ldvt) {
   return PV_OK;
 }
 
-/* U = A M, block by block. */
+/* U = A M, block by block, rows split over the pass threads. */
 static int left_vectors(pv_rsvd *r, const source *src, double *u, size_t ldu) {
-  for (size_t row0 = 0; row0 < r->m; row0 += r->block_rows) {
+  int st = PV_OK, nt = r->nt;
+  if (nt > 1) openblas_set_num_threads(1);
+  for (size_t row0 = 0; row0 < r->m && !st; row0 += r->block_rows) {
     size_t nb = r->m - row0 < r->block_rows ? r->m - row0 : r->block_rows, ld;
     const double *blk;
-    int st = get_block(r, src, row0, nb, &blk, &ld);
-    if (st) return st;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, r->k, r->n, 1.0, blk,
-                (int)ld, r->mm, r->k, 0.0, u + row0 * ldu, (int)ldu);
+    if ((st = get_block(r, src, row0, nb, &blk, &ld))) break;
+#if PV_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#endif
+    for (int t = 0; t < nt; t++) {
+      size_t lo = nb * (size_t)t / (size_t)nt, hi = nb * (size_t)(t + 1) / (size_t)nt;
+      if (hi > lo)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(hi - lo), r->k, r->n, 1.0,
+                    blk + lo * ld, (int)ld, r->mm, r->k, 0.0, u + (row0 + lo) * ldu, (int)ldu);
+    }
   }
-  return PV_OK;
+  pv__linalg_blas_threads(r->ctx);
+  return st;
 }
 
 static int run(pv_rsvd *r, const source *src, double *s, double *u, size_t ldu, double *vt,
