@@ -137,14 +137,22 @@ PV_API int pv_linalg_rsvd_compute_stream(pv_rsvd *r, pv_rsvd_reader read,
  *
  * Block Oja iteration in O(d k) memory (Oja 1982; Allen-Zhu & Li 2017):
  * for each arriving block X_t (b x d),
- *     Q <- orth(Q + eta_t X_t^T X_t Q),   eta_t = c / (lambda_t (t0 + n_t / b0)),
- * n_t the rows seen so far, b0 the first block's row count, lambda_t the
- * running mean of ||X_t Q e_1||^2 / b (a Rayleigh estimate of the top
- * eigenvalue of the per-row second moment) making the step scale-free.
- * With rows in random order this converges at rate O(1 / n_t) for
- * c > 1 / (relative eigengap) (Jain et al. 2016; Price & Xun, "Approximating
- * the Top Eigenvector in Random Order Streams", 2024). The eigenvalue
- * estimates are running means of ||X_t q_j||^2, i.e. of the per-row second
+ *     Q <- orth(Q + (eta_t / b) X_t^T X_t Q),  eta_t = c / (lambda_t (t0 + n_t / b0)),
+ * (Householder QR), n_t the rows seen before X_t, b0 the first block's row
+ * count, lambda_t the row-weighted running mean of max_j ||X_t q_j||^2 / b (a
+ * Rayleigh estimate of the top eigenvalue of the per-row second moment), which
+ * makes the step scale-free.
+ * With rows in random order and no dominant rows this converges at rate
+ * O(1 / n_t) when c exceeds about lambda_1 / (2 (lambda_1 - lambda_{k+1}))
+ * (Jain et al. 2016). Limits (Kacham & Woodruff, "Approximating the Top
+ * Eigenvector in Random Order Streams", NeurIPS 2024): with gap
+ * R = sigma_1^2 / sigma_2^2, correlation 1 - O(1/R) is achievable in random
+ * order but the space must grow with the number h of heavy rows
+ * (||a_i|| >= ||A||_F / sqrt(d polylog d)); O(h d / R) bits cannot beat
+ * 1 - Omega(1/R^2). So this O(d k) tracker suits streams without a few
+ * dominant rows (pixels, spectra), not adversarial ones. The eigenvalue
+ * estimates are means of ||X_t q_j||^2 / b weighted by n_t (early, unconverged
+ * blocks count less), i.e. of the per-row second
  * moment; multiply by rows_seen for eigenvalues of A^T A. */
 typedef struct pv_stream_eig_options {
   size_t struct_size;   /* sizeof(pv_stream_eig_options) */
