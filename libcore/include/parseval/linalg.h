@@ -106,25 +106,33 @@ typedef struct pv_rsvd_options {
 
 typedef struct pv_rsvd pv_rsvd;  /* plan + workspace for one (m, n, k) */
 
-/* Plan a rank-k randomized SVD of m x n matrices: 1 <= k, k + oversample <=
- * n <= m (else PV_EINVAL). All workspace (O(n^2 + n l + block_rows n)) is
- * allocated here. opt may be NULL (defaults). ctx is borrowed and must
- * outlive the plan. *out owned by the caller. */
+/* Plan a rank-k randomized SVD of m x n matrices: 1 <= k <= min(m, n), else
+ * PV_EINVAL; l = min(k + oversample, n) probes. All workspace
+ * (T n^2 for GRAM or T l n for PASS, plus O(n l + block_rows (n + l))) is
+ * allocated here, T = pv_ctx_threads(ctx) at creation: each pass splits a
+ * block's rows over T OpenMP threads running single-threaded BLAS into
+ * private accumulators (OpenBLAS threads are used for the small dense steps).
+ * opt may be NULL (defaults). ctx (may be NULL: seed 0, one thread) is
+ * borrowed and must outlive the plan. *out owned by the caller. */
 PV_API int pv_linalg_rsvd_create(pv_ctx *ctx, size_t m, int n, int k,
                                  const pv_rsvd_options *opt, pv_rsvd **out);
 PV_API void pv_linalg_rsvd_destroy(pv_rsvd **r);  /* NULL-safe */
 
 /* Run the plan on the in-memory matrix A (m x n, lda >= n, never copied).
  * s[0..k) descending; vt k x n (ldvt >= n); u m x k (ldu >= k) or NULL to
- * skip the last pass. Progress is reported through ctx per pass. */
+ * skip the last pass. Progress is reported through ctx per pass (PV_ECANCEL
+ * when cancelled). NaN/Inf in A -> PV_EINVAL naming the entry (checked in
+ * the first pass). Same seed and threads -> bit-identical results, in memory
+ * or streamed. */
 PV_API int pv_linalg_rsvd_compute(pv_rsvd *r, const double *a, size_t lda,
                                   double *s, double *u, size_t ldu,
                                   double *vt, size_t ldvt);
 
 /* Reader of row blocks: write rows row0 .. row0 + nrows - 1 of A into buf
- * (nrows x n, row-major, dense). Called q + 2 times per row (q + 1 when u is
- * NULL, 2 with the GRAM method), always in increasing row order within a
- * pass. Return 0, or a negative PV_E* code (after PV_ERROR) to abort. */
+ * (nrows x n, row-major, dense). Each row is read once per pass: GRAM makes
+ * 1 pass (+1 for u), PASS q + 1 passes (+1 for u), rows in increasing order
+ * within a pass. Return 0, or a negative PV_E* code (after PV_ERROR) to abort;
+ * the compute call then returns that code. */
 typedef int (*pv_rsvd_reader)(size_t row0, size_t nrows, double *buf, void *user);
 
 /* Same as pv_linalg_rsvd_compute with A delivered by `read` in blocks of
