@@ -105,4 +105,6 @@ int pv_host_demo(const pv_host_registry *reg, const pv_host_cmdline *cl, const c
 int pv_host_progress(double frac, const char *msg, void *user);
 /* Print "parseval: WHAT: <error stack>" on stderr and clear the stack. */
 void pv_host_report(const char *what);
+/* Same, with "(hint)" appended to the line. */
+void pv_host_report_hint(const char *what, const char *hint);
 #endif

@@ -55,13 +55,13 @@ static int cmd_describe(const pv_host_registry *reg, const pv_host_cmdline *cl) 
   for (int i = 1; i < cl->n_words; i++) {
     if (!strcmp(cl->words[i], "--json")) continue;
     if (app || cl->words[i][0] == '-') {
-      fprintf(stderr, "parseval: describe: unexpected argument %s\nusage: parseval describe APP --json\n", cl->words[i]);
+      fprintf(stderr, "parseval: describe: unexpected argument %s (usage: parseval describe APP --json)\n", cl->words[i]);
       return PV_EXIT_USAGE;
     }
     app = cl->words[i];
   }
   if (!app) {
-    fprintf(stderr, "parseval: describe: name an application\nusage: parseval describe APP --json\n");
+    fprintf(stderr, "parseval: describe: name an application (usage: parseval describe APP --json)\n");
     return PV_EXIT_USAGE;
   }
   const pv_host_plugin *p = pv_host_registry_find(reg, app);
@@ -97,7 +97,7 @@ static int cmd_app(const pv_host_registry *reg, const pv_host_cmdline *cl) {
       pv_host_print_app_help(stdout, p);
       return PV_EXIT_OK;
     }
-    pv_host_report(NULL);
+    pv_host_report_hint(NULL, "see 'parseval list'");
     return PV_EXIT_USAGE;
   }
   if (help) {
@@ -114,8 +114,12 @@ static int dispatch(const pv_host_cmdline *cl, int rank) {
     return PV_EXIT_OK;
   }
   if (cl->n_words == 0) {
-    pv_host_print_usage(cl->opts.help ? stdout : stderr);
-    return cl->opts.help ? PV_EXIT_OK : PV_EXIT_USAGE;
+    if (cl->opts.help) {
+      pv_host_print_usage(stdout);
+      return PV_EXIT_OK;
+    }
+    fprintf(stderr, "parseval: no command given (see 'parseval --help')\n");
+    return PV_EXIT_USAGE;
   }
   char dirs[3 * PATH_MAX];
   plugin_dirs(dirs, sizeof dirs);
@@ -161,8 +165,7 @@ int main(int argc, char **argv) {
   pv_host_cmdline cl;
   int code;
   if (pv_host_cmdline_parse(argc, argv, &cl)) {
-    pv_host_report(NULL);
-    fprintf(stderr, "parseval: see 'parseval --help'\n");
+    pv_host_report_hint(NULL, "see 'parseval --help'");
     code = PV_EXIT_USAGE;
   } else {
     code = dispatch(&cl, rank);

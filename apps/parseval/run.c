@@ -11,12 +11,14 @@ static int exit_for_parse_error(int rc) {
   return rc == PV_EABI ? PV_EXIT_PLUGIN : rc == PV_ENOMEM || rc == PV_EIO ? PV_EXIT_FAIL : PV_EXIT_USAGE;
 }
 
-void pv_host_report(const char *what) {
+void pv_host_report_hint(const char *what, const char *hint) {
   const char *m = pv_error_message();
-  fprintf(stderr, "parseval: %s%s%s\n", what ? what : "", what ? ": " : "",
-          *m ? m : pv_strerror(pv_error_last_code()));
+  fprintf(stderr, "parseval: %s%s%s%s%s%s\n", what ? what : "", what ? ": " : "",
+          *m ? m : pv_strerror(pv_error_last_code()), hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
   pv_error_clear();
 }
+
+void pv_host_report(const char *what) { pv_host_report_hint(what, NULL); }
 
 static int set_from_file(const char *name, const char *value, void *user) {
   return pv_args_set(user, name, value);
@@ -82,8 +84,10 @@ int pv_host_run_verb(const pv_host_plugin *p, const pv_host_verb *hv, const pv_h
   if (!rc) rc = pv_args_finish(args);
   if (rc) {
     code = exit_for_parse_error(rc);
-    pv_host_report(what);
-    if (code == PV_EXIT_USAGE) fprintf(stderr, "parseval: see 'parseval %s %s --help'\n", p->desc.name, v->name);
+    char hint[200];
+    snprintf(hint, sizeof hint, "see 'parseval %s %s --help'", p->desc.name, v->name);
+    pv_host_report_hint(what, code == PV_EXIT_USAGE ? hint : NULL);
+
     pv_args_destroy(&args);
     return code;
   }
