@@ -132,6 +132,9 @@ int pv_linalg_rsvd_create(pv_ctx *ctx, size_t m, int n, int k, const pv_rsvd_opt
     pv_linalg_rsvd_destroy(&r);
     return st;
   }
+  pv_log(ctx, PV_LOG_DEBUG, "linalg",
+         "rsvd plan: %zu x %d, k %d, l %d, q %d, method %s, %d threads, %zu rows per block", m, n,
+         k, r->l, r->q, r->method == PV_RSVD_GRAM ? "gram" : "pass", r->nt, r->block_rows);
   *out = r;
   return PV_OK;
 }
