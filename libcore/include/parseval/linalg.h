@@ -101,8 +101,13 @@ typedef struct pv_rsvd_options {
   int method;           /* a pv_rsvd_method (default AUTO) */
   size_t block_rows;    /* rows per block read from a reader (0: about 4 MiB) */
   uint64_t stream;      /* rng stream of the probe matrix (default 0) */
+  int center;           /* 1: factor A - 1 mu^T, mu the column means (PCA);
+                           costs no extra pass: the means are summed in the
+                           first pass and A^T A - m mu mu^T applied; this
+                           loses about log10(mu^2 / variance) digits when the
+                           means dominate (default 0) */
 } pv_rsvd_options;
-#define PV_RSVD_OPTIONS_INIT {sizeof(pv_rsvd_options), 10, 4, PV_RSVD_AUTO, 0, 0}
+#define PV_RSVD_OPTIONS_INIT {sizeof(pv_rsvd_options), 10, 4, PV_RSVD_AUTO, 0, 0, 0}
 
 typedef struct pv_rsvd pv_rsvd;  /* plan + workspace for one (m, n, k) */
 

@@ -23,10 +23,12 @@ struct pv_rsvd {
   size_t m, block_rows;
   int n, k, l, q, method;
   int nt;               /* OpenMP threads of a pass (ctx threads at create) */
+  int center;           /* subtract the column means (PCA) */
   uint64_t stream;
   double *c;            /* nt x (n x n) per-thread Grams, upper triangle (GRAM) */
   double *zt, *wt;      /* l x n: basis Z^T and (A^T A Z)^T */
   double *wp;           /* nt x (l x n): per-thread parts of Wt (PASS) */
+  double *mu;           /* nt x n: column sums per thread, mu[0..n) the means (center) */
   double *yb;           /* block_rows x l: A_b Z (PASS) */
   double *buf;          /* block_rows x n: reader target */
   double *vg, *sg;      /* l x l Gram of A Z -> its eigenvectors (rows); eigenvalues */
@@ -83,6 +85,7 @@ static int rsvd_alloc(pv_rsvd *r) {
       {&r->t, l * k}, {&r->mm, n * k}, {&r->tau, l}, {&r->work, (size_t)r->lwork},
       {&r->c, r->method == PV_RSVD_GRAM ? (size_t)r->nt * n * n : 0},
       {&r->wp, r->method == PV_RSVD_PASS ? (size_t)r->nt * l * n : 0},
+      {&r->mu, r->center ? (size_t)r->nt * n : 0},
       {&r->yb, r->method == PV_RSVD_PASS ? br * l : 0}};
   for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
     if (d[i].count && !(*d[i].p = pv_malloc(d[i].count * sizeof(double)))) return PV_ENOMEM;
@@ -117,6 +120,7 @@ int pv_linalg_rsvd_create(pv_ctx *ctx, size_t m, int n, int k, const pv_rsvd_opt
   r->q = o.power_iters;
   r->stream = o.stream;
   r->method = o.method;
+  r->center = o.center != 0;
   r->nt = 1;
 #if PV_HAVE_OPENMP
   r->nt = ctx && pv_ctx_threads(ctx) > 1 ? pv_ctx_threads(ctx) : 1;
@@ -142,7 +146,7 @@ int pv_linalg_rsvd_create(pv_ctx *ctx, size_t m, int n, int k, const pv_rsvd_opt
 void pv_linalg_rsvd_destroy(pv_rsvd **rp) {
   if (!rp || !*rp) return;
   pv_rsvd *r = *rp;
-  double *p[] = {r->c, r->wp, r->zt, r->wt, r->yb, r->buf, r->vg, r->sg, r->b, r->sb,
+  double *p[] = {r->c, r->wp, r->mu, r->zt, r->wt, r->yb, r->buf, r->vg, r->sg, r->b, r->sb,
                  r->ub, r->vbt, r->t, r->mm, r->tau, r->work};
   for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) pv_free(p[i]);
   pv_free(r->iwork);
@@ -152,10 +156,16 @@ void pv_linalg_rsvd_destroy(pv_rsvd **rp) {
 
 /* Rows [lo, hi) of a block: C_t += A^T A (GRAM) or W_t += A^T (A Z) (PASS),
  * with single-threaded BLAS into thread t's accumulator. */
-static void chunk_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t lo, size_t hi, int t) {
+static void chunk_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t lo, size_t hi, int t,
+                         int first) {
   int n = r->n, l = r->l, nb = (int)(hi - lo);
   if (nb <= 0) return;
   const double *a = blk + lo * ld;
+  if (first && r->center) {
+    double *sum = r->mu + (size_t)t * n;
+    for (int i = 0; i < nb; i++)
+      for (int j = 0; j < n; j++) sum[j] += a[(size_t)i * ld + j];
+  }
   if (r->method == PV_RSVD_GRAM) {
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, nb, 1.0, a, (int)ld, 1.0,
                 r->c + (size_t)t * n * n, n);
@@ -169,17 +179,18 @@ static void chunk_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t lo, si
 }
 
 /* Split a block's rows over the pass threads (OpenMP; BLAS single-threaded). */
-static void block_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t nb) {
+static void block_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t nb, int first) {
   int nt = r->nt;
 #if PV_HAVE_OPENMP
   if (nt > 1) {
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int t = 0; t < nt; t++)
-      chunk_kernel(r, blk, ld, nb * (size_t)t / (size_t)nt, nb * (size_t)(t + 1) / (size_t)nt, t);
+      chunk_kernel(r, blk, ld, nb * (size_t)t / (size_t)nt, nb * (size_t)(t + 1) / (size_t)nt, t,
+                   first);
     return;
   }
 #endif
-  chunk_kernel(r, blk, ld, 0, nb, 0);
+  chunk_kernel(r, blk, ld, 0, nb, 0, first);
   (void)nt;
 }
 
@@ -188,27 +199,52 @@ static void reduce(double *acc, int nt, size_t count) {
   for (int t = 1; t < nt; t++) cblas_daxpy((int)count, 1.0, acc + (size_t)t * count, 1, acc, 1);
 }
 
+/* Centring without another pass: with mu the column means,
+ * (A - 1 mu^T)^T (A - 1 mu^T) = A^T A - m mu mu^T. */
+static void center_correction(pv_rsvd *r) {
+  int n = r->n, l = r->l;
+  double m = (double)r->m;
+  if (r->method == PV_RSVD_GRAM) {
+    for (int i = 0; i < n; i++)
+      for (int j = i; j < n; j++) r->c[(size_t)i * n + j] -= m * r->mu[i] * r->mu[j];
+    return;
+  }
+  for (int p = 0; p < l; p++) { /* Wt -= m (Z^T mu) mu^T */
+    double zm = cblas_ddot(n, r->zt + (size_t)p * n, 1, r->mu, 1);
+    cblas_daxpy(n, -m * zm, r->mu, 1, r->wt + (size_t)p * n, 1);
+  }
+}
+
 /* One pass over A: GRAM accumulates C = A^T A, PASS accumulates Wt = (A^T A Z)^T.
- * The first pass also refuses non-finite input, naming the entry. */
-static int data_pass(pv_rsvd *r, const source *src, int check) {
+ * The first pass also refuses non-finite input, naming the entry, and sums
+ * the columns when centring. */
+static int data_pass(pv_rsvd *r, const source *src, int first) {
   int n = r->n, l = r->l;
   size_t acc = r->method == PV_RSVD_GRAM ? (size_t)n * n : (size_t)l * n;
   double *accp = r->method == PV_RSVD_GRAM ? r->c : r->wp;
   memset(accp, 0, (size_t)r->nt * acc * sizeof *accp);
+  if (first && r->center) memset(r->mu, 0, (size_t)r->nt * n * sizeof *r->mu);
   if (r->nt > 1) openblas_set_num_threads(1);
   int st = PV_OK;
   for (size_t row0 = 0; row0 < r->m && !st; row0 += r->block_rows) {
     size_t nb = r->m - row0 < r->block_rows ? r->m - row0 : r->block_rows, ld;
     const double *blk;
     st = get_block(r, src, row0, nb, &blk, &ld);
-    if (!st && check && (st = pv__linalg_check_finite("A", nb, (size_t)n, blk, ld)))
+    if (!st && first && (st = pv__linalg_check_finite("A", nb, (size_t)n, blk, ld)))
       st = PV_ERROR(st, "rows from %zu", row0);
-    if (!st) block_kernel(r, blk, ld, nb);
+    if (!st) block_kernel(r, blk, ld, nb, first);
   }
   pv__linalg_blas_threads(r->ctx);
   if (st) return st;
   reduce(accp, r->nt, acc);
   if (r->method == PV_RSVD_PASS) memcpy(r->wt, r->wp, acc * sizeof *r->wt);
+  if (r->center) {
+    if (first) {
+      reduce(r->mu, r->nt, (size_t)n);
+      cblas_dscal(n, 1.0 / (double)r->m, r->mu, 1);
+    }
+    center_correction(r);
+  }
   return PV_OK;
 }
 
@@ -288,6 +324,8 @@ static int rayleigh_ritz(pv_rsvd *r, double *s, double *vt, size_t ldvt) {
 /* U = A M, block by block, rows split over the pass threads. */
 static int left_vectors(pv_rsvd *r, const source *src, double *u, size_t ldu) {
   int st = PV_OK, nt = r->nt;
+  if (r->center) /* t[0..k) <- M^T mu (T is free after the Rayleigh-Ritz step) */
+    cblas_dgemv(CblasRowMajor, CblasTrans, r->n, r->k, 1.0, r->mm, r->k, r->mu, 1, 0.0, r->t, 1);
   if (nt > 1) openblas_set_num_threads(1);
   for (size_t row0 = 0; row0 < r->m && !st; row0 += r->block_rows) {
     size_t nb = r->m - row0 < r->block_rows ? r->m - row0 : r->block_rows, ld;
@@ -301,6 +339,9 @@ static int left_vectors(pv_rsvd *r, const source *src, double *u, size_t ldu) {
       if (hi > lo)
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(hi - lo), r->k, r->n, 1.0,
                     blk + lo * ld, (int)ld, r->mm, r->k, 0.0, u + (row0 + lo) * ldu, (int)ldu);
+      if (r->center) /* (A - 1 mu^T) M = A M - 1 (M^T mu)^T */
+        for (size_t i = row0 + lo; i < row0 + hi; i++)
+          for (int j = 0; j < r->k; j++) u[i * ldu + (size_t)j] -= r->t[j];
     }
   }
   pv__linalg_blas_threads(r->ctx);

@@ -178,6 +178,49 @@ static void test_low_rank(void) {
   teardown(&f);
 }
 
+/* center = 1 factors A - 1 mu^T: equal to the plain run on the explicitly
+ * centred matrix (same probes), for both methods, in memory and streamed. */
+static void test_center(void) {
+  fixture f;
+  setup(&f, 0.7);
+  double *ac = pv_malloc((size_t)M * N * sizeof *ac), mu[N] = {0}, s1[K];
+  double *u1 = pv_malloc((size_t)M * K * sizeof *u1), *v1 = pv_malloc((size_t)K * N * sizeof *v1);
+  /* Offsets up to 10x the entries' spread (~0.04): centring A^T A then costs
+   * about log10(100) = 2 digits, as the header states. */
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < N; j++) f.a[(size_t)i * N + j] += 0.1 + 0.005 * j;
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < N; j++) mu[j] += f.a[(size_t)i * N + j] / M;
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < N; j++) ac[(size_t)i * N + j] = f.a[(size_t)i * N + j] - mu[j];
+  for (int method = PV_RSVD_GRAM; method <= PV_RSVD_PASS; method++) {
+    pv_rsvd_options o = PV_RSVD_OPTIONS_INIT;
+    o.oversample = P;
+    o.power_iters = 2;
+    o.method = method;
+    o.block_rows = 100;
+    pv_rsvd *r = NULL;
+    CHECK_OK(pv_linalg_rsvd_create(f.ctx, M, N, K, &o, &r));
+    CHECK_OK(pv_linalg_rsvd_compute(r, ac, N, s1, u1, K, v1, N));
+    pv_linalg_rsvd_destroy(&r);
+    o.center = 1;
+    CHECK_OK(pv_linalg_rsvd_create(f.ctx, M, N, K, &o, &r));
+    for (int pass = 0; pass < 2; pass++) {
+      reader_state rs = {f.a, N, 0, -1};
+      if (pass == 0) CHECK_OK(pv_linalg_rsvd_compute(r, f.a, N, f.s, f.u, K, f.vt, N));
+      else CHECK_OK(pv_linalg_rsvd_compute_stream(r, read_rows, &rs, f.s, f.u, K, f.vt, N));
+      for (int j = 0; j < K; j++) CHECK_NEAR(f.s[j], s1[j], 1e-11 * s1[0]);
+      for (int i = 0; i < K * N; i++) CHECK_NEAR(f.vt[i], v1[i], 1e-9);
+      for (int i = 0; i < M * K; i++) CHECK_NEAR(f.u[i], u1[i], 1e-9);
+    }
+    pv_linalg_rsvd_destroy(&r);
+  }
+  pv_free(ac);
+  pv_free(u1);
+  pv_free(v1);
+  teardown(&f);
+}
+
 static int cancel_cb(double frac, const char *msg, void *user) {
   (void)msg;
   (void)user;
@@ -237,4 +280,5 @@ static void test_alloc_failures(void) {
 }
 
 PV_TEST_MAIN(PV_CASE(test_halko_bounds), PV_CASE(test_methods_agree), PV_CASE(test_low_rank),
+             PV_CASE(test_center),
              PV_CASE(test_bad_input), PV_CASE(test_alloc_failures))
