@@ -4,7 +4,8 @@
  * iterations, in the same run. Prints times, the ratio, relative Frobenius
  * errors and the memory-bandwidth floor (bytes x passes / read bandwidth).
  * Usage: bench_linalg_rsvd [--file X.npy] [--rank 20] [--oversample 10]
- *        [--iters 4] [--threads 2] [--seed 0] [--repeat 1] [--no-peer]
+ *        [--iters 4] [--threads 2] [--seed 0] [--repeat 1] [--method auto|gram|pass]
+ *        [--no-peer]
  * With --repeat R both sides run R times and the medians are compared.
  * A missing --file is written first by the peer (--save). */
 #define _POSIX_C_SOURCE 200809L
@@ -140,6 +141,7 @@ static int ours(pv_ctx *ctx, size_t m, size_t n, int k, int p, int q, const doub
   pv_rsvd_options o = PV_RSVD_OPTIONS_INIT;
   o.oversample = p;
   o.power_iters = q;
+  o.method = *method;
   pv_rsvd *r = NULL;
   double t0 = now();
   int st = pv_linalg_rsvd_create(ctx, m, (int)n, k, &o, &r);
@@ -154,7 +156,7 @@ static int ours(pv_ctx *ctx, size_t m, size_t n, int k, int p, int q, const doub
 
 int main(int argc, char **argv) {
   const char *file = "/tmp/parseval-rsvd-bench/X.npy";
-  int k = 20, p = 10, q = 4, threads = 2, seed = 0, peer = 1, repeat = 1;
+  int k = 20, p = 10, q = 4, threads = 2, seed = 0, peer = 1, repeat = 1, method = PV_RSVD_AUTO;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--no-peer")) peer = 0;
@@ -165,9 +167,13 @@ int main(int argc, char **argv) {
     else if (v && !strcmp(a, "--threads")) threads = atoi(argv[++i]);
     else if (v && !strcmp(a, "--seed")) seed = atoi(argv[++i]);
     else if (v && !strcmp(a, "--repeat")) repeat = atoi(argv[++i]);
+    else if (v && !strcmp(a, "--method"))
+      method = !strcmp(argv[++i], "gram") ? PV_RSVD_GRAM : !strcmp(argv[i], "pass") ? PV_RSVD_PASS
+                                                                                    : PV_RSVD_AUTO;
     else {
       fprintf(stderr, "usage: %s [--file X.npy] [--rank k] [--oversample p] [--iters q] "
-                      "[--threads t] [--seed s] [--repeat r] [--no-peer]\n", argv[0]);
+                      "[--threads t] [--seed s] [--repeat r] [--method auto|gram|pass] "
+                      "[--no-peer]\n", argv[0]);
       return 2;
     }
   }
@@ -216,20 +222,21 @@ int main(int argc, char **argv) {
   pv_ctx_set_threads(ctx, threads);
   pv_ctx_set_seed(ctx, (uint64_t)seed);
   double t_mem, t_stream, sink;
-  int method;
+  int chosen = method;
   double ot[16];
   for (int i = 0; i < repeat; i++)
-    if (ours(ctx, m, n, k, p, q, x, &f, s, u, vt, &ot[i], &method)) {
+    if ((chosen = method, ours(ctx, m, n, k, p, q, x, &f, s, u, vt, &ot[i], &chosen))) {
       fprintf(stderr, "rsvd failed: %s\n", pv_error_message());
       return 1;
     }
   t_mem = median(ot, repeat);
   double e_mem = rel_err(m, n, x, k, u, s, vt);
-  if (ours(ctx, m, n, k, p, q, NULL, &f, s, u, vt, &t_stream, &method)) {
+  if ((chosen = method, ours(ctx, m, n, k, p, q, NULL, &f, s, u, vt, &t_stream, &chosen))) {
     fprintf(stderr, "streamed rsvd failed: %s\n", pv_error_message());
     return 1;
   }
   double e_stream = rel_err(m, n, x, k, u, s, vt);
+  method = chosen;
   double bw = read_bandwidth(x, m * n, &sink), bytes = (double)m * (double)n * 8.0;
   int passes = method == PV_RSVD_GRAM ? 2 : q + 2;
   double flops = method == PV_RSVD_GRAM ? (double)m * n * (n + 1) + 2.0 * m * n * k
