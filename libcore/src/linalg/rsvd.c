@@ -10,7 +10,9 @@
 
 #include <cblas.h>
 #include <lapacke.h>
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #if PV_HAVE_OPENMP
 #include <omp.h>
@@ -93,6 +95,20 @@ static int rsvd_alloc(pv_rsvd *r) {
   return r->iwork ? PV_OK : PV_ENOMEM;
 }
 
+/* Refuse a plan whose workspace exceeds the context's RAM budget. */
+static int ram_check(const pv_rsvd *r) {
+  double n = r->n, l = r->l, k = r->k, br = (double)r->block_rows, nt = r->nt;
+  double doubles = 5.0 * l * n + br * n + 3.0 * l * l + (l + n) * k + 4.0 * l +
+                   (r->method == PV_RSVD_GRAM ? nt * n * n : nt * l * n + br * l) +
+                   (r->center ? nt * n : 0.0);
+  double bytes = 8.0 * doubles;
+  size_t budget = r->ctx ? pv_ctx_ram_budget(r->ctx) : SIZE_MAX;
+  if (bytes > (double)budget)
+    return PV_ERROR(PV_ENOMEM, "rsvd: workspace of %.0f bytes (n %d, l %d, %zu rows per block) "
+                    "exceeds the RAM budget of %zu bytes", bytes, r->n, r->l, r->block_rows, budget);
+  return PV_OK;
+}
+
 int pv_linalg_rsvd_create(pv_ctx *ctx, size_t m, int n, int k, const pv_rsvd_options *opt,
                           pv_rsvd **out) {
   if (!out) return PV_ERROR(PV_EINVAL, "pv_linalg_rsvd_create: out is NULL");
@@ -116,7 +132,7 @@ int pv_linalg_rsvd_create(pv_ctx *ctx, size_t m, int n, int k, const pv_rsvd_opt
   r->m = m;
   r->n = n;
   r->k = k;
-  r->l = k + o.oversample > n ? n : k + o.oversample;
+  r->l = o.oversample >= n - k ? n : k + o.oversample;
   r->q = o.power_iters;
   r->stream = o.stream;
   r->method = o.method;
@@ -125,12 +141,14 @@ int pv_linalg_rsvd_create(pv_ctx *ctx, size_t m, int n, int k, const pv_rsvd_opt
 #if PV_HAVE_OPENMP
   r->nt = ctx && pv_ctx_threads(ctx) > 1 ? pv_ctx_threads(ctx) : 1;
 #endif
-  if (r->method == PV_RSVD_AUTO)
-    r->method = n <= 2 * (r->q + 1) * r->l ? PV_RSVD_GRAM : PV_RSVD_PASS;
+  if (r->method == PV_RSVD_AUTO) /* flops: m n^2 (Gram) vs 2 m n l per application */
+    r->method = (double)n <= 2.0 * (r->q + 1.0) * r->l ? PV_RSVD_GRAM : PV_RSVD_PASS;
   r->block_rows = o.block_rows ? o.block_rows : ((size_t)4 << 20) / (8 * (size_t)n);
   if (r->block_rows < 16) r->block_rows = 16;
   if (r->block_rows > m) r->block_rows = m;
-  int st = lapack_sizes(r);
+  if (r->block_rows > (size_t)INT_MAX / (size_t)n) r->block_rows = (size_t)INT_MAX / (size_t)n;
+  int st = ram_check(r);
+  if (!st) st = lapack_sizes(r);
   if (!st) st = rsvd_alloc(r);
   if (st) {
     pv_linalg_rsvd_destroy(&r);
@@ -350,8 +368,8 @@ static int left_vectors(pv_rsvd *r, const source *src, double *u, size_t ldu) {
 
 static int run(pv_rsvd *r, const source *src, double *s, double *u, size_t ldu, double *vt,
                size_t ldvt) {
-  if (!s || !vt || ldvt < (size_t)r->n || (u && ldu < (size_t)r->k))
-    return PV_ERROR(PV_EINVAL, "rsvd: NULL s/vt or leading dimension too small (ldu %zu, "
+  if (!s || !vt || ldvt < (size_t)r->n || (u && ldu < (size_t)r->k) || ldu > INT_MAX)
+    return PV_ERROR(PV_EINVAL, "rsvd: NULL s/vt or leading dimension out of range (ldu %zu, "
                     "ldvt %zu for k %d, n %d)", ldu, ldvt, r->k, r->n);
   pv__linalg_blas_threads(r->ctx);
   int total = (r->method == PV_RSVD_GRAM ? 1 : r->q + 1) + (u != NULL);
@@ -366,8 +384,9 @@ static int run(pv_rsvd *r, const source *src, double *s, double *u, size_t ldu, 
 
 int pv_linalg_rsvd_compute(pv_rsvd *r, const double *a, size_t lda, double *s, double *u,
                            size_t ldu, double *vt, size_t ldvt) {
-  if (!r || !a || lda < (size_t)(r ? r->n : 0))
-    return PV_ERROR(PV_EINVAL, "pv_linalg_rsvd_compute: NULL plan/matrix or lda %zu too small", lda);
+  if (!r || !a || lda < (size_t)(r ? r->n : 0) || lda > INT_MAX)
+    return PV_ERROR(PV_EINVAL, "pv_linalg_rsvd_compute: NULL plan/matrix or lda %zu out of range",
+                    lda);
   source src = {a, lda, NULL, NULL};
   return run(r, &src, s, u, ldu, vt, ldvt);
 }

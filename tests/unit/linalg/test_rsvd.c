@@ -238,6 +238,13 @@ static void test_bad_input(void) {
   o.struct_size = 8;
   CHECK_STATUS(pv_linalg_rsvd_create(f.ctx, M, N, K, &o, &r), PV_EINVAL);
   CHECK(r == NULL);
+  CHECK_OK(pv_ctx_set_ram_budget(f.ctx, 4096));
+  CHECK_STATUS(pv_linalg_rsvd_create(f.ctx, M, N, K, NULL, &r), PV_ENOMEM);
+  CHECK_OK(pv_ctx_set_ram_budget(f.ctx, (size_t)1 << 30));
+  o = (pv_rsvd_options)PV_RSVD_OPTIONS_INIT;
+  o.oversample = 2147483647; /* clamped to n, no overflow */
+  CHECK_OK(pv_linalg_rsvd_create(f.ctx, M, N, K, &o, &r));
+  pv_linalg_rsvd_destroy(&r);
   CHECK_OK(pv_linalg_rsvd_create(f.ctx, M, N, K, NULL, &r));
   double saved = f.a[(size_t)321 * N + 7];
   f.a[(size_t)321 * N + 7] = NAN;
