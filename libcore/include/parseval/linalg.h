@@ -71,7 +71,8 @@ PV_API int pv_linalg_spectral_norm(pv_ctx *ctx, int m, int n, const double *a,
 
 /* ---- Randomized SVD (Halko, Martinsson & Tropp 2011, Alg. 4.4 + 5.1) ----
  *
- * Rank-k SVD of a tall m x n matrix (m >= n) with l = k + oversample probes
+ * Rank-k SVD of an m x n matrix, meant for tall ones (m >> n, e.g. pixels x
+ * bands), with l = min(k + oversample, n) probes
  * and q power iterations. Omega is an n x l standard-normal matrix drawn from
  * pv_rng(seed of ctx, options.stream). Subspace iteration:
  *     Z_0 = orth(Omega),  Z_i = orth(A^T A Z_{i-1}),  i = 1..q
@@ -86,8 +87,10 @@ PV_API int pv_linalg_spectral_norm(pv_ctx *ctx, int m, int n, const double *a,
  * A^T A Z is applied either through the Gram matrix C = A^T A (one dsyrk pass,
  * m n^2 flops, n^2 memory) or by one fused pass A^T (A Z) per application
  * (2 m n l flops each, n l memory); AUTO takes the cheaper in flops.
- * Accuracy: singular values below about 1e-8 sigma_1 (sqrt of machine
- * epsilon) are not resolved, since A^T A is applied explicitly. */
+ * In exact arithmetic this equals sklearn's scheme, which orthonormalises
+ * m-vectors between the products with A and A^T; here the orthonormalisation
+ * happens in R^n. Accuracy: singular values below about 1e-8 sigma_1 (sqrt of
+ * machine epsilon) are not resolved, since A^T A is applied explicitly. */
 typedef enum {
   PV_RSVD_AUTO = 0, /* GRAM when n <= 2 (q + 1) l (flop count), else PASS */
   PV_RSVD_GRAM = 1, /* form C = A^T A once (n^2 doubles) */
@@ -96,7 +99,7 @@ typedef enum {
 
 typedef struct pv_rsvd_options {
   size_t struct_size;   /* sizeof(pv_rsvd_options) */
-  int oversample;       /* p >= 1 extra probes (default 10) */
+  int oversample;       /* p >= 0 extra probes (default 10; Halko's bounds need p >= 2) */
   int power_iters;      /* q >= 0 power iterations (default 4) */
   int method;           /* a pv_rsvd_method (default AUTO) */
   size_t block_rows;    /* rows per block read from a reader (0: about 4 MiB) */
