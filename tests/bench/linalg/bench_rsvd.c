@@ -6,7 +6,7 @@
  * Usage: bench_linalg_rsvd [--file X.npy] [--rank 20] [--oversample 10]
  *        [--iters 4] [--threads 2] [--seed 0] [--repeat 1] [--method auto|gram|pass]
  *        [--no-peer]
- * With --repeat R both sides run R times and the medians are compared.
+ * With --repeat R peer and ours alternate R times and the medians are compared.
  * A missing --file is written first by the peer (--save). */
 #define _POSIX_C_SOURCE 200809L
 #include <parseval/parseval.h>
@@ -199,12 +199,6 @@ int main(int argc, char **argv) {
     pr = run_peer(file, 1, k, p, q, seed);
     if (pr.ok) pt[np++] = pr.time;
   }
-  while (peer && np < repeat) {
-    pr = run_peer(file, 0, k, p, q, seed);
-    if (!pr.ok) break;
-    pt[np++] = pr.time;
-  }
-  if (pr.ok) pr.time = median(pt, np);
   npy_file f;
   size_t m, n;
   if (npy_open(file, &f, &m, &n)) {
@@ -224,11 +218,20 @@ int main(int argc, char **argv) {
   double t_mem, t_stream, sink;
   int chosen = method;
   double ot[16];
-  for (int i = 0; i < repeat; i++)
-    if ((chosen = method, ours(ctx, m, n, k, p, q, x, &f, s, u, vt, &ot[i], &chosen))) {
+  /* Peer and ours alternate, so that both see the same machine load. */
+  for (int i = 0; i < repeat; i++) {
+    if (peer && np <= i) {
+      pr = run_peer(file, 0, k, p, q, seed);
+      if (pr.ok) pt[np++] = pr.time;
+    }
+    chosen = method;
+    if (ours(ctx, m, n, k, p, q, x, &f, s, u, vt, &ot[i], &chosen)) {
       fprintf(stderr, "rsvd failed: %s\n", pv_error_message());
       return 1;
     }
+    printf("ours run %d: time_s=%.3f\n", i + 1, ot[i]);
+  }
+  if (pr.ok) pr.time = median(pt, np);
   t_mem = median(ot, repeat);
   double e_mem = rel_err(m, n, x, k, u, s, vt);
   if ((chosen = method, ours(ctx, m, n, k, p, q, NULL, &f, s, u, vt, &t_stream, &chosen))) {
