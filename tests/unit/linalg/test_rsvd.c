@@ -127,6 +127,12 @@ static void test_methods_agree(void) {
   for (int j = 0; j < K; j++) CHECK_NEAR(f.s[j], s1[j], 1e-12);
   for (int i = 0; i < K * N; i++) CHECK_NEAR(f.vt[i], v1[i], 1e-9);
   for (int i = 0; i < M * K; i++) CHECK_NEAR(f.u[i], u1[i], 1e-9);
+  /* One thread (no OpenMP split) gives the same factors up to rounding. */
+  CHECK_OK(pv_ctx_set_threads(f.ctx, 1));
+  run_rsvd(&f, 3, PV_RSVD_GRAM);
+  for (int j = 0; j < K; j++) CHECK_NEAR(f.s[j], s1[j], 1e-12);
+  for (int i = 0; i < K * N; i++) CHECK_NEAR(f.vt[i], v1[i], 1e-9);
+  CHECK_OK(pv_ctx_set_threads(f.ctx, 2));
   for (int method = PV_RSVD_GRAM; method <= PV_RSVD_PASS; method++) {
     run_rsvd(&f, 3, method);
     memcpy(s1, f.s, sizeof s1);
