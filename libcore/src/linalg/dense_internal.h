@@ -12,6 +12,9 @@ void pv__linalg_blas_threads(const pv_ctx *ctx);
 int pv__linalg_check_finite(const char *name, size_t m, size_t n,
                             const double *a, size_t lda);
 
+/* 1 when every entry of the m x n row-major matrix is finite (no error set). */
+int pv__linalg_all_finite(size_t m, size_t n, const double *a, size_t lda);
+
 /* Flip the sign of each of the r rows of v (length n) whose largest-magnitude
  * entry is negative; when u is non-NULL, flip column j of u (m x r, ldu) too. */
 void pv__linalg_fix_signs(int r, int n, double *v, size_t ldv, size_t m,

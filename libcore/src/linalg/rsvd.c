@@ -174,11 +174,12 @@ void pv_linalg_rsvd_destroy(pv_rsvd **rp) {
 
 /* Rows [lo, hi) of a block: C_t += A^T A (GRAM) or W_t += A^T (A Z) (PASS),
  * with single-threaded BLAS into thread t's accumulator. */
-static void chunk_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t lo, size_t hi, int t,
-                         int first) {
+static int chunk_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t lo, size_t hi, int t,
+                        int first) {
   int n = r->n, l = r->l, nb = (int)(hi - lo);
-  if (nb <= 0) return;
+  if (nb <= 0) return 0;
   const double *a = blk + lo * ld;
+  if (first && !pv__linalg_all_finite((size_t)nb, (size_t)n, a, ld)) return 1;
   if (first && r->center) {
     double *sum = r->mu + (size_t)t * n;
     for (int i = 0; i < nb; i++)
@@ -194,22 +195,25 @@ static void chunk_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t lo, si
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l, n, nb, 1.0, y, l, a, (int)ld, 1.0,
                 r->wp + (size_t)t * l * n, n);
   }
+  return 0;
 }
 
-/* Split a block's rows over the pass threads (OpenMP; BLAS single-threaded). */
-static void block_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t nb, int first) {
-  int nt = r->nt;
+/* Split a block's rows over the pass threads (OpenMP; BLAS single-threaded).
+ * Returns nonzero when the first pass met a non-finite entry. */
+static int block_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t nb, int first) {
+  int nt = r->nt, bad = 0;
 #if PV_HAVE_OPENMP
   if (nt > 1) {
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(| : bad)
     for (int t = 0; t < nt; t++)
-      chunk_kernel(r, blk, ld, nb * (size_t)t / (size_t)nt, nb * (size_t)(t + 1) / (size_t)nt, t,
-                   first);
-    return;
+      bad |= chunk_kernel(r, blk, ld, nb * (size_t)t / (size_t)nt,
+                          nb * (size_t)(t + 1) / (size_t)nt, t, first);
+    return bad;
   }
 #endif
-  chunk_kernel(r, blk, ld, 0, nb, 0, first);
+  bad = chunk_kernel(r, blk, ld, 0, nb, 0, first);
   (void)nt;
+  return bad;
 }
 
 /* Sum the nt per-thread accumulators of `count` doubles into the first. */
@@ -248,9 +252,12 @@ static int data_pass(pv_rsvd *r, const source *src, int first) {
     size_t nb = r->m - row0 < r->block_rows ? r->m - row0 : r->block_rows, ld;
     const double *blk;
     st = get_block(r, src, row0, nb, &blk, &ld);
-    if (!st && first && (st = pv__linalg_check_finite("A", nb, (size_t)n, blk, ld)))
-      st = PV_ERROR(st, "rows from %zu", row0);
-    if (!st) block_kernel(r, blk, ld, nb, first);
+    if (!st && block_kernel(r, blk, ld, nb, first)) { /* name the entry (slow path) */
+      st = pv__linalg_check_finite("A", nb, (size_t)n, blk, ld);
+      st = PV_ERROR(st ? st : PV_EINTERNAL,
+                    "in the block of rows %zu..%zu (row index above counted from %zu)", row0,
+                    row0 + nb - 1, row0);
+    }
   }
   pv__linalg_blas_threads(r->ctx);
   if (st) return st;
