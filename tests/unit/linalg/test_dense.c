@@ -158,6 +158,10 @@ static void test_bad_input(void) {
   a[3] = NAN;
   CHECK_OK(pv_linalg_sym_eig(c, 3, a, 3, w, z, 3));
   CHECK_NEAR(w[0], 2.0 - sqrt(2.0), 1e-14);
+  /* Power iteration that cannot converge in one step. */
+  double b6[6] = {3, 1, 0, 1, 2.9, 0.5};
+  CHECK_STATUS(pv_linalg_spectral_norm(c, 2, 3, b6, 3, 1e-15, 1, &nrm), PV_ENOTCONV);
+  CHECK(nrm > 0.0);
   /* Zero matrix: spectral norm 0. */
   double zero[6] = {0};
   CHECK_OK(pv_linalg_spectral_norm(c, 2, 3, zero, 3, 1e-10, 10, &nrm));

@@ -91,6 +91,18 @@ static void test_quintic_polynomial(void) {
   CHECK_NEAR(best, 1.2024, 1e-4);
 }
 
+/* 1 x 1: the normalised value is 1, so the quintic gives p^6(1) and the
+ * cubic stays at 1 (sign kept). */
+static void test_scalar(void) {
+  double x = -3.0, want = 1.0;
+  for (int k = 0; k < 6; k++) want = quintic(want);
+  CHECK_OK(pv_linalg_newton_schulz(NULL, 1, 1, &x, 1, PV_NS_QUINTIC, 6));
+  CHECK_NEAR(x, -want, 1e-14);
+  x = -3.0;
+  CHECK_OK(pv_linalg_newton_schulz(NULL, 1, 1, &x, 1, PV_NS_CUBIC, 30));
+  CHECK_NEAR(x, -1.0, 1e-15);
+}
+
 static void test_bad_input(void) {
   double x[6] = {1, 2, 3, 4, 5, NAN}, z[6] = {0};
   CHECK_STATUS(pv_linalg_newton_schulz(NULL, 2, 3, x, 3, PV_NS_CUBIC, 3), PV_EINVAL);
@@ -101,4 +113,4 @@ static void test_bad_input(void) {
 }
 
 PV_TEST_MAIN(PV_CASE(test_quintic_band), PV_CASE(test_cubic_polar),
-             PV_CASE(test_quintic_polynomial), PV_CASE(test_bad_input))
+             PV_CASE(test_quintic_polynomial), PV_CASE(test_scalar), PV_CASE(test_bad_input))

@@ -184,6 +184,30 @@ static void test_farms_aspect_bias(void) {
   pv_free(e4);
 }
 
-PV_TEST_MAIN(PV_CASE(test_diagonal), PV_CASE(test_alpha_req),
+/* Degenerate and hostile input: clear errors, no crash. */
+static void test_edge_cases(void) {
+  double ones[100], out = 0, a[4] = {1, 2, NAN, 4}, neg[3] = {1, -1, 2}, zero[3] = {0, 0, 0};
+  for (int i = 0; i < 100; i++) ones[i] = 1.0;
+  pv_powerlaw_fit f;
+  CHECK_STATUS(pv_spectra_powerlaw_fit(ones, 100, NULL, &f), PV_ENUMERIC);
+  CHECK_STATUS(pv_spectra_powerlaw_fit(zero, 3, NULL, &f), PV_EINVAL);
+  CHECK_STATUS(pv_spectra_effective_rank(neg, 3, &out), PV_EINVAL);
+  CHECK_STATUS(pv_spectra_effective_rank(zero, 3, &out), PV_EINVAL);
+  CHECK_STATUS(pv_spectra_nuclear_l12(2, 2, a, 2, 0, &out), PV_EINVAL);
+  CHECK_STATUS(pv_spectra_nuclear_norm(NULL, 2, 2, a, 2, &out), PV_EINVAL);
+  CHECK_STATUS(pv_spectra_nuclear_l12(2, 2, a, 1, 0, &out), PV_EINVAL);
+  double one = -5.0; /* 1 x 1: |x| = 5, L12 = 5, normalised: centred to 0 */
+  CHECK_OK(pv_spectra_nuclear_norm(NULL, 1, 1, &one, 1, &out));
+  CHECK_NEAR(out, 5.0, 1e-15);
+  CHECK_OK(pv_spectra_nuclear_l12(1, 1, &one, 1, 1, &out));
+  CHECK_NEAR(out, 0.0, 0.0);
+  pv_powerlaw_options o = PV_POWERLAW_OPTIONS_INIT;
+  o.min_tail = 1;
+  CHECK_STATUS(pv_spectra_powerlaw_fit(ones, 100, &o, &f), PV_EINVAL);
+  o.struct_size = 4;
+  CHECK_STATUS(pv_spectra_powerlaw_fit(ones, 100, &o, &f), PV_EINVAL);
+}
+
+PV_TEST_MAIN(PV_CASE(test_diagonal), PV_CASE(test_edge_cases), PV_CASE(test_alpha_req),
              PV_CASE(test_powerlaw_recovers_exponent), PV_CASE(test_farms),
              PV_CASE(test_farms_aspect_bias))
