@@ -227,6 +227,26 @@ static void test_center(void) {
   teardown(&f);
 }
 
+/* Fewer rows than probes (6 x 20, l = 10): the range is captured exactly. */
+static void test_wide(void) {
+  enum { MW = 6, NW = 20, KW = 4 };
+  pv_rng g;
+  pv_rng_init(&g, 9, 9);
+  double a[MW * NW], s0[MW] = {4, 3, 2, 1, 0.5, 0.25}, s[KW], u[MW * KW], vt[KW * NW];
+  la_make_matrix(&g, MW, NW, s0, a, NULL, NULL);
+  for (int method = PV_RSVD_GRAM; method <= PV_RSVD_PASS; method++) {
+    pv_rsvd_options o = PV_RSVD_OPTIONS_INIT;
+    o.oversample = 6;
+    o.method = method;
+    pv_rsvd *r = NULL;
+    CHECK_OK(pv_linalg_rsvd_create(NULL, MW, NW, KW, &o, &r));
+    CHECK_OK(pv_linalg_rsvd_compute(r, a, NW, s, u, KW, vt, NW));
+    for (int j = 0; j < KW; j++) CHECK_NEAR(s[j], s0[j], 1e-12);
+    CHECK(la_orth_cols_err(MW, KW, u, KW) < 1e-12);
+    pv_linalg_rsvd_destroy(&r);
+  }
+}
+
 static int cancel_cb(double frac, const char *msg, void *user) {
   (void)msg;
   (void)user;
@@ -293,5 +313,5 @@ static void test_alloc_failures(void) {
 }
 
 PV_TEST_MAIN(PV_CASE(test_halko_bounds), PV_CASE(test_methods_agree), PV_CASE(test_low_rank),
-             PV_CASE(test_center),
+             PV_CASE(test_center), PV_CASE(test_wide),
              PV_CASE(test_bad_input), PV_CASE(test_alloc_failures))
