@@ -1,10 +1,11 @@
 /* fft_internal.h - plan keys, cache entries and the per-precision FFTW
- * bindings generated from fft_template.inc (fft_f64.c, fft_f32.c). */
+ * bindings generated from fft_template.inc (fft_raw.c). */
 #ifndef PV_FFT_INTERNAL_H
 #define PV_FFT_INTERNAL_H
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <parseval/fft.h>
 
 /* Everything that makes two FFTW plans different. Zeroed before filling so
@@ -35,6 +36,9 @@ typedef struct pv_fft_entry {
 struct pv_fft_plan {
   pv_fft_key key;
   pv_fft_entry *main;
+  /* Address bits that must be 0 for the main plan (FFTW's SIMD alignment;
+   * 0 for unaligned plans). */
+  uintptr_t align_mask;
   _Atomic(pv_fft_entry *) variant[2][2];
   size_t N, in_count, out_count, in_bytes, out_bytes;
 };
@@ -46,8 +50,8 @@ struct pv_fft_plan {
   void *pv_fft_raw_plan_##S(const pv_fft_key *k, size_t in_bytes, size_t out_bytes, \
                             int *status);                                         \
   void pv_fft_raw_destroy_##S(void *p);                                           \
-  void pv_fft_raw_execute_##S(int kind, void *p, void *in, void *out);            \
-  int pv_fft_raw_aligned_##S(const void *a, const void *b);                       \
+  int pv_fft_exec_##S(const struct pv_fft_plan *p, void *in, void *out);         \
+  uintptr_t pv_fft_raw_align_mask_##S(void);                                      \
   char *pv_fft_raw_export_##S(void);                                              \
   int pv_fft_raw_import_##S(const char *text);                                    \
   void pv_fft_raw_forget_##S(void);                                               \
@@ -55,6 +59,10 @@ struct pv_fft_plan {
   void pv_fft_raw_free_##S(void *p);
 PV_FFT_DECLARE(f64)
 PV_FFT_DECLARE(f32)
+
+/* Execution off the fast path: NULL or overlapping buffers (error), or the
+ * variant plan for in-place / misaligned buffers in *e. */
+int pv_fft_exec_slow(const struct pv_fft_plan *p, void *in, void *out, pv_fft_entry **e);
 
 /* The lock that serialises the FFTW planner, wisdom and the cache. */
 void pv_fft_lock(void);

@@ -147,6 +147,8 @@ int pv_fft_plan_create(pv_ctx *ctx, pv_dtype precision, pv_fft_kind kind, int ra
     return s;
   }
   atomic_store(&p->variant[p->key.inplace][p->key.unaligned], p->main);
+  const int f64 = precision == PV_F64;
+  p->align_mask = p->key.unaligned ? 0 : f64 ? pv_fft_raw_align_mask_f64() : pv_fft_raw_align_mask_f32();
   *out = p;
   return PV_OK;
 }
@@ -200,21 +202,14 @@ static int overlaps(const pv_fft_plan *p, const void *in, const void *out) {
   return a < b + p->out_bytes && b < a + p->in_bytes;
 }
 
-int pv_fft_execute(const pv_fft_plan *p, void *in, void *out) {
-  if (!p || !in || !out)
-    return PV_ERROR(PV_EINVAL, "pv_fft_execute: %s is NULL", !p ? "plan" : !in ? "in" : "out");
+int pv_fft_exec_slow(const pv_fft_plan *p, void *in, void *out, pv_fft_entry **e) {
+  if (!in || !out) return PV_ERROR(PV_EINVAL, "pv_fft_execute: %s is NULL", !in ? "in" : "out");
   const int inplace = in == out;
   if (!inplace && overlaps(p, in, out))
     return PV_ERROR(PV_EINVAL, "pv_fft_execute: in and out overlap but are not equal");
-  const int f64 = p->key.precision == PV_F64;
-  const int aligned = f64 ? pv_fft_raw_aligned_f64(in, out) : pv_fft_raw_aligned_f32(in, out);
-  pv_fft_entry *e = p->main;
-  if (inplace != p->key.inplace || (!aligned && !p->key.unaligned)) {
-    int s = variant(p, inplace, !aligned, &e);
-    if (s) return s;
-  }
-  if (f64) pv_fft_raw_execute_f64(p->key.kind, e->fplan, in, out);
-  else pv_fft_raw_execute_f32(p->key.kind, e->fplan, in, out);
+  const int misaligned = (((uintptr_t)in | (uintptr_t)out) & p->align_mask) != 0;
+  *e = p->main;
+  if (inplace != p->key.inplace || misaligned) return variant(p, inplace, misaligned, e);
   return PV_OK;
 }
 

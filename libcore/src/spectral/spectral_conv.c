@@ -67,6 +67,7 @@ static int geometry(const pv_spectral_conv *c, pvs_conv_geom *g) {
 
 int pv_spectral_conv_weight_count(const pv_spectral_conv *c, size_t *count) {
   pvs_conv_geom g;
+  memset(&g, 0, sizeof g);
   int s = geometry(c, &g);
   if (s) return s;
   if (!count) return PV_ERROR(PV_EINVAL, "pv_spectral_conv_weight_count: count is NULL");
@@ -76,6 +77,7 @@ int pv_spectral_conv_weight_count(const pv_spectral_conv *c, size_t *count) {
 
 int pv_spectral_conv_forward(const pv_spectral_conv *c, const void *X, const void *W, void *Y) {
   pvs_conv_geom g;
+  memset(&g, 0, sizeof g);
   int s = geometry(c, &g);
   if (s) return s;
   if (!X || !W || !Y) return PV_ERROR(PV_EINVAL, "pv_spectral_conv_forward: NULL array");
@@ -86,6 +88,7 @@ int pv_spectral_conv_forward(const pv_spectral_conv *c, const void *X, const voi
 
 int pv_spectral_conv_adjoint(const pv_spectral_conv *c, const void *Yb, const void *W, void *Xb) {
   pvs_conv_geom g;
+  memset(&g, 0, sizeof g);
   int s = geometry(c, &g);
   if (s) return s;
   if (!Yb || !W || !Xb) return PV_ERROR(PV_EINVAL, "pv_spectral_conv_adjoint: NULL array");
@@ -97,6 +100,7 @@ int pv_spectral_conv_adjoint(const pv_spectral_conv *c, const void *Yb, const vo
 int pv_spectral_conv_weight_adjoint(const pv_spectral_conv *c, const void *X, const void *Yb,
                                     void *Wb) {
   pvs_conv_geom g;
+  memset(&g, 0, sizeof g);
   int s = geometry(c, &g);
   if (s) return s;
   if (!X || !Yb || !Wb) return PV_ERROR(PV_EINVAL, "pv_spectral_conv_weight_adjoint: NULL array");
