@@ -114,6 +114,12 @@ PV_API void pv_fft_plan_destroy(pv_fft_plan **plan);
  * different buffers. Returns PV_EINVAL for NULL buffers. */
 PV_API int pv_fft_execute(const pv_fft_plan *plan, void *in, void *out);
 
+/* pv_fft_execute after checking the caller's buffer sizes in bytes against
+ * the planned batch (pv_fft_info in_bytes/out_bytes; the larger of the two
+ * for in-place): PV_EINVAL naming both sizes when a buffer is too small. */
+PV_API int pv_fft_execute_sized(const pv_fft_plan *plan, void *in, size_t in_bytes, void *out,
+                                size_t out_bytes);
+
 /* Sizes of a plan, in elements of each side. */
 typedef struct pv_fft_info {
   size_t struct_size;     /* sizeof(pv_fft_info) */

@@ -213,6 +213,18 @@ int pv_fft_exec_slow(const pv_fft_plan *p, void *in, void *out, pv_fft_entry **e
   return PV_OK;
 }
 
+int pv_fft_execute_sized(const pv_fft_plan *p, void *in, size_t in_bytes, void *out,
+                         size_t out_bytes) {
+  if (!p) return PV_ERROR(PV_EINVAL, "pv_fft_execute: plan is NULL");
+  size_t need_in = p->in_bytes, need_out = p->out_bytes;
+  if (in == out) need_in = need_out = need_in > need_out ? need_in : need_out;
+  if (in_bytes < need_in || out_bytes < need_out)
+    return PV_ERROR(PV_EINVAL, "FFT %s: %s buffer of %zu bytes, the plan needs %zu",
+                    kind_names[p->key.kind], in_bytes < need_in ? "input" : "output",
+                    in_bytes < need_in ? in_bytes : out_bytes, in_bytes < need_in ? need_in : need_out);
+  return pv_fft_execute(p, in, out);
+}
+
 int pv_fft_plan_info(const pv_fft_plan *p, pv_fft_info *info) {
   if (!p || !info || info->struct_size < sizeof *info)
     return PV_ERROR(PV_EINVAL, "pv_fft_plan_info: NULL argument or struct_size too small");

@@ -10,6 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <parseval/fft.h>
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 extern char **environ;
 static const double TWO_PI = 6.283185307179586476925286766559;
@@ -446,6 +449,37 @@ static void test_concurrent_execute(void) {
   pv_fft_plan_destroy(&p);
 }
 
+/* Plans made inside an OpenMP team use one FFTW thread whatever the ctx says. */
+static void test_openmp_region(void) {
+#if defined(_OPENMP)
+  int n[2] = {32, 32}, seen[2] = {0, 0}, outside = 0;
+  pv_ctx *ctx = NULL;
+  CHECK_OK(pv_ctx_create(&ctx));
+  CHECK_OK(pv_ctx_set_threads(ctx, 2));
+  pv_fft_options o = opts_estimate();
+#pragma omp parallel num_threads(2)
+  {
+    pv_fft_plan *p = NULL;
+    pv_fft_info info = {.struct_size = sizeof info};
+    if (pv_fft_plan_create(ctx, PV_F64, PV_FFT_R2C, 2, n, 1, &o, &p) == 0 &&
+        pv_fft_plan_info(p, &info) == 0)
+      seen[omp_get_thread_num() & 1] = info.threads;
+    pv_fft_plan_destroy(&p);
+  }
+  pv_fft_plan *q = NULL;
+  pv_fft_info info = {.struct_size = sizeof info};
+  CHECK_OK(pv_fft_plan_create(ctx, PV_F64, PV_FFT_R2C, 2, n, 1, &o, &q));
+  CHECK_OK(pv_fft_plan_info(q, &info));
+  outside = info.threads;
+  pv_fft_plan_destroy(&q);
+  pv_ctx_destroy(&ctx);
+  CHECK_EQ_INT(seen[0], 1);
+  CHECK_EQ_INT(outside, 2);
+#else
+  printf("SKIP: test built without OpenMP\n");
+#endif
+}
+
 static void test_bad_input(void) {
   pv_fft_plan *p = NULL;
   int n[3] = {8, 8, 8};
@@ -475,6 +509,15 @@ static void test_bad_input(void) {
   double buf[32];
   CHECK_STATUS(pv_fft_execute(p, NULL, buf), PV_EINVAL);
   CHECK_STATUS(pv_fft_execute(NULL, buf, buf), PV_EINVAL);
+  /* Mismatched buffer sizes: 8 reals in, 5 complex out needed. */
+  double out10[10];
+  for (int i = 0; i < 32; i++) buf[i] = i;
+  CHECK_OK(pv_fft_execute_sized(p, buf, 8 * sizeof(double), out10, sizeof out10));
+  CHECK_NEAR(out10[0], 28.0, 1e-12); /* sum of 0..7 */
+  CHECK_STATUS(pv_fft_execute_sized(p, buf, 7 * sizeof(double), buf + 8, 10 * sizeof(double)), PV_EINVAL);
+  s = pv_fft_execute_sized(p, buf, 8 * sizeof(double), buf + 8, 9 * sizeof(double));
+  CHECK(s == PV_EINVAL && strstr(pv_error_message(), "output buffer of 72 bytes, the plan needs 80"));
+  pv_error_clear();
   pv_fft_plan_destroy(&p);
   pv_fft_plan_destroy(&p); /* NULL-safe */
   pv_fft_plan_destroy(NULL);
@@ -513,5 +556,6 @@ PV_TEST_MAIN(PV_CASE(test_analytic_1d), PV_CASE(test_analytic_3d_c2c),
              PV_CASE(test_properties_2d), PV_CASE(test_cache_reuse),
              PV_CASE(test_alignment_and_inplace), PV_CASE(test_c2c_inplace_variant),
              PV_CASE(test_strided_layout), PV_CASE(test_wisdom), PV_CASE(test_reproducible_mode),
-             PV_CASE(test_threads), PV_CASE(test_concurrent_execute), PV_CASE(test_bad_input),
+             PV_CASE(test_threads), PV_CASE(test_concurrent_execute), PV_CASE(test_openmp_region),
+             PV_CASE(test_bad_input),
              PV_CASE(test_alloc_failures))
