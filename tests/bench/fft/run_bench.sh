@@ -40,4 +40,10 @@ for c in "64 20 400" "256 1 300" "256 20 40"; do
              (t1 == "nan" ? "n/a" : sprintf("%.4f", t)), o / p,
              (t1 == "nan" ? "n/a" : sprintf("%.3f", o / t)) }'
 done
+echo "== FNO-2D spectral conv forward (64x64, batch 20, width 20, modes 12, float32, 1 thread)"
+o=$("$bench" conv 64 20 20 12 30)
+t=$(/usr/bin/python3 "$here/bench_torch.py" conv 64 20 20 12 30 2>/dev/null || echo "")
+echo "$o"
+[ -z "$t" ] || { echo "$t"; awk -v o="$(field "$o" forward_ms)" -v t="$(field "$t" forward_ms)" \
+  'BEGIN { printf "ours/torch = %.3f\n", o / t }'; }
 [ -n "${tr:-}" ] || echo "(torch.fft unavailable: /usr/bin/python3 -c 'import torch' failed)"
