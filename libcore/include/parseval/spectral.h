@@ -17,8 +17,8 @@
  * the grid resolves.
  *
  * A box holds its plans, wavenumbers and workspaces: make it once, reuse it,
- * one box per thread (the functions write its workspace). Output arrays may
- * not alias inputs unless stated. */
+ * one box per thread (the functions write its workspace). Outputs may alias
+ * inputs: every input is transformed before any output is written. */
 #ifndef PARSEVAL_SPECTRAL_H
 #define PARSEVAL_SPECTRAL_H
 
@@ -148,7 +148,8 @@ typedef struct pv_grf_options {
  * the FNO generator (GaussianRF: sqrt-eigenvalues n^d sqrt(2) sigma (...)
  * times torch.randn complex coefficients, ifftn(...).real) on a unit box.
  * E u^2 = sigma^2 sum_{k != 0} (|kappa|^2 + tau^2)^(-alpha); about 0.185^2 for
- * alpha 2.5, tau 7 in 2D. The same (seed, stream) gives the same bytes. */
+ * alpha 2.5, tau 7 in 2D. The same (seed, stream) gives the same bytes.
+ * Allocates (and frees) 2N doubles of coefficients per call. */
 PV_API int pv_spectral_grf_sample(pv_spectral_box *box, const pv_grf_options *opts,
                                   uint64_t seed, uint64_t stream, double *u);
 

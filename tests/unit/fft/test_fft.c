@@ -242,6 +242,27 @@ static void test_c2c_inplace_variant(void) {
   pv_fft_plan_destroy(&p);
 }
 
+/* preserve_input on a 2D c2r either works (input untouched) or is refused
+ * with PV_EUNSUPPORTED; without it the plan is allowed to overwrite. */
+static void test_preserve_input(void) {
+  int n[2] = {8, 6};
+  pv_fft_options o = opts_estimate();
+  o.preserve_input = 1;
+  pv_fft_plan *p = NULL;
+  int s = pv_fft_plan_create(NULL, PV_F64, PV_FFT_C2R, 2, n, 1, &o, &p);
+  CHECK(s == 0 || s == PV_EUNSUPPORTED);
+  pv_error_clear();
+  if (s == 0) {
+    double X[2 * 8 * 4], Y[2 * 8 * 4], x[48];
+    for (int i = 0; i < 64; i++) X[i] = (i % 7) - 3.0;
+    for (int i = 0; i < 8; i++) X[2 * (i * 4) + 1] = X[2 * (i * 4 + 3) + 1] = 0; /* real rows 0, Nyq */
+    memcpy(Y, X, sizeof X);
+    CHECK_OK(pv_fft_execute(p, X, x));
+    CHECK(memcmp(X, Y, sizeof X) == 0);
+  }
+  pv_fft_plan_destroy(&p);
+}
+
 /* Custom layout: channel-last batch (stride = C, dist = 1) equals the packed
  * transform of each channel. */
 static void test_strided_layout(void) {
@@ -555,7 +576,7 @@ static void test_alloc_failures(void) {
 PV_TEST_MAIN(PV_CASE(test_analytic_1d), PV_CASE(test_analytic_3d_c2c),
              PV_CASE(test_properties_2d), PV_CASE(test_cache_reuse),
              PV_CASE(test_alignment_and_inplace), PV_CASE(test_c2c_inplace_variant),
-             PV_CASE(test_strided_layout), PV_CASE(test_wisdom), PV_CASE(test_reproducible_mode),
+             PV_CASE(test_strided_layout), PV_CASE(test_preserve_input), PV_CASE(test_wisdom), PV_CASE(test_reproducible_mode),
              PV_CASE(test_threads), PV_CASE(test_concurrent_execute), PV_CASE(test_openmp_region),
              PV_CASE(test_bad_input),
              PV_CASE(test_alloc_failures))
