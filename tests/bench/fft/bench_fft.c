@@ -137,7 +137,7 @@ static void ns_case(int N, int B, int R) {
 
 /* FNO-2D spectral conv (forward) on B x C spectra of N x N, modes M, float. */
 static void conv_case(int N, int B, int C, int M, int R) {
-  pv_spectral_conv c = {sizeof c, PV_F32, 2, {N, N, 0}, {M, M, 0}, B, C, C};
+  pv_spectral_conv c = {sizeof c, PV_F32, 2, {N, N, 0}, {M, M, 0}, B, C, C, 1};
   size_t nw = 0, spec = (size_t)N * (N / 2 + 1);
   if (pv_spectral_conv_weight_count(&c, &nw)) die("conv");
   float *X = pv_malloc(2 * spec * B * C * sizeof(float)), *Y = pv_malloc(2 * spec * B * C * sizeof(float));
