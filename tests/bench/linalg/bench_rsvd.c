@@ -113,12 +113,15 @@ static double median(double *v, int n) {
 
 typedef struct { double time, err, best; int ok; } peer_result;
 
-static peer_result run_peer(const char *file, int save, int k, int p, int q, int seed) {
+/* The peer runs with the same BLAS thread count as ours. */
+static peer_result run_peer(const char *file, int save, int k, int p, int q, int seed,
+                            int threads) {
   peer_result r = {0, 0, 0, 0};
   char cmd[2048], line[1024];
   snprintf(cmd, sizeof cmd,
-           "/usr/bin/python3 %s %s %s --rank %d --oversample %d --iters %d --seed %d",
-           PV_RSVD_PEER, save ? "--save" : "--load", file, k, p, q, seed);
+           "OPENBLAS_NUM_THREADS=%d OMP_NUM_THREADS=%d /usr/bin/python3 %s %s %s --rank %d "
+           "--oversample %d --iters %d --seed %d",
+           threads, threads, PV_RSVD_PEER, save ? "--save" : "--load", file, k, p, q, seed);
   FILE *pp = popen(cmd, "r");
   if (!pp) return r;
   while (fgets(line, sizeof line, pp)) {
@@ -196,7 +199,7 @@ int main(int argc, char **argv) {
       if (system(mk) != 0) return 1;
     }
     printf("writing %s with the peer (--save)\n", file);
-    pr = run_peer(file, 1, k, p, q, seed);
+    pr = run_peer(file, 1, k, p, q, seed, threads);
     if (pr.ok) pt[np++] = pr.time;
   }
   npy_file f;
@@ -221,7 +224,7 @@ int main(int argc, char **argv) {
   /* Peer and ours alternate, so that both see the same machine load. */
   for (int i = 0; i < repeat; i++) {
     if (peer && np <= i) {
-      pr = run_peer(file, 0, k, p, q, seed);
+      pr = run_peer(file, 0, k, p, q, seed, threads);
       if (pr.ok) pt[np++] = pr.time;
     }
     chosen = method;
