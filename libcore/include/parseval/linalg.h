@@ -117,9 +117,11 @@ typedef struct pv_rsvd pv_rsvd;  /* plan + workspace for one (m, n, k) */
 /* Plan a rank-k randomized SVD of m x n matrices: 1 <= k <= min(m, n), else
  * PV_EINVAL; l = min(k + oversample, n) probes. All workspace
  * (T n^2 for GRAM or T l n for PASS, plus O(n l + block_rows (n + l))) is
- * allocated here, T = pv_ctx_threads(ctx) at creation: each pass splits a
- * block's rows over T OpenMP threads running single-threaded BLAS into
- * private accumulators (OpenBLAS threads are used for the small dense steps).
+ * allocated here, T = pv_ctx_threads(ctx) at creation: each pass splits the
+ * rows over T OpenMP threads running single-threaded BLAS into private
+ * accumulators (in memory: one contiguous share per thread, no barrier per
+ * block; streamed: each block split) and OpenBLAS threads run the small
+ * dense steps.
  * opt may be NULL (defaults). ctx (may be NULL: seed 0, one thread) is
  * borrowed and must outlive the plan. *out owned by the caller. */
 PV_API int pv_linalg_rsvd_create(pv_ctx *ctx, size_t m, int n, int k,
@@ -130,8 +132,9 @@ PV_API void pv_linalg_rsvd_destroy(pv_rsvd **r);  /* NULL-safe */
  * s[0..k) descending; vt k x n (ldvt >= n); u m x k (ldu >= k) or NULL to
  * skip the last pass. Progress is reported through ctx per pass (PV_ECANCEL
  * when cancelled). NaN/Inf in A -> PV_EINVAL naming the entry (checked in
- * the first pass). Same seed and threads -> bit-identical results, in memory
- * or streamed. */
+ * the first pass). Same seed, threads and block size -> the same results
+ * run after run; in memory and streamed runs agree to rounding (rows are
+ * split over the threads differently). */
 PV_API int pv_linalg_rsvd_compute(pv_rsvd *r, const double *a, size_t lda,
                                   double *s, double *u, size_t ldu,
                                   double *vt, size_t ldvt);

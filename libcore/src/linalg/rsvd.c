@@ -172,13 +172,13 @@ void pv_linalg_rsvd_destroy(pv_rsvd **rp) {
   *rp = NULL;
 }
 
-/* Rows [lo, hi) of a block: C_t += A^T A (GRAM) or W_t += A^T (A Z) (PASS),
- * with single-threaded BLAS into thread t's accumulator. */
-static int chunk_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t lo, size_t hi, int t,
-                        int first) {
-  int n = r->n, l = r->l, nb = (int)(hi - lo);
+/* nb rows at a: C_t += A^T A (GRAM) or W_t += A^T (A Z) (PASS, y: nb x l
+ * scratch), with single-threaded BLAS into thread t's accumulator. Returns 1
+ * (and skips the work) when the first pass meets a non-finite entry. */
+static int chunk_kernel(pv_rsvd *r, const double *a, size_t ld, size_t nrows, int t, int first,
+                        double *y) {
+  int n = r->n, l = r->l, nb = (int)nrows;
   if (nb <= 0) return 0;
-  const double *a = blk + lo * ld;
   if (first && !pv__linalg_all_finite((size_t)nb, (size_t)n, a, ld)) return 1;
   if (first && r->center) {
     double *sum = r->mu + (size_t)t * n;
@@ -189,7 +189,6 @@ static int chunk_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t lo, siz
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, nb, 1.0, a, (int)ld, 1.0,
                 r->c + (size_t)t * n * n, n);
   } else {
-    double *y = r->yb + lo * (size_t)l;
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, l, n, 1.0, a, (int)ld, r->zt, n,
                 0.0, y, l);
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l, n, nb, 1.0, y, l, a, (int)ld, 1.0,
@@ -198,21 +197,46 @@ static int chunk_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t lo, siz
   return 0;
 }
 
-/* Split a block's rows over the pass threads (OpenMP; BLAS single-threaded).
- * Returns nonzero when the first pass met a non-finite entry. */
+static int thread_id(void) {
+#if PV_HAVE_OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+/* A streamed block: its rows split over the pass threads (one OpenMP region
+ * per block). Returns nonzero when the first pass met a non-finite entry. */
 static int block_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t nb, int first) {
   int nt = r->nt, bad = 0;
 #if PV_HAVE_OPENMP
-  if (nt > 1) {
-#pragma omp parallel for num_threads(nt) schedule(static) reduction(| : bad)
-    for (int t = 0; t < nt; t++)
-      bad |= chunk_kernel(r, blk, ld, nb * (size_t)t / (size_t)nt,
-                          nb * (size_t)(t + 1) / (size_t)nt, t, first);
-    return bad;
-  }
+#pragma omp parallel num_threads(nt) reduction(| : bad) if (nt > 1)
 #endif
-  bad = chunk_kernel(r, blk, ld, 0, nb, 0, first);
-  (void)nt;
+  {
+    int t = thread_id();
+    size_t lo = nb * (size_t)t / (size_t)nt, hi = nb * (size_t)(t + 1) / (size_t)nt;
+    bad |= chunk_kernel(r, blk + lo * ld, ld, hi - lo, t, first,
+                        r->yb ? r->yb + lo * (size_t)r->l : NULL);
+  }
+  return bad;
+}
+
+/* A matrix in memory: one OpenMP region for the whole pass, thread t sweeping
+ * its contiguous rows in sub-blocks (no barrier per block, which matters when
+ * the cores are shared). */
+static int whole_kernel(pv_rsvd *r, const double *a, size_t lda, int first) {
+  int nt = r->nt, bad = 0;
+  size_t sb = r->block_rows / (size_t)nt > 0 ? r->block_rows / (size_t)nt : 1;
+#if PV_HAVE_OPENMP
+#pragma omp parallel num_threads(nt) reduction(| : bad) if (nt > 1)
+#endif
+  {
+    int t = thread_id();
+    size_t lo = r->m * (size_t)t / (size_t)nt, hi = r->m * (size_t)(t + 1) / (size_t)nt;
+    for (size_t row = lo; row < hi && !bad; row += sb)
+      bad |= chunk_kernel(r, a + row * lda, lda, hi - row < sb ? hi - row : sb, t, first,
+                          r->yb ? r->yb + (size_t)t * sb * (size_t)r->l : NULL);
+  }
   return bad;
 }
 
@@ -248,7 +272,9 @@ static int data_pass(pv_rsvd *r, const source *src, int first) {
   if (first && r->center) memset(r->mu, 0, (size_t)r->nt * n * sizeof *r->mu);
   if (r->nt > 1) openblas_set_num_threads(1);
   int st = PV_OK;
-  for (size_t row0 = 0; row0 < r->m && !st; row0 += r->block_rows) {
+  if (src->a && whole_kernel(r, src->a, src->lda, first)) /* name the entry (slow path) */
+    st = pv__linalg_check_finite("A", r->m, (size_t)n, src->a, src->lda);
+  for (size_t row0 = 0; !src->a && row0 < r->m && !st; row0 += r->block_rows) {
     size_t nb = r->m - row0 < r->block_rows ? r->m - row0 : r->block_rows, ld;
     const double *blk;
     st = get_block(r, src, row0, nb, &blk, &ld);
@@ -346,27 +372,48 @@ static int rayleigh_ritz(pv_rsvd *r, double *s, double *vt, size_t ldvt) {
   return PV_OK;
 }
 
-/* U = A M, block by block, rows split over the pass threads. */
+/* nrows rows of U = A M (minus 1 (M^T mu)^T when centring). */
+static void u_rows(const pv_rsvd *r, const double *a, size_t ld, size_t nrows, double *u,
+                   size_t ldu) {
+  if (nrows == 0) return;
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nrows, r->k, r->n, 1.0, a, (int)ld,
+              r->mm, r->k, 0.0, u, (int)ldu);
+  if (r->center) /* (A - 1 mu^T) M = A M - 1 (M^T mu)^T */
+    for (size_t i = 0; i < nrows; i++)
+      for (int j = 0; j < r->k; j++) u[i * ldu + (size_t)j] -= r->t[j];
+}
+
+/* U = A M: in memory one OpenMP region, each thread its contiguous rows;
+ * streamed one region per block. */
 static int left_vectors(pv_rsvd *r, const source *src, double *u, size_t ldu) {
   int st = PV_OK, nt = r->nt;
+  size_t sb = r->block_rows;
   if (r->center) /* t[0..k) <- M^T mu (T is free after the Rayleigh-Ritz step) */
     cblas_dgemv(CblasRowMajor, CblasTrans, r->n, r->k, 1.0, r->mm, r->k, r->mu, 1, 0.0, r->t, 1);
   if (nt > 1) openblas_set_num_threads(1);
-  for (size_t row0 = 0; row0 < r->m && !st; row0 += r->block_rows) {
-    size_t nb = r->m - row0 < r->block_rows ? r->m - row0 : r->block_rows, ld;
+  if (src->a) {
+#if PV_HAVE_OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1)
+#endif
+    {
+      int t = thread_id();
+      size_t lo = r->m * (size_t)t / (size_t)nt, hi = r->m * (size_t)(t + 1) / (size_t)nt;
+      for (size_t row = lo; row < hi; row += sb)
+        u_rows(r, src->a + row * src->lda, src->lda, hi - row < sb ? hi - row : sb,
+               u + row * ldu, ldu);
+    }
+  }
+  for (size_t row0 = 0; !src->a && row0 < r->m && !st; row0 += sb) {
+    size_t nb = r->m - row0 < sb ? r->m - row0 : sb, ld;
     const double *blk;
     if ((st = get_block(r, src, row0, nb, &blk, &ld))) break;
 #if PV_HAVE_OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#pragma omp parallel num_threads(nt) if (nt > 1)
 #endif
-    for (int t = 0; t < nt; t++) {
+    {
+      int t = thread_id();
       size_t lo = nb * (size_t)t / (size_t)nt, hi = nb * (size_t)(t + 1) / (size_t)nt;
-      if (hi > lo)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(hi - lo), r->k, r->n, 1.0,
-                    blk + lo * ld, (int)ld, r->mm, r->k, 0.0, u + (row0 + lo) * ldu, (int)ldu);
-      if (r->center) /* (A - 1 mu^T) M = A M - 1 (M^T mu)^T */
-        for (size_t i = row0 + lo; i < row0 + hi; i++)
-          for (int j = 0; j < r->k; j++) u[i * ldu + (size_t)j] -= r->t[j];
+      u_rows(r, blk + lo * ld, ld, hi - lo, u + (row0 + lo) * ldu, ldu);
     }
   }
   pv__linalg_blas_threads(r->ctx);

@@ -114,7 +114,7 @@ static void test_halko_bounds(void) {
   teardown(&f);
 }
 
-/* GRAM and PASS apply the same A^T A; streamed runs see the same blocks. */
+/* GRAM and PASS apply the same A^T A; streamed runs read the same rows. */
 static void test_methods_agree(void) {
   fixture f;
   setup(&f, 1.0);
@@ -148,8 +148,9 @@ static void test_methods_agree(void) {
     CHECK_OK(pv_linalg_rsvd_compute_stream(r, read_rows, &rs, f.s, f.u, K, f.vt, N));
     size_t blocks = (M + 127) / 128;
     CHECK_EQ_INT(rs.calls, blocks * (method == PV_RSVD_GRAM ? 2 : 3 + 2));
-    for (int j = 0; j < K; j++) CHECK(f.s[j] == s1[j]);
-    for (int i = 0; i < M * K; i++) CHECK(f.u[i] == u1[i]);
+    /* Same algebra, different row splits over the threads: equal to rounding. */
+    for (int j = 0; j < K; j++) CHECK_NEAR(f.s[j], s1[j], 1e-13);
+    for (int i = 0; i < M * K; i++) CHECK_NEAR(f.u[i], u1[i], 1e-10);
     /* Without U: one pass less. */
     rs.calls = 0;
     CHECK_OK(pv_linalg_rsvd_compute_stream(r, read_rows, &rs, f.s, NULL, 0, f.vt, N));
