@@ -275,8 +275,8 @@ static int data_pass(pv_rsvd *r, const source *src, int first) {
   if (src->a && whole_kernel(r, src->a, src->lda, first)) /* name the entry (slow path) */
     st = pv__linalg_check_finite("A", r->m, (size_t)n, src->a, src->lda);
   for (size_t row0 = 0; !src->a && row0 < r->m && !st; row0 += r->block_rows) {
-    size_t nb = r->m - row0 < r->block_rows ? r->m - row0 : r->block_rows, ld;
-    const double *blk;
+    size_t nb = r->m - row0 < r->block_rows ? r->m - row0 : r->block_rows, ld = 0;
+    const double *blk = NULL;
     st = get_block(r, src, row0, nb, &blk, &ld);
     if (!st && block_kernel(r, blk, ld, nb, first)) { /* name the entry (slow path) */
       st = pv__linalg_check_finite("A", nb, (size_t)n, blk, ld);
@@ -404,8 +404,8 @@ static int left_vectors(pv_rsvd *r, const source *src, double *u, size_t ldu) {
     }
   }
   for (size_t row0 = 0; !src->a && row0 < r->m && !st; row0 += sb) {
-    size_t nb = r->m - row0 < sb ? r->m - row0 : sb, ld;
-    const double *blk;
+    size_t nb = r->m - row0 < sb ? r->m - row0 : sb, ld = 0;
+    const double *blk = NULL;
     if ((st = get_block(r, src, row0, nb, &blk, &ld))) break;
 #if PV_HAVE_OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)

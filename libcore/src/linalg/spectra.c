@@ -224,7 +224,7 @@ static int farms_shape(int m, int n, const pv_farms_options *opt, pv_farms_optio
 
 int pv_spectra_farms_count(int m, int n, const pv_farms_options *opt, size_t *count) {
   pv_farms_options o;
-  int r, c, nrw, ncw, rs, cs;
+  int r = 0, c = 0, nrw = 0, ncw = 0, rs = 0, cs = 0;
   if (!count) return PV_ERROR(PV_EINVAL, "farms_count: count is NULL");
   int st = farms_shape(m, n, opt, &o, &r, &c, &nrw, &ncw, &rs, &cs);
   if (st) return st;
@@ -235,7 +235,7 @@ int pv_spectra_farms_count(int m, int n, const pv_farms_options *opt, size_t *co
 int pv_spectra_farms_esd(pv_ctx *ctx, int m, int n, const double *w, int ldw,
                          const pv_farms_options *opt, double *evals) {
   pv_farms_options o;
-  int r, c, nrw, ncw, rs, cs;
+  int r = 0, c = 0, nrw = 0, ncw = 0, rs = 0, cs = 0;
   if (!w || !evals || ldw < n) return PV_ERROR(PV_EINVAL, "farms_esd: NULL input/output or ldw %d < n %d", ldw, n);
   int st = farms_shape(m, n, opt, &o, &r, &c, &nrw, &ncw, &rs, &cs);
   if (st) return st;
