@@ -102,7 +102,9 @@ typedef struct pv_rsvd_options {
   int oversample;       /* p >= 0 extra probes (default 10; Halko's bounds need p >= 2) */
   int power_iters;      /* q >= 0 power iterations (default 4) */
   int method;           /* a pv_rsvd_method (default AUTO) */
-  size_t block_rows;    /* rows per block read from a reader (0: about 4 MiB) */
+  size_t block_rows;    /* rows per block read from a reader (0: about 32 MiB);
+                           in memory, threads work in sub-blocks of at most
+                           min(block_rows, 4 MiB of rows) / threads */
   uint64_t stream;      /* rng stream of the probe matrix (default 0) */
   int center;           /* 1: factor A - 1 mu^T, mu the column means (PCA);
                            costs no extra pass: the means are summed in the

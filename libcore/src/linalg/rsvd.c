@@ -143,7 +143,10 @@ int pv_linalg_rsvd_create(pv_ctx *ctx, size_t m, int n, int k, const pv_rsvd_opt
 #endif
   if (r->method == PV_RSVD_AUTO) /* flops: m n^2 (Gram) vs 2 m n l per application */
     r->method = (double)n <= 2.0 * (r->q + 1.0) * r->l ? PV_RSVD_GRAM : PV_RSVD_PASS;
-  r->block_rows = o.block_rows ? o.block_rows : ((size_t)4 << 20) / (8 * (size_t)n);
+  /* Streamed blocks default to 32 MiB: one OpenMP region per block, and few
+   * barriers matter on shared cores. In memory, threads sweep sub-blocks of
+   * at most 4 MiB (cache-sized) of their own rows. */
+  r->block_rows = o.block_rows ? o.block_rows : ((size_t)32 << 20) / (8 * (size_t)n);
   if (r->block_rows < 16) r->block_rows = 16;
   if (r->block_rows > m) r->block_rows = m;
   if (r->block_rows > (size_t)INT_MAX / (size_t)n) r->block_rows = (size_t)INT_MAX / (size_t)n;
@@ -224,9 +227,15 @@ static int block_kernel(pv_rsvd *r, const double *blk, size_t ld, size_t nb, int
 /* A matrix in memory: one OpenMP region for the whole pass, thread t sweeping
  * its contiguous rows in sub-blocks (no barrier per block, which matters when
  * the cores are shared). */
+static size_t sub_block(const pv_rsvd *r) {
+  size_t cache_rows = ((size_t)4 << 20) / (8 * (size_t)r->n);
+  size_t br = r->block_rows < cache_rows ? r->block_rows : cache_rows;
+  return br / (size_t)r->nt > 0 ? br / (size_t)r->nt : 1;
+}
+
 static int whole_kernel(pv_rsvd *r, const double *a, size_t lda, int first) {
   int nt = r->nt, bad = 0;
-  size_t sb = r->block_rows / (size_t)nt > 0 ? r->block_rows / (size_t)nt : 1;
+  size_t sb = sub_block(r);
 #if PV_HAVE_OPENMP
 #pragma omp parallel num_threads(nt) reduction(| : bad) if (nt > 1)
 #endif
@@ -387,7 +396,7 @@ static void u_rows(const pv_rsvd *r, const double *a, size_t ld, size_t nrows, d
  * streamed one region per block. */
 static int left_vectors(pv_rsvd *r, const source *src, double *u, size_t ldu) {
   int st = PV_OK, nt = r->nt;
-  size_t sb = r->block_rows;
+  size_t sb = src->a ? sub_block(r) : r->block_rows;
   if (r->center) /* t[0..k) <- M^T mu (T is free after the Rayleigh-Ritz step) */
     cblas_dgemv(CblasRowMajor, CblasTrans, r->n, r->k, 1.0, r->mm, r->k, r->mu, 1, 0.0, r->t, 1);
   if (nt > 1) openblas_set_num_threads(1);
