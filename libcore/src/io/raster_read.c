@@ -66,7 +66,63 @@ static int check_file(const char *path) {
   return 0;
 }
 
-/* ENVI: parse the header ourselves, check the data length, take its fields. */
+/* Check an ENVI header against its data file's length. */
+static int envi_length_check(const char *path, const char *hdr, const pv_raster_envi_header *h) {
+  size_t ts = pv_raster_envi_type_size(h->data_type);
+  unsigned long long need = (unsigned long long)h->samples * h->lines;
+  int over = __builtin_mul_overflow(need, (unsigned long long)h->bands, &need) ||
+             __builtin_mul_overflow(need, (unsigned long long)ts, &need) ||
+             __builtin_add_overflow(need, (unsigned long long)h->header_offset, &need);
+  struct stat sb;
+  if (stat(path, &sb) == 0 && (over || (unsigned long long)sb.st_size < need))
+    return PV_ERROR(PV_EFORMAT,
+                    "%s: data file has %lld bytes but header %s ('samples' %zu x 'lines' %zu x "
+                    "'bands' %zu x 'data type' %d (%zu bytes) + 'header offset' %zu) needs %llu",
+                    path, (long long)sb.st_size, hdr, h->samples, h->lines, h->bands,
+                    h->data_type, ts, h->header_offset, over ? ~0ULL : need);
+  return 0;
+}
+
+/* Parse header hdr; with r, also take its fields into r's metadata. */
+static int envi_apply(const char *path, const char *hdr, pv_raster *r) {
+  char *text = NULL;
+  size_t n = 0;
+  pv_raster_envi_header h;
+  memset(&h, 0, sizeof h);
+  int st = pv_file_read_all(hdr, (size_t)64 << 20, &text, &n);
+  if (st == 0) st = pv_raster_envi_header_parse(text, n, hdr, &h);
+  if (st == 0) st = envi_length_check(path, hdr, &h);
+  if (st == 0 && r && (h.samples != r->width || h.lines != r->height || h.bands != r->bands))
+    st = PV_ERROR(PV_EFORMAT, "%s: header %s sizes %zu x %zu x %zu differ from GDAL's", path, hdr,
+                  h.samples, h.lines, h.bands);
+  if (st == 0 && r) st = pv_raster_meta_from_envi(&r->meta, &h);
+  if (st == 0 && r && h.has_ignore)
+    for (size_t b = 0; b < r->bands; b++) { r->has_nd[b] = 1; r->nd[b] = h.ignore_value; }
+  pv_raster_envi_header_clear(&h);
+  pv_free(text);
+  return st;
+}
+
+/* When GDAL refused path: an ENVI header beside it ("x.hdr" or "x.img.hdr")
+ * is parsed and checked against the data length, so a bad one is reported
+ * by field rather than by GDAL's generic "too small". */
+static int envi_precheck(const char *path) {
+  char hdr[4096];
+  if (strlen(path) + 5 > sizeof hdr || pv_raster_envi_header_path(path, hdr, sizeof hdr)) return 0;
+  for (int k = 0; k < 2; k++) {
+    if (k == 1) snprintf(hdr, sizeof hdr, "%s.hdr", path);
+    if (!strcmp(hdr, path)) continue;
+    FILE *fp = fopen(hdr, "rb");
+    if (!fp) continue;
+    char magic[4] = {0};
+    size_t got = fread(magic, 1, 4, fp);
+    fclose(fp);
+    if (got == 4 && !memcmp(magic, "ENVI", 4)) return envi_apply(path, hdr, NULL);
+  }
+  return 0;
+}
+
+/* ENVI opened by GDAL: take our reader's fields (wavelength, fwhm, bbl...). */
 static int envi_check(pv_raster *r) {
   char **files = GDALGetFileList(r->ds);
   const char *hdr = NULL;
@@ -74,40 +130,7 @@ static int envi_check(pv_raster *r) {
     size_t l = strlen(files[i]);
     if (l > 4 && strcasecmp(files[i] + l - 4, ".hdr") == 0) hdr = files[i];
   }
-  int st = 0;
-  char *text = NULL;
-  size_t n = 0;
-  pv_raster_envi_header h;
-  memset(&h, 0, sizeof h);
-  if (!hdr) goto done;
-  st = pv_file_read_all(hdr, (size_t)64 << 20, &text, &n);
-  if (st == 0) st = pv_raster_envi_header_parse(text, n, hdr, &h);
-  if (st) goto done;
-  size_t ts = pv_raster_envi_type_size(h.data_type);
-  unsigned long long need = (unsigned long long)h.samples * h.lines;
-  int over = __builtin_mul_overflow(need, (unsigned long long)h.bands, &need) ||
-             __builtin_mul_overflow(need, (unsigned long long)ts, &need) ||
-             __builtin_add_overflow(need, (unsigned long long)h.header_offset, &need);
-  struct stat sb;
-  if (stat(r->path, &sb) == 0 && (over || (unsigned long long)sb.st_size < need)) {
-    st = PV_ERROR(PV_EFORMAT,
-                  "%s: data file has %lld bytes but header %s ('samples' %zu x 'lines' %zu x "
-                  "'bands' %zu x 'data type' %d (%zu bytes) + 'header offset' %zu) needs %llu",
-                  r->path, (long long)sb.st_size, hdr, h.samples, h.lines, h.bands,
-                  h.data_type, ts, h.header_offset, over ? ~0ULL : need);
-    goto done;
-  }
-  if (h.samples != r->width || h.lines != r->height || h.bands != r->bands) {
-    st = PV_ERROR(PV_EFORMAT, "%s: header %s sizes %zu x %zu x %zu differ from GDAL's",
-                  r->path, hdr, h.samples, h.lines, h.bands);
-    goto done;
-  }
-  st = pv_raster_meta_from_envi(&r->meta, &h);
-  if (st == 0 && h.has_ignore)
-    for (size_t b = 0; b < r->bands; b++) { r->has_nd[b] = 1; r->nd[b] = h.ignore_value; }
-done:
-  pv_raster_envi_header_clear(&h);
-  pv_free(text);
+  int st = hdr ? envi_apply(r->path, hdr, r) : 0;
   CSLDestroy(files);
   return st;
 }
@@ -218,6 +241,13 @@ int pv_raster_open(pv_ctx *ctx, const char *path, pv_raster **out) {
   r->ctx = ctx;
   if (ctx) pv_gdal_cache_limit(pv_ctx_ram_budget(ctx));
   st = open_dataset(r);
+  if (st && !r->ds) { /* GDAL refused: if it is a bad ENVI pair, name the field instead */
+    char gdal_msg[PV_ERROR_MAX_MSG];
+    snprintf(gdal_msg, sizeof gdal_msg, "%s", pv_error_message());
+    pv_error_clear();
+    int envi = envi_precheck(path);
+    st = envi ? envi : PV_ERROR(st, "%s", gdal_msg);
+  }
   if (st == 0) {
     r->has_nd = pv_calloc(r->bands, sizeof(int));
     r->nd = pv_calloc(r->bands, sizeof(double));
