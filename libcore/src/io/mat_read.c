@@ -234,7 +234,7 @@ static int v5_walk(const v5 *f, long long off, long long end, int depth, int in_
   int k = 0, cls_store = -1, *cls = &cls_store;
   long long start = off;
   while (off < end) {
-    uint32_t type, nb;
+    uint32_t type = 0, nb = 0;
     int st = v5_tag(f, off, &type, &nb);
     if (st) return st;
     long long next;

@@ -513,7 +513,47 @@ static void test_meta(void) {
   pv_raster_cube_free(&c);
 }
 
-PV_TEST_MAIN(PV_CASE(test_gtiff_f64), PV_CASE(test_gtiff_f32), PV_CASE(test_envi_f64),
+/* Every allocation of ours failing in turn: a clean error, nothing leaked,
+ * no output left behind (CHOLMOD's Tcov idea). */
+static void test_alloc_failures(void) {
+  pv_ctx *ctx = make_ctx(NULL);
+  pv_raster_cube c, d;
+  make_cube(&c);
+  const char *src = tmp("af_src.img");
+  CHECK_OK(pv_raster_write(ctx, src, PV_RASTER_ENVI, &c, PV_F32, 0));
+  const char *outs[2] = {tmp("af_out.img"), tmp("af_out.tif")};
+  pv_raster_format fmts[2] = {PV_RASTER_ENVI, PV_RASTER_GTIFF};
+  int done[3] = {0, 0, 0}, fails = 0;
+  for (long k = 0; k < 400 && !(done[0] && done[1] && done[2]); k++) {
+    for (int op = 0; op < 3; op++) {
+      if (done[op]) continue;
+      pv_test_fail_alloc_after(-1);
+      long live = pv_test_alloc_live();
+      pv_test_fail_alloc_after(k);
+      int st = op == 0 ? pv_raster_read(ctx, src, NULL, &d)
+                       : pv_raster_write(ctx, outs[op - 1], fmts[op - 1], &c, PV_F32, 0);
+      pv_test_fail_alloc_after(-1);
+      if (st == 0) {
+        done[op] = 1;
+        if (op == 0) pv_raster_cube_free(&d);
+        continue;
+      }
+      fails++;
+      pv_error_clear();
+      if (pv_test_alloc_live() != live)
+        pv_test_fail(__FILE__, __LINE__, "op %d, failing allocation %ld: %ld blocks leaked", op, k,
+                     pv_test_alloc_live() - live);
+      if (op > 0 && access(outs[op - 1], F_OK) == 0)
+        pv_test_fail(__FILE__, __LINE__, "op %d, failing allocation %ld: output left", op, k);
+    }
+  }
+  CHECK(done[0] && done[1] && done[2]);
+  CHECK(fails > 10);
+  pv_raster_cube_free(&c);
+  pv_ctx_destroy(&ctx);
+}
+
+PV_TEST_MAIN(PV_CASE(test_alloc_failures), PV_CASE(test_gtiff_f64), PV_CASE(test_gtiff_f32), PV_CASE(test_envi_f64),
              PV_CASE(test_envi_f32), PV_CASE(test_envi_layout), PV_CASE(test_window_subset),
              PV_CASE(test_stream_small_budget), PV_CASE(test_stream_column_strips),
              PV_CASE(test_bad_inputs), PV_CASE(test_envi_header), PV_CASE(test_meta))
