@@ -258,7 +258,8 @@ static int options(const pv_args *args, const pick *p, char *title, size_t cap,
   } else if (p->n == 1) {
     snprintf(title, cap, "%s: %s", base_name(pv_args_string(args, "input")), p->label[0]);
   } else {
-    snprintf(title, cap, "%s: RGB", base_name(pv_args_string(args, "input")));
+    snprintf(title, cap, "%s: RGB = bands %zu,%zu,%zu", base_name(pv_args_string(args, "input")),
+             p->idx[0] + 1, p->idx[1] + 1, p->idx[2] + 1);
   }
   o->title = title;
   return 0;
@@ -307,8 +308,9 @@ static int run(pv_ctx *ctx, const pv_args *args) {
   if (!st) st = record(ctx, args, &p, &info, &prov);
   if (!st) st = pv_image_write_png(img, out, prov, pv_args_overwrite(args));
   if (!st) {
-    pv_log(ctx, PV_LOG_INFO, "quicklook", "wrote %s: %zu x %zu pixels at zoom %d, %s%s, %zu invalid",
-           out, p.width, p.height, info.zoom, p.n == 1 ? "band " : "RGB ", p.label[0],
+    pv_log(ctx, PV_LOG_INFO, "quicklook", "wrote %s: %zu x %zu pixels at zoom %d; %s%s%s%s%s; %zu invalid",
+           out, p.width, p.height, info.zoom, p.label[0], p.n == 3 ? ", " : "",
+           p.n == 3 ? p.label[1] : "", p.n == 3 ? ", " : "", p.n == 3 ? p.label[2] : "",
            info.n_invalid);
     if (info.n_invalid)
       pv_log(ctx, PV_LOG_WARN, "quicklook", "%zu NaN or no-data pixels shown %s", info.n_invalid,

@@ -152,7 +152,7 @@ static void test_scene_true_colour(void) {
   size_t shape[2] = {c.height, c.width};
   for (int k = 0; k < 3; k++) pv_view_init(&v[k], (double *)data + want[k] * np, PV_F64, 2, shape);
   pv_quicklook_opts o = PV_QUICKLOOK_OPTS_INIT;
-  o.title = "scene.img: RGB";
+  o.title = "scene.img: RGB = bands 5,3,2";
   pv_image *ref = NULL;
   pv_quicklook_info in;
   CHECK_OK(pv_quicklook_rgb(&v[0], &v[1], &v[2], &o, &ref, &in));
