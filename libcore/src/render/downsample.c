@@ -58,11 +58,14 @@ int pv_downsampler_add(pv_downsampler *d, size_t band, size_t row0, size_t col0,
     return PV_ERROR(PV_EINVAL, "downsampler: block of band %zu at (%zu, %zu) outside %zu x %zu x %zu",
                     band, row0, col0, d->rows, d->cols, d->bands);
   size_t base = band * d->orows * d->ocols;
+  int fast = block->dtype == PV_F64 && block->strides[1] == 1; /* rows of doubles */
   for (size_t i = 0; i < block->shape[0]; i++) {
     size_t o = base + (row0 + i) / d->f * d->ocols;
+    size_t idx[2] = {i, 0};
+    const double *row = fast ? pv_view_at(block, idx) : NULL;
     for (size_t j = 0; j < block->shape[1]; j++) {
-      size_t idx[2] = {i, j};
-      double x = pv_render_load(pv_view_at(block, idx), block->dtype);
+      idx[1] = j;
+      double x = fast ? row[j] : pv_render_load(pv_view_at(block, idx), block->dtype);
       if (!isfinite(x)) continue;
       size_t k = o + (col0 + j) / d->f;
       d->sum[k] += x;
