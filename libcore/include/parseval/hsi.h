@@ -1,0 +1,129 @@
+/* parseval/hsi.h - hyperspectral unmixing: least-squares abundances (UCLS,
+ * SCLS, NCLS, exact FCLS), endmember extraction (VCA, N-FINDR, ATGP),
+ * subspace and count estimation (HySime, HFC virtual dimensionality) and the
+ * scores HySUPP defines (SAD, abundance RMSE, SRE, Hungarian matching).
+ *
+ * Layouts (row-major doubles, every pointer borrowed):
+ * - a scene Y is band-sequential, bands x n: Y[b * ldy + j] is band b of
+ *   pixel j (a pv_raster_cube's data with ldy = width * height);
+ * - endmembers M are p x bands: M[i * bands + b], one spectrum per row (the
+ *   layout of spectral libraries);
+ * - abundances A are p x n: A[i * lda + j], one map per row (a band-
+ *   sequential abundance cube);
+ * - the linear mixing model is Y = M^T A + noise.
+ * Pixels with a NaN in any band are masked: their abundances are NaN and
+ * they are counted, never used in estimates. */
+#ifndef PARSEVAL_HSI_H
+#define PARSEVAL_HSI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <parseval/config.h>
+#include <parseval/ctx.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest number of endmembers the solvers accept. */
+#define PV_HSI_MAX_EM 64
+
+/* ---- Least-squares abundances ------------------------------------------ */
+
+typedef enum {
+  PV_HSI_UCLS = 0, /* unconstrained: a = (M M^T)^-1 M y */
+  PV_HSI_SCLS,     /* sum-to-one only (closed form) */
+  PV_HSI_NCLS,     /* a >= 0 (active set, exact) */
+  PV_HSI_FCLS      /* a >= 0 and sum a = 1 (active set, exact) */
+} pv_hsi_lsu_method;
+
+typedef struct pv_hsi_lsu pv_hsi_lsu; /* endmembers factorised once, reused */
+
+/* Prepare abundance estimation for the p x bands endmember matrix em
+ * (1 <= p <= min(bands, PV_HSI_MAX_EM)): forms and factorises the Gram
+ * matrix M M^T. Linearly dependent endmembers (Gram matrix not numerically
+ * positive definite) give PV_ENUMERIC. em is copied. ctx supplies threads
+ * and is borrowed for the solver's life. *out owned by the caller. */
+PV_API int pv_hsi_lsu_create(pv_ctx *ctx, pv_hsi_lsu_method method, int bands, int p,
+                             const double *em, pv_hsi_lsu **out);
+PV_API void pv_hsi_lsu_destroy(pv_hsi_lsu **s); /* NULL-safe */
+
+/* Abundances of n pixels: y bands x n (ldy >= n), a p x n (lda >= n).
+ * NCLS/FCLS are solved exactly by a primal active-set method on the Gram
+ * form (finite termination; KKT residual at round-off). Masked (NaN)
+ * pixels get NaN abundances; *n_masked (may be NULL) counts them.
+ * Reports progress through ctx for large n. */
+PV_API int pv_hsi_lsu_solve(pv_hsi_lsu *s, size_t n, const double *y, size_t ldy, double *a,
+                            size_t lda, size_t *n_masked);
+
+/* ---- Endmember extraction ---------------------------------------------- */
+
+/* Vertex Component Analysis (Nascimento & Dias 2005): p endmembers as pixels
+ * of y. snr_db: the scene's SNR in dB, or NaN to estimate it (selects the
+ * projective projection above 15 + 10 log10(p) dB, else PCA with a constant
+ * coordinate). Random directions come from ctx's seed (stream 0x56434100).
+ * idx (p pixel indices) and em (p x bands) may each be NULL. */
+PV_API int pv_hsi_vca(pv_ctx *ctx, int bands, size_t n, const double *y, size_t ldy, int p,
+                      double snr_db, size_t *idx, double *em);
+
+/* N-FINDR (Winter 1999): the p pixels spanning the largest simplex volume in
+ * the (p-1)-dimensional PCA subspace, by sweeps of single replacements
+ * (volume ratios from one inverse, Cramer's rule) from an ATGP start, until
+ * a sweep changes nothing or max_sweeps (>= 1) is reached. */
+PV_API int pv_hsi_nfindr(pv_ctx *ctx, int bands, size_t n, const double *y, size_t ldy, int p,
+                         int max_sweeps, size_t *idx, double *em);
+
+/* Automatic Target Generation Process (Ren & Chang 2003): the largest-norm
+ * pixel, then repeatedly the pixel with the largest residual norm after
+ * projection onto the orthogonal complement of those chosen. */
+PV_API int pv_hsi_atgp(pv_ctx *ctx, int bands, size_t n, const double *y, size_t ldy, int p,
+                       size_t *idx, double *em);
+
+/* ---- Subspace and number of endmembers --------------------------------- */
+
+/* HySime (Bioucas-Dias & Nascimento 2008): noise by multiple regression of
+ * each band on the others, then the signal subspace minimising the mean
+ * squared projection error. *k receives its dimension; noise_var (bands,
+ * may be NULL) the per-band noise variance estimate. */
+PV_API int pv_hsi_hysime(pv_ctx *ctx, int bands, size_t n, const double *y, size_t ldy, int *k,
+                         double *noise_var);
+
+/* Virtual dimensionality by Harsanyi-Farrand-Chang: number of eigenvalue
+ * pairs of the correlation and covariance matrices whose difference passes
+ * a Neyman-Pearson test at false-alarm probability pfa (0 < pfa < 1). */
+PV_API int pv_hsi_hfc(pv_ctx *ctx, int bands, size_t n, const double *y, size_t ldy, double pfa,
+                      int *vd);
+
+/* ---- Scores (HySUPP's definitions) ------------------------------------- */
+
+/* Spectral angle between two spectra, degrees in [0, 180]. */
+PV_API double pv_hsi_sad_deg(int bands, const double *x, const double *y);
+
+/* Minimum-cost assignment of an n x n cost matrix (row-major, finite) by the
+ * Hungarian method, O(n^3): perm[i] is the column given to row i. */
+PV_API int pv_hsi_hungarian(int n, const double *cost, int *perm);
+
+/* Match estimated endmembers to reference ones (both p x bands) minimising
+ * the total spectral angle: est row perm[i] pairs with reference row i.
+ * sad_deg (p, may be NULL) receives the matched angles. */
+PV_API int pv_hsi_match_endmembers(int p, int bands, const double *est, const double *ref,
+                                   int *perm, double *sad_deg);
+
+/* Abundance RMSE sqrt(mean((A - R)^2)) over p x n maps (unscaled: HySUPP
+ * prints it x100), rows of a taken in the order perm (NULL: identity);
+ * NaN entries of either are skipped. */
+PV_API double pv_hsi_abundance_rmse(int p, size_t n, const double *a, size_t lda,
+                                    const double *ref, size_t ldr, const int *perm);
+
+/* Signal-to-reconstruction error 10 log10(||R||^2 / ||A - R||^2), dB. */
+PV_API double pv_hsi_sre_db(int p, size_t n, const double *a, size_t lda, const double *ref,
+                            size_t ldr, const int *perm);
+
+/* RMSE of Y - M^T A over all bands and unmasked pixels. */
+PV_API int pv_hsi_reconstruction_rmse(int bands, size_t n, const double *y, size_t ldy, int p,
+                                      const double *em, const double *a, size_t lda, double *rmse);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
