@@ -56,6 +56,31 @@ PV_API void pv_hsi_lsu_destroy(pv_hsi_lsu **s); /* NULL-safe */
 PV_API int pv_hsi_lsu_solve(pv_hsi_lsu *s, size_t n, const double *y, size_t ldy, double *a,
                             size_t lda, size_t *n_masked);
 
+/* ---- Sparse regression on a spectral library --------------------------- */
+
+/* SUnSAL (Bioucas-Dias & Figueiredo 2010): for every pixel
+ *   min_x 1/2 ||L^T x - y||^2 + lambda ||x||_1  [x >= 0] [sum x = 1]
+ * by the alternating direction method of multipliers on the splitting
+ * x = v, with the penalty mu adapted to balance primal and dual residuals.
+ * Pixels are independent and run in blocks on OpenMP threads. */
+typedef struct pv_hsi_sunsal_options {
+  size_t struct_size; /* sizeof(pv_hsi_sunsal_options) */
+  double lambda;      /* l1 weight (>= 0), in the units of y^2 */
+  int positivity;     /* constrain x >= 0 (default 1) */
+  int sum_to_one;     /* constrain sum x = 1 (default 0) */
+  double mu;          /* initial ADMM penalty (> 0, default 0.01 * mean diag(L L^T)) ; 0: default */
+  int max_iter;       /* iterations per block (default 1000) */
+  double tol;         /* stop when primal and dual residuals, relative, fall below (default 1e-6) */
+} pv_hsi_sunsal_options;
+#define PV_HSI_SUNSAL_OPTIONS_INIT {sizeof(pv_hsi_sunsal_options), 1e-4, 1, 0, 0.0, 1000, 1e-6}
+
+/* Library lib is m x bands (1 <= m <= 4096, any conditioning: the x-step
+ * solves (L L^T + mu I)); y bands x n; x receives m x n coefficients.
+ * opt may be NULL. Masked pixels get NaN. PV_ENOTCONV when a block misses
+ * the tolerance after max_iter iterations (x then holds the last iterate). */
+PV_API int pv_hsi_sunsal(pv_ctx *ctx, int bands, int m, const double *lib, size_t n, const double *y,
+                         size_t ldy, const pv_hsi_sunsal_options *opt, double *x, size_t ldx);
+
 /* ---- Endmember extraction ---------------------------------------------- */
 
 /* Vertex Component Analysis (Nascimento & Dias 2005): p endmembers as pixels
