@@ -148,6 +148,36 @@ PV_API double pv_hsi_sre_db(int p, size_t n, const double *a, size_t lda, const 
 PV_API int pv_hsi_reconstruction_rmse(int bands, size_t n, const double *y, size_t ldy, int p,
                                       const double *em, const double *a, size_t lda, double *rmse);
 
+/* ---- Spectral libraries ------------------------------------------------ */
+
+/* A set of named spectra on common bands. Owned arrays (pv_malloc'd). */
+typedef struct pv_hsi_speclib {
+  int n, bands;         /* spectra, bands per spectrum */
+  char **names;         /* [n] (never NULL entries) */
+  double *wavelength;   /* [bands] band centres, or NULL */
+  double *data;         /* n x bands, spectrum i at data[i * bands] */
+} pv_hsi_speclib;
+
+/* Allocate n x bands zeroed spectra named "spectrum-1".., no wavelengths. */
+PV_API int pv_hsi_speclib_alloc(pv_hsi_speclib *lib, int n, int bands);
+/* Release what lib owns and zero it; NULL-safe. */
+PV_API void pv_hsi_speclib_free(pv_hsi_speclib *lib);
+
+/* Parse CSV text (n bytes): one spectrum per line "name,v1,...,vB" (name
+ * optional: a first field that is not a number is a name; unnamed spectra
+ * are called "spectrum-<k>", k counting from 1), an optional
+ * header line "name,w1,...,wB" (first field literally "name") giving the
+ * wavelengths, '#' comments and blank lines skipped, numbers in the C
+ * locale. Every spectrum must have the same band count. Errors (PV_EFORMAT)
+ * name the file, line and column. At most 65536 spectra of 65536 bands. */
+PV_API int pv_hsi_speclib_parse_csv(const char *text, size_t n, const char *name, pv_hsi_speclib *lib);
+/* Read a CSV spectral library file (at most 256 MiB). */
+PV_API int pv_hsi_speclib_read_csv(const char *path, pv_hsi_speclib *lib);
+/* Write lib as CSV (header line when wavelengths are known), atomically,
+ * numbers with 17 significant digits; commas and line breaks in names become
+ * '_' and a name that reads as a number gets the prefix "spectrum-". */
+PV_API int pv_hsi_speclib_write_csv(const char *path, const pv_hsi_speclib *lib, int overwrite);
+
 #ifdef __cplusplus
 }
 #endif
