@@ -280,7 +280,7 @@ static const pv_verb verbs[] = {
 
 static const char *const demos[] = {
     "run {data}/scene/scene.img {out}/scene_rgb.png",
-    "run --bands=12 --title=Scene_band_12 {data}/scene/scene.tif {out}/scene_b12.png",
+    "run --bands=12 --cmap=viridis {data}/scene/scene.tif {out}/scene_b12.png",
     NULL};
 
 static const pv_plugin_descriptor descriptor = {

@@ -36,6 +36,15 @@ pv_dtype pv_raster_dtype(const pv_raster *r) { return r->dtype; }
 const pv_raster_meta *pv_raster_get_meta(const pv_raster *r) { return &r->meta; }
 const char *pv_raster_path(const pv_raster *r) { return r->path; }
 
+void pv_raster_natural_block(const pv_raster *r, size_t *bw, size_t *bh, size_t *all_bands_bytes) {
+  int x = 1, y = 1;
+  GDALRasterBandH b = GDALGetRasterBand(r->ds, 1);
+  if (b) GDALGetBlockSize(b, &x, &y);
+  *bw = x > 0 ? (size_t)x : 1;
+  *bh = y > 0 ? (size_t)y : 1;
+  *all_bands_bytes = *bw * *bh * r->bands * pv_dtype_size(r->dtype);
+}
+
 void pv_raster_close(pv_raster **pr) {
   if (!pr || !*pr) return;
   pv_raster *r = *pr;

@@ -481,6 +481,49 @@ static void test_plot_log_and_clip(void) {
   pv_plot_destroy(&p);
 }
 
-PV_TEST_MAIN(PV_CASE(test_font), PV_CASE(test_cmap), PV_CASE(test_percentiles),
+/* Allocation failures in quicklooks, PNG and SVG writing and plots: reported,
+ * no leaks, no output left behind. */
+static void test_alloc_failures(void) {
+  double a[6 * 8];
+  for (int k = 0; k < 48; k++) a[k] = k % 7 == 0 ? NAN : (double)k;
+  size_t shape[2] = {6, 8};
+  pv_view v;
+  CHECK_OK(pv_view_init(&v, a, PV_F64, 2, shape));
+  pv_provenance *prov = NULL;
+  CHECK_OK(pv_provenance_create("t", "alloc", &prov));
+  const char *png = tmp("alloc.png"), *svg = tmp("alloc.svg");
+  int done = 0;
+  for (long k = 0; k < 2000 && !done; k++) {
+    long live = pv_test_alloc_live();
+    pv_test_fail_alloc_after(k);
+    pv_image *img = NULL;
+    pv_plot *p = NULL;
+    pv_quicklook_opts o = PV_QUICKLOOK_OPTS_INIT;
+    o.title = "alloc";
+    int st = pv_quicklook_band(&v, &o, &img, NULL);
+    if (!st) st = pv_image_write_png(img, png, prov, 0);
+    if (!st) st = pv_plot_create(300, 200, &p);
+    if (!st) st = pv_plot_set_title(p, "t");
+    if (!st) st = pv_plot_add_series(p, "s", NULL, a + 1, 5, NULL);
+    if (!st) st = pv_plot_write_svg(p, svg, prov, 0);
+    pv_plot_destroy(&p);
+    pv_image_destroy(&img);
+    pv_test_fail_alloc_after(-1);
+    pv_error_clear();
+    CHECK_EQ_INT(pv_test_alloc_live(), live);
+    if (st == 0) {
+      printf("quicklook, PNG, plot, SVG: %ld allocation failures handled\n", k);
+      done = 1;
+      break;
+    }
+    CHECK_EQ_INT(st, PV_ENOMEM);
+    CHECK(!exists(svg));
+    remove(png); /* may have been written before a later step failed */
+  }
+  CHECK(done && exists(png) && exists(svg));
+  pv_provenance_destroy(&prov);
+}
+
+PV_TEST_MAIN(PV_CASE(test_alloc_failures), PV_CASE(test_font), PV_CASE(test_cmap), PV_CASE(test_percentiles),
              PV_CASE(test_png_round_trip), PV_CASE(test_quicklook_band),
              PV_CASE(test_quicklook_rgb), PV_CASE(test_plot), PV_CASE(test_plot_log_and_clip))
