@@ -173,6 +173,13 @@ PV_API void pv_hsi_speclib_free(pv_hsi_speclib *lib);
 PV_API int pv_hsi_speclib_parse_csv(const char *text, size_t n, const char *name, pv_hsi_speclib *lib);
 /* Read a CSV spectral library file (at most 256 MiB). */
 PV_API int pv_hsi_speclib_read_csv(const char *path, pv_hsi_speclib *lib);
+/* Resample every spectrum of lib onto the band centres wl[0..bands) by
+ * linear interpolation in wavelength (lib->wavelength required, strictly
+ * increasing, same units); out (lib->n x bands) receives the spectra.
+ * Centres outside the library's range are an error (PV_EINVAL naming the
+ * first one), never extrapolated. */
+PV_API int pv_hsi_speclib_resample(const pv_hsi_speclib *lib, const double *wl, int bands, double *out);
+
 /* Write lib as CSV (header line when wavelengths are known), atomically,
  * numbers with 17 significant digits; commas and line breaks in names become
  * '_' and a name that reads as a number gets the prefix "spectrum-". */

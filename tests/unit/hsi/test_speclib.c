@@ -66,4 +66,30 @@ static void test_errors_name_line_and_column(void) {
   CHECK_STATUS(pv_hsi_speclib_read_csv("/nonexistent/lib.csv", &lib), PV_EIO);
 }
 
-PV_TEST_MAIN(PV_CASE(test_round_trip), PV_CASE(test_tolerant_reading), PV_CASE(test_errors_name_line_and_column))
+static void test_resample_linear(void) {
+  /* Spectra linear in wavelength are reproduced exactly at any centre. */
+  pv_hsi_speclib lib;
+  CHECK_OK(pv_hsi_speclib_alloc(&lib, 2, 4));
+  lib.wavelength = pv_malloc(4 * sizeof(double));
+  double lw[4] = {400, 500, 700, 1000};
+  for (int b = 0; b < 4; b++) {
+    lib.wavelength[b] = lw[b];
+    lib.data[b] = 0.001 * lw[b];
+    lib.data[4 + b] = 2 - 0.0005 * lw[b];
+  }
+  double wl[5] = {400, 450, 650, 999, 1000}, out[10];
+  CHECK_OK(pv_hsi_speclib_resample(&lib, wl, 5, out));
+  for (int b = 0; b < 5; b++) {
+    CHECK_NEAR(out[b], 0.001 * wl[b], 1e-15);
+    CHECK_NEAR(out[5 + b], 2 - 0.0005 * wl[b], 1e-15);
+  }
+  double outside[1] = {1001};
+  CHECK_STATUS(pv_hsi_speclib_resample(&lib, outside, 1, out), PV_EINVAL);
+  pv_free(lib.wavelength);
+  lib.wavelength = NULL;
+  CHECK_STATUS(pv_hsi_speclib_resample(&lib, wl, 5, out), PV_EINVAL);
+  pv_hsi_speclib_free(&lib);
+}
+
+PV_TEST_MAIN(PV_CASE(test_round_trip), PV_CASE(test_tolerant_reading), PV_CASE(test_errors_name_line_and_column),
+             PV_CASE(test_resample_linear))
