@@ -163,13 +163,16 @@ PV_API int pv_hsi_speclib_alloc(pv_hsi_speclib *lib, int n, int bands);
 /* Release what lib owns and zero it; NULL-safe. */
 PV_API void pv_hsi_speclib_free(pv_hsi_speclib *lib);
 
-/* Parse CSV text (n bytes): one spectrum per line "name,v1,...,vB" (name
- * optional: a first field that is not a number is a name; unnamed spectra
- * are called "spectrum-<k>", k counting from 1), an optional
- * header line "name,w1,...,wB" (first field literally "name") giving the
- * wavelengths, '#' comments and blank lines skipped, numbers in the C
- * locale. Every spectrum must have the same band count. Errors (PV_EFORMAT)
- * name the file, line and column. At most 65536 spectra of 65536 bands. */
+/* Parse CSV text (n bytes) in either layout ('#' comments and blank lines
+ * skipped, numbers in the C locale, at most 65536 spectra x 65536 bands):
+ * - columns (what spreadsheets and most exports hold): a header whose fields
+ *   are all text, "wavelength,name1,...,nameN" ("band" as the first field:
+ *   no wavelengths), then one line per band "w,v1,...,vN";
+ * - rows: one spectrum per line "name,v1,...,vB" (the name optional: a first
+ *   field that is not a number is a name; unnamed spectra are called
+ *   "spectrum-<k>"), after an optional header "name,w1,...,wB" of
+ *   wavelengths.
+ * Errors (PV_EFORMAT) name the file, line and column. */
 PV_API int pv_hsi_speclib_parse_csv(const char *text, size_t n, const char *name, pv_hsi_speclib *lib);
 /* Read a CSV spectral library file (at most 256 MiB). */
 PV_API int pv_hsi_speclib_read_csv(const char *path, pv_hsi_speclib *lib);
@@ -180,9 +183,10 @@ PV_API int pv_hsi_speclib_read_csv(const char *path, pv_hsi_speclib *lib);
  * first one), never extrapolated. */
 PV_API int pv_hsi_speclib_resample(const pv_hsi_speclib *lib, const double *wl, int bands, double *out);
 
-/* Write lib as CSV (header line when wavelengths are known), atomically,
- * numbers with 17 significant digits; commas and line breaks in names become
- * '_' and a name that reads as a number gets the prefix "spectrum-". */
+/* Write lib as CSV in the column layout (first column the wavelengths, or
+ * "band" indices 1..B without them), atomically, numbers with 17
+ * significant digits; commas and line breaks in names become '_' and a name
+ * that reads as a number gets the prefix "spectrum-". */
 PV_API int pv_hsi_speclib_write_csv(const char *path, const pv_hsi_speclib *lib, int overwrite);
 
 #ifdef __cplusplus

@@ -139,11 +139,60 @@ static void acc_free(csv_acc *a) {
   pv_free(a->wl);
 }
 
-int pv_hsi_speclib_parse_csv(const char *text, size_t n, const char *name, pv_hsi_speclib *lib) {
-  memset(lib, 0, sizeof *lib);
-  if (!text || !name) return PV_ERROR(PV_EINVAL, "spectral library: NULL input");
-  csv_acc a = {0};
-  int rc = PV_OK, line = 0;
+/* Split a line into at most max fields (pointers into a copy). */
+static int split_fields(char *line, char **f, int max) {
+  int k = 0;
+  for (char *p = line;; p++) {
+    if (k == max) return -1;
+    f[k++] = p;
+    p = strchr(p, ',');
+    if (!p) break;
+    *p = '\0';
+  }
+  return k;
+}
+
+/* Column layout: a header "label,name1,...,nameN" whose fields are all
+ * text, then one line per band "wavelength,v1,...,vN". */
+static int parse_columns(char **lines, int *lineno, int nl, const char *name, pv_hsi_speclib *lib) {
+  char *f[SPECLIB_MAX + 1];
+  int nf = split_fields(lines[0], f, SPECLIB_MAX + 1), rc;
+  if (nf < 2) return PV_ERROR(PV_EFORMAT, "%s:%d: a column header needs at least two fields", name, lineno[0]);
+  int with_wl = strcmp(f[0], "band") != 0;
+  if ((rc = pv_hsi_speclib_alloc(lib, nf - 1, nl - 1 > 0 ? nl - 1 : 1)) || nl < 2) {
+    pv_hsi_speclib_free(lib);
+    return rc ? rc : PV_ERROR(PV_EFORMAT, "%s: a header but no bands", name);
+  }
+  for (int i = 1; i < nf && !rc; i++) {
+    pv_free(lib->names[i - 1]);
+    if (!(lib->names[i - 1] = pv_strdup(f[i]))) rc = PV_ENOMEM;
+  }
+  if (!rc && with_wl && !(lib->wavelength = pv_malloc((size_t)lib->bands * sizeof(double)))) rc = PV_ENOMEM;
+  for (int b = 0; !rc && b < lib->bands; b++) {
+    char *g[SPECLIB_MAX + 1];
+    int ng = split_fields(lines[b + 1], g, SPECLIB_MAX + 1);
+    if (ng != nf) {
+      rc = PV_ERROR(PV_EFORMAT, "%s:%d: %d fields, the header has %d", name, lineno[b + 1], ng, nf);
+      break;
+    }
+    for (int c = 0; c < ng && !rc; c++) {
+      double v;
+      if (!field_number(g[c], strlen(g[c]), &v))
+        rc = PV_ERROR(PV_EFORMAT, "%s:%d: column %d: \"%.40s\" is not a finite number", name, lineno[b + 1], c + 1, g[c]);
+      else if (c == 0 && with_wl) lib->wavelength[b] = v;
+      else if (c > 0) lib->data[(size_t)(c - 1) * lib->bands + b] = v;
+    }
+  }
+  if (rc) pv_hsi_speclib_free(lib);
+  return rc;
+}
+
+/* The content lines (no comments or blanks) as NUL-terminated copies. */
+static int content_lines(const char *text, size_t n, const char *name, char ***out, int **lineno, int *count) {
+  int cap = 0, line = 0, rc = PV_OK;
+  *out = NULL;
+  *lineno = NULL;
+  *count = 0;
   for (size_t pos = 0; !rc && pos < n;) {
     size_t e = pos;
     while (e < n && text[e] != '\n') e++;
@@ -151,28 +200,78 @@ int pv_hsi_speclib_parse_csv(const char *text, size_t n, const char *name, pv_hs
     size_t len = e - pos;
     while (len && (text[pos + len - 1] == '\r' || text[pos + len - 1] == ' ')) len--;
     if (memchr(text + pos, '\0', e - pos)) rc = PV_ERROR(PV_EFORMAT, "%s:%d: NUL byte (not a text file)", name, line);
-    else if (len && text[pos] != '#') rc = parse_line(&a, text + pos, len, name, line);
+    else if (len && text[pos] != '#') {
+      if (*count == SPECLIB_MAX + 1) rc = PV_ERROR(PV_EFORMAT, "%s:%d: more than %d lines", name, line, SPECLIB_MAX);
+      else if (*count == cap) {
+        int nc = cap ? 2 * cap : 64;
+        rc = pv_realloc((void **)out, (size_t)cap * sizeof **out, (size_t)nc * sizeof **out);
+        if (!rc) rc = pv_realloc((void **)lineno, (size_t)cap * sizeof **lineno, (size_t)nc * sizeof **lineno);
+        cap = nc;
+      }
+      if (!rc && !((*out)[*count] = pv_malloc(len + 1))) rc = PV_ENOMEM;
+      if (!rc) {
+        memcpy((*out)[*count], text + pos, len);
+        (*out)[*count][len] = '\0';
+        (*lineno)[(*count)++] = line;
+      }
+    }
     pos = e + 1;
   }
-  if (!rc && !a.nn) rc = PV_ERROR(PV_EFORMAT, "%s: no spectra", name);
-  if (!rc) {
-    lib->n = (int)a.nn;
-    lib->bands = a.bands;
-    lib->names = a.names;
-    lib->data = a.vals;
-    lib->wavelength = a.wl;
-    for (int i = 0; i < lib->n; i++)
-      if (!lib->names[i][0]) { /* unnamed: its line number among spectra */
-        pv_free(lib->names[i]);
-        char buf[32];
-        snprintf(buf, sizeof buf, "spectrum-%d", i + 1);
-        lib->names[i] = pv_strdup(buf);
-        if (!lib->names[i]) rc = PV_ENOMEM;
-      }
-    if (rc) pv_hsi_speclib_free(lib);
-    return rc;
+  return rc;
+}
+
+/* A header whose every field is text (and the first is not "name"). */
+static int is_column_header(const char *s) {
+  if (!strncmp(s, "name,", 5) || !strcmp(s, "name")) return 0;
+  int fields = 0;
+  for (const char *p = s;; fields++) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    double v;
+    if (field_number(p, len, &v)) return 0;
+    if (!e) break;
+    p = e + 1;
   }
-  acc_free(&a);
+  return fields >= 1;
+}
+
+/* Hand the accumulated rows over to lib (naming unnamed spectra). */
+static int rows_to_lib(csv_acc *a, pv_hsi_speclib *lib) {
+  lib->n = (int)a->nn;
+  lib->bands = a->bands;
+  lib->names = a->names;
+  lib->data = a->vals;
+  lib->wavelength = a->wl;
+  int rc = PV_OK;
+  for (int i = 0; i < lib->n; i++)
+    if (!lib->names[i][0]) {
+      pv_free(lib->names[i]);
+      char buf[32];
+      snprintf(buf, sizeof buf, "spectrum-%d", i + 1);
+      if (!(lib->names[i] = pv_strdup(buf))) rc = PV_ENOMEM;
+    }
+  if (rc) pv_hsi_speclib_free(lib);
+  return rc;
+}
+
+int pv_hsi_speclib_parse_csv(const char *text, size_t n, const char *name, pv_hsi_speclib *lib) {
+  memset(lib, 0, sizeof *lib);
+  if (!text || !name) return PV_ERROR(PV_EINVAL, "spectral library: NULL input");
+  char **lines;
+  int *lineno, nl, rc = content_lines(text, n, name, &lines, &lineno, &nl);
+  if (!rc && !nl) rc = PV_ERROR(PV_EFORMAT, "%s: no spectra", name);
+  if (!rc && is_column_header(lines[0])) {
+    rc = parse_columns(lines, lineno, nl, name, lib);
+  } else if (!rc) {
+    csv_acc a = {0};
+    for (int i = 0; !rc && i < nl; i++) rc = parse_line(&a, lines[i], strlen(lines[i]), name, lineno[i]);
+    if (!rc && !a.nn) rc = PV_ERROR(PV_EFORMAT, "%s: no spectra", name);
+    if (!rc) rc = rows_to_lib(&a, lib);
+    else acc_free(&a);
+  }
+  for (int i = 0; i < nl; i++) pv_free(lines[i]);
+  pv_free(lines);
+  pv_free(lineno);
   return rc;
 }
 
@@ -194,22 +293,22 @@ int pv_hsi_speclib_write_csv(const char *path, const pv_hsi_speclib *lib, int ov
   if (rc) return rc;
   FILE *o = pv_fileout_stream(f);
   char num[40];
-  if (lib->wavelength) {
-    fputs("name", o);
-    for (int b = 0; b < lib->bands; b++) {
-      pv_snprintf_c(num, sizeof num, ",%.17g", lib->wavelength[b]);
-      fputs(num, o);
-    }
-    fputc('\n', o);
-  }
+  /* Column layout: a header of names, then one line per band. */
+  fputs(lib->wavelength ? "wavelength" : "band", o);
   for (int i = 0; i < lib->n; i++) {
-    /* A name must not read back as a number (nor hold a separator). */
     const char *nm = lib->names && lib->names[i] ? lib->names[i] : "";
     double dummy;
+    fputc(',', o);
     if (!*nm || field_number(nm, strlen(nm), &dummy)) fprintf(o, "spectrum-");
     for (const char *c = nm; *c; c++) fputc(*c == ',' || *c == '\n' || *c == '\r' ? '_' : *c, o);
     if (!*nm) fprintf(o, "%d", i + 1);
-    for (int b = 0; b < lib->bands; b++) {
+  }
+  fputc('\n', o);
+  for (int b = 0; b < lib->bands; b++) {
+    if (lib->wavelength) pv_snprintf_c(num, sizeof num, "%.17g", lib->wavelength[b]);
+    else pv_snprintf_c(num, sizeof num, "%d", b + 1);
+    fputs(num, o);
+    for (int i = 0; i < lib->n; i++) {
       pv_snprintf_c(num, sizeof num, ",%.17g", lib->data[(size_t)i * lib->bands + b]);
       fputs(num, o);
     }

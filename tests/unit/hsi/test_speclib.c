@@ -91,5 +91,20 @@ static void test_resample_linear(void) {
   pv_hsi_speclib_free(&lib);
 }
 
-PV_TEST_MAIN(PV_CASE(test_round_trip), PV_CASE(test_tolerant_reading), PV_CASE(test_errors_name_line_and_column),
+static void test_column_layout(void) {
+  const char *t = "wavelength_nm,vegetation,soil\n400,0.04,0.12\n500,0.05,0.13\n600,0.03,0.14\n";
+  pv_hsi_speclib lib;
+  CHECK_OK(pv_hsi_speclib_parse_csv(t, strlen(t), "cols.csv", &lib));
+  CHECK_EQ_INT(lib.n, 2);
+  CHECK_EQ_INT(lib.bands, 3);
+  CHECK(lib.wavelength && lib.wavelength[2] == 600);
+  CHECK(strcmp(lib.names[1], "soil") == 0);
+  CHECK(lib.data[0] == 0.04 && lib.data[3 + 2] == 0.14);
+  pv_hsi_speclib_free(&lib);
+  expect_error("band,a,b\n1,0.1\n", 15, "bad.csv:2: 2 fields, the header has 3");
+  expect_error("band,a\n1,x\n", 11, "bad.csv:2: column 2");
+  expect_error("band,a\n", 7, "a header but no bands");
+}
+
+PV_TEST_MAIN(PV_CASE(test_round_trip), PV_CASE(test_column_layout), PV_CASE(test_tolerant_reading), PV_CASE(test_errors_name_line_and_column),
              PV_CASE(test_resample_linear))
