@@ -62,6 +62,25 @@ static int count(unmix_job *j, const double *y, size_t ldy) {
   return PV_OK;
 }
 
+/* Blind unmixing: VCA's endmembers pushed out to the minimum-volume simplex
+ * (the volume weight scales with the number of pixels, as the fit does). */
+static int min_volume(unmix_job *j, const double *y, size_t ldy) {
+  double *a = pv_malloc((size_t)j->p * j->ns * sizeof *a);
+  if (!a) return PV_ENOMEM;
+  pv_hsi_mvnmf_options o = PV_HSI_MVNMF_OPTIONS_INIT;
+  o.lambda = pv_args_real(j->args, "volume-weight") * (double)j->ns;
+  o.max_iter = 5000;
+  o.tol = 1e-8;
+  int it = 0, rc = pv_hsi_mvnmf(j->ctx, j->bands, j->ns, y, ldy, j->p, &o, j->em, a, j->ns, NULL, &it);
+  if (rc == PV_ENOTCONV) { /* usable, but say so */
+    pv_log(j->ctx, PV_LOG_WARN, "hsi", "MV-NMF stopped after %d iterations before converging", it);
+    pv_error_clear();
+    rc = PV_OK;
+  }
+  pv_free(a);
+  return rc;
+}
+
 int unmix_endmembers(unmix_job *j) {
   double t0 = seconds_now();
   const char *lib = pv_args_string(j->args, "library");
@@ -75,6 +94,7 @@ int unmix_endmembers(unmix_job *j) {
     else if (!strcmp(how, "nfindr")) rc = pv_hsi_nfindr(j->ctx, j->bands, j->ns, y, ldy, j->p, 50, NULL, j->em);
     else if (!strcmp(how, "atgp")) rc = pv_hsi_atgp(j->ctx, j->bands, j->ns, y, ldy, j->p, NULL, j->em);
     else rc = pv_hsi_vca(j->ctx, j->bands, j->ns, y, ldy, j->p, NAN, NULL, j->em);
+    if (!rc && !strcmp(how, "mvnmf")) rc = min_volume(j, y, ldy);
     if (!rc) rc = take_names(j, NULL);
   }
   j->seconds_extract = seconds_now() - t0;

@@ -81,6 +81,34 @@ typedef struct pv_hsi_sunsal_options {
 PV_API int pv_hsi_sunsal(pv_ctx *ctx, int bands, int m, const double *lib, size_t n, const double *y,
                          size_t ldy, const pv_hsi_sunsal_options *opt, double *x, size_t ldx);
 
+/* ---- Blind unmixing ----------------------------------------------------- */
+
+/* Minimum-volume NMF (the log-det criterion of Fu, Huang, Yang, Ma &
+ * Sidiropoulos 2016):
+ *   min_{M, A} 1/2 ||Y - M^T A||_F^2 + lambda/2 log det(M M^T + delta I)
+ *   s.t. every column of A on the unit simplex,
+ * by alternating exact FCLS for A with the majorisation-minimisation step
+ *   M^T = Y A^T (A A^T + lambda F)^-1,  F = (M M^T + delta I)^-1 at the
+ * previous M, which never increases the objective. Endmember entries are
+ * then clipped at 0 (reflectances), which is reported if it raised the
+ * objective. Starts from em (p x bands, e.g. VCA's) and overwrites it; a
+ * (p x n, lda) receives the abundances; masked pixels are ignored. */
+typedef struct pv_hsi_mvnmf_options {
+  size_t struct_size;  /* sizeof(pv_hsi_mvnmf_options) */
+  double lambda;       /* volume weight (>= 0), in data^2 units (default 0.01) */
+  double delta;        /* log-det regulariser (> 0, default 1e-3) */
+  int max_iter;        /* outer iterations (default 200) */
+  double tol;          /* stop when the objective's relative decrease is below (default 1e-7) */
+} pv_hsi_mvnmf_options;
+#define PV_HSI_MVNMF_OPTIONS_INIT {sizeof(pv_hsi_mvnmf_options), 0.01, 1e-3, 200, 1e-7}
+
+/* Runs the iteration; *objective (may be NULL) receives the final value and
+ * *iters (may be NULL) the iterations made. PV_ENOTCONV when max_iter was
+ * reached first (em and a then hold the last iterate). */
+PV_API int pv_hsi_mvnmf(pv_ctx *ctx, int bands, size_t n, const double *y, size_t ldy, int p,
+                        const pv_hsi_mvnmf_options *opt, double *em, double *a, size_t lda,
+                        double *objective, int *iters);
+
 /* ---- Endmember extraction ---------------------------------------------- */
 
 /* Vertex Component Analysis (Nascimento & Dias 2005): p endmembers as pixels
