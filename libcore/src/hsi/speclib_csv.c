@@ -1,6 +1,7 @@
 /* Spectral libraries as CSV: a tolerant reader with exact error positions
  * and a writer that round-trips every double. */
 #include <parseval/alloc.h>
+#include <parseval/core.h>
 #include <parseval/error.h>
 #include <parseval/fileout.h>
 #include <parseval/hsi.h>
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../out/strbuf.h" /* pv_strtod_c, pv_snprintf_c: numbers in the C locale */
 
 #define SPECLIB_MAX 65536
 
