@@ -19,7 +19,10 @@ int pv_eig_check_matrix(const char *name, const pv_sparse *M, int64_t n)
       if (!isfinite(M->x[q]))
         return PV_ERROR(PV_EINVAL, "eigen: %s(%lld, %lld) = %g is not finite", name,
                         (long long)M->i[q], (long long)j, M->x[q]);
-  if (!pv_sparse_is_symmetric(M, 1e-12))
+  int sym, st = pv_sparse_symmetry_(M, 1e-12, &sym);
+  if (st)
+    return st;
+  if (!sym)
     return PV_ERROR(PV_EINVAL, "eigen: %s is not symmetric (store both triangles)", name);
   return 0;
 }

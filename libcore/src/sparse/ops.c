@@ -101,23 +101,32 @@ int pv_sparse_transpose(pv_ctx *ctx, const pv_sparse *A, pv_sparse **out)
     return 0;
 }
 
-int pv_sparse_is_symmetric(const pv_sparse *A, double tol)
+int pv_sparse_symmetry_(const pv_sparse *A, double tol, int *sym)
 {
-    if (!A || A->nrow != A->ncol)
-        return 0;
-    pv_sparse *T = NULL, *D = NULL;
-    if (pv_sparse_transpose(NULL, A, &T) || pv_sparse_add(NULL, 1.0, A, -1.0, T, &D)) {
-        pv_sparse_destroy(&T);
-        return 0;
-    }
+  *sym = 0;
+  if (!A || A->nrow != A->ncol)
+    return 0;
+  pv_sparse *T = NULL, *D = NULL;
+  int st = pv_sparse_transpose(NULL, A, &T);
+  if (!st)
+    st = pv_sparse_add(NULL, 1.0, A, -1.0, T, &D);
+  if (!st) {
     double amax = 0, dmax = 0;
     for (int64_t k = 0; k < A->p[A->ncol]; k++)
-        amax = fmax(amax, fabs(A->x[k]));
+      amax = fmax(amax, fabs(A->x[k]));
     for (int64_t k = 0; k < D->p[D->ncol]; k++)
-        dmax = fmax(dmax, fabs(D->x[k]));
-    pv_sparse_destroy(&T);
-    pv_sparse_destroy(&D);
-    return dmax <= tol * amax;
+      dmax = fmax(dmax, fabs(D->x[k]));
+    *sym = dmax <= tol * amax;
+  }
+  pv_sparse_destroy(&T);
+  pv_sparse_destroy(&D);
+  return st;
+}
+
+int pv_sparse_is_symmetric(const pv_sparse *A, double tol)
+{
+  int sym;
+  return pv_sparse_symmetry_(A, tol, &sym) ? 0 : sym;
 }
 
 static int check_block(const pv_sparse *A, int64_t nvec, const double *X, int64_t ldx,

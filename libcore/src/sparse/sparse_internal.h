@@ -18,4 +18,8 @@ struct pv_sparse {
  * (p zeroed, i and x uninitialised). */
 int pv_sparse_alloc_(int64_t nrow, int64_t ncol, int64_t nnz, pv_sparse **out);
 
+/* *sym = 1 when A is symmetric within tol (as pv_sparse_is_symmetric);
+ * returns PV_ENOMEM if the check could not be made. */
+int pv_sparse_symmetry_(const pv_sparse *A, double tol, int *sym);
+
 #endif
