@@ -14,8 +14,10 @@
  * positive (the first such entry on ties). Residual measure (the one
  * ../shared/peers/linalg/eigsh_bench.py prints):
  *   max_i ||A x_i - lambda_i B x_i||_2 / (lambda_max ||x_i||_2),
- * lambda_max = max_i |lambda_i| over the returned eigenvalues (1 if all are
- * zero), so the measure stays defined when an eigenvalue is zero. */
+ * lambda_max = max_i |lambda_i| over the returned eigenvalues, so the measure
+ * stays defined when an eigenvalue is zero; it is floored at
+ * 1e-6 max_j |a_jj| / b_jj (the pencil's scale) for the case where every
+ * wanted eigenvalue is zero (a graph Laplacian with k components). */
 #ifndef PARSEVAL_EIGEN_H
 #define PARSEVAL_EIGEN_H
 
@@ -59,7 +61,7 @@ typedef struct pv_eigen_info {
   double sigma;           /* shift actually used */
   double max_residual;    /* residual measure of the returned pairs, computed
                              explicitly at the end */
-  double lambda_max;      /* max |lambda_i| used in the measure */
+  double lambda_max;      /* lambda_max used in the measure (floored) */
   int restarts;           /* restart cycles */
   int dense;              /* 1 when the dense LAPACK path was taken */
   int64_t op_applies;     /* vectors multiplied by (A - sigma B)^{-1} B */

@@ -91,17 +91,11 @@ int pv_eig_shift_identity(const pv_sparse *A, double sigma, pv_sparse **C)
   return st;
 }
 
-int pv_eig_shift_candidates(const pv_sparse *A, const pv_sparse *B, double sigma, double *cand)
+/* max_j |a_jj| / b_jj: a diagonal Rayleigh quotient, the pencil's scale. */
+static double diag_scale(const pv_sparse *A, const pv_sparse *B)
 {
-  if (!isnan(sigma)) {
-    cand[0] = sigma;
-    return 1;
-  }
-  double loA, hiA, loB = 1, hiB = 1, scale = 0;
-  gershgorin(A, NULL, &loA, &hiA);
-  if (B)
-    gershgorin(B, NULL, &loB, &hiB);
-  for (int64_t j = 0; j < A->ncol; j++) { /* largest diagonal Rayleigh quotient */
+  double scale = 0;
+  for (int64_t j = 0; j < A->ncol; j++) {
     double a = 0, b = B ? 0 : 1;
     for (int64_t q = A->p[j]; q < A->p[j + 1]; q++)
       a += A->i[q] == j ? A->x[q] : 0;
@@ -110,8 +104,24 @@ int pv_eig_shift_candidates(const pv_sparse *A, const pv_sparse *B, double sigma
     if (b > 0)
       scale = fmax(scale, fabs(a) / b);
   }
-  if (!(scale > 0))
-    scale = 1;
+  return scale > 0 ? scale : 1;
+}
+
+double pv_eig_lambda_floor(const pv_sparse *A, const pv_sparse *B)
+{
+  return 1e-6 * diag_scale(A, B);
+}
+
+int pv_eig_shift_candidates(const pv_sparse *A, const pv_sparse *B, double sigma, double *cand)
+{
+  if (!isnan(sigma)) {
+    cand[0] = sigma;
+    return 1;
+  }
+  double loA, hiA, loB = 1, hiB = 1, scale = diag_scale(A, B);
+  gershgorin(A, NULL, &loA, &hiA);
+  if (B)
+    gershgorin(B, NULL, &loB, &hiB);
   int nc = 0;
   cand[nc++] = -1e-6 * scale;
   if (loA < 0 && loB > 0)

@@ -33,6 +33,7 @@ typedef struct pv_eig_ks_params {
   double tol;       /* target of the original-pencil residual measure */
   double sigma;     /* shift, to turn theta into lambda = sigma + 1/theta */
   double bnorm_max; /* upper bound of lambda_max(B), 1 for the identity */
+  double lambda_floor; /* lower bound of lambda_max in the residual measure */
   uint64_t seed;    /* random start block */
 } pv_eig_ks_params;
 
@@ -42,5 +43,13 @@ typedef struct pv_eig_ks_params {
  * PV_ENOTCONV (outputs filled) when max_restarts is exhausted. */
 int pv_eig_krylov_schur(pv_eig_op *op, const pv_eig_ks_params *p, double *theta,
                         double *X, int64_t ldx, int *restarts);
+
+/* C (nc x nw, leading dimension ldc) = V^T Z for V n x nc (ldv), Z n x nw
+ * (ldz); threads OpenMP threads. */
+void pv_eig_proj(int threads, int64_t n, int nc, const double *V, int64_t ldv, int nw,
+                 const double *Z, int64_t ldz, double *C, int ldc);
+/* W (n x nw, ldw) -= V C. */
+void pv_eig_update(int threads, int64_t n, int nc, const double *V, int64_t ldv, int nw,
+                   const double *C, int ldc, double *W, int64_t ldw);
 
 #endif

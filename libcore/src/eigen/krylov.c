@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -46,7 +47,16 @@ typedef struct ks {
   int64_t chunk_rows;
   ritz_key *order;
   pv_rng rng;
+  double t_op, t_orth, t_rr, t_restart; /* seconds, for the debug log */
+  int64_t passes;
 } ks;
+
+static double now(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 static int alloc_ks(ks *s)
 {
@@ -93,27 +103,51 @@ static double bdot(int64_t n, const double *x, const double *By)
   return cblas_ddot((int)n, x, 1, By, 1);
 }
 
-/* Two passes of block CGS of W (n x nw) against V[:, 0:jv]; coefficients
- * accumulate into Hc (leading dimension ldh) when Hc != NULL. */
-static int orth_block(ks *s, int jv, double *W, int nw, double *Hc)
+/* One pass of block CGS of W (n x nw) against V[:, i0:jv]; coefficients
+ * accumulate into Hc (leading dimension ldh, row i0 first) when Hc != NULL.
+ * *drop (may be NULL) receives max over columns of ||c||^2 / ||w||_B^2, the
+ * share of the column removed (Pythagoras: V is B-orthonormal). */
+static int cgs_pass(ks *s, int i0, int jv, double *W, int nw, double *Hc, double *drop)
 {
   int64_t n = s->n;
-  if (jv == 0)
+  int nc = jv - i0;
+  if (nc <= 0)
     return 0;
-  for (int pass = 0; pass < 2; pass++) {
-    int st = pv_eig_op_bmul(s->op, nw, W, s->BW);
-    if (st)
-      return st;
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, jv, nw, (int)n, 1.0, s->V, (int)n,
-                s->BW, (int)n, 0.0, s->C, jv);
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, nw, jv, -1.0, s->V, (int)n,
-                s->C, jv, 1.0, W, (int)n);
-    if (Hc)
-      for (int c = 0; c < nw; c++)
-        for (int i = 0; i < jv; i++)
-          Hc[i + (int64_t)c * s->ldh] += s->C[i + (int64_t)c * jv];
+  int st = pv_eig_op_bmul(s->op, nw, W, s->BW);
+  if (st)
+    return st;
+  int thr = s->op->ctx ? pv_ctx_threads(s->op->ctx) : 1;
+  pv_eig_proj(thr, n, nc, s->V + i0 * n, n, nw, s->BW, n, s->C, nc);
+  pv_eig_update(thr, n, nc, s->V + i0 * n, n, nw, s->C, nc, W, n);
+  if (drop)
+    *drop = 0;
+  for (int c = 0; c < nw; c++) {
+    double cc = 0;
+    for (int i = 0; i < nc; i++) {
+      double h = s->C[i + (int64_t)c * nc];
+      cc += h * h;
+      if (Hc)
+        Hc[i0 + i + (int64_t)c * s->ldh] += h;
+    }
+    if (drop) {
+      double ww = bdot(n, W + c * n, s->BW + c * n) + cc; /* ||w_before||^2 ~ ||w_after||^2 + ||c||^2 */
+      *drop = fmax(*drop, ww > 0 ? cc / ww : 1);
+    }
   }
   return 0;
+}
+
+/* Orthogonalise W against V[:, 0:jv]: first against the local columns
+ * [local, jv) (the three-term part of Lanczos, or the whole arrow after a
+ * restart), then one full pass, repeated while a pass removes more than
+ * half of a column's B-norm squared (Daniel-Gragg-Kaufman-Stewart). */
+static int orth_block(ks *s, int local, int jv, double *W, int nw, double *Hc)
+{
+  double drop = 1;
+  int st = local > 0 ? cgs_pass(s, local, jv, W, nw, Hc, NULL) : 0;
+  for (int pass = 0; !st && pass < 3 && drop > 0.5; pass++, s->passes++)
+    st = cgs_pass(s, 0, jv, W, nw, Hc, &drop);
+  return st;
 }
 
 /* One CholQR step: W = W G^{-1}, G upper with G^T G = W^T B W. Returns 1
@@ -233,18 +267,23 @@ static int normalize_block(ks *s, int jv, double *W, int nw, double *R, double *
   return 0;
 }
 
-/* Add block j+b..j+2b: W = OP V_j, orthogonalise, record H's column block. */
-static int expand(ks *s, int j)
+/* Add block j+b..j+2b: W = OP V_j, orthogonalise (locally first against
+ * columns from local on), record H's column block. */
+static int expand(ks *s, int j, int local)
 {
   int64_t n = s->n;
   int b = s->b;
   double *W = s->V + (int64_t)(j + b) * n, *Hc = s->H + (int64_t)j * s->ldh;
+  double t0 = now();
   int st = pv_eig_op_apply(s->op, b, s->V + (int64_t)j * n, W);
+  double t1 = now();
   if (!st)
-    st = orth_block(s, j + b, W, b, Hc);
+    st = orth_block(s, local, j + b, W, b, Hc);
   double *R = s->R;
   if (!st)
     st = normalize_block(s, j + b, W, b, R, Hc);
+  s->t_op += t1 - t0;
+  s->t_orth += now() - t1;
   if (st)
     return st;
   for (int c = 0; c < b; c++)
@@ -298,11 +337,9 @@ static int converged(ks *s, int mact, double *worst)
     return 0;
   cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, b, b, (int)n, 1.0, s->BW, (int)n, s->BW,
               (int)n, 0.0, G, b);
-  double lmax = 0;
+  double lmax = s->p->lambda_floor;
   for (int i = 0; i < k; i++)
     lmax = fmax(lmax, fabs(s->p->sigma + 1.0 / s->tho[i]));
-  if (!(lmax > 0))
-    lmax = 1;
   int nconv = 0, lead = 1;
   *worst = 0;
   for (int i = 0; i < k; i++) {
@@ -350,20 +387,23 @@ static int start_block(ks *s)
 
 static int iterate(ks *s, double *theta, double *X, int64_t ldx, int *restarts)
 {
-  int b = s->b, k = s->p->k, j = 0, st = start_block(s);
+  int b = s->b, k = s->p->k, j = 0, jstart = 0, st = start_block(s);
   memset(s->H, 0, sizeof(double) * (size_t)(s->ldh * s->ldh));
   for (*restarts = 0; !st; (*restarts)++) {
     while (!st && j + b <= s->m) {
-      st = expand(s, j);
+      st = expand(s, j, j == jstart ? 0 : j - b);
       j += b;
     }
-    double worst = 0;
+    double worst = 0, t0 = now();
     int mact = j, nconv = st ? 0 : (st = rayleigh_ritz(s, mact)) ? 0 : converged(s, mact, &worst);
+    s->t_rr += now() - t0;
     if (st)
       break;
     pv_log(s->op->ctx, PV_LOG_DEBUG, "eigen",
-           "cycle %d: basis %d, %d of %d converged, worst residual %.2e, %lld solves",
-           *restarts, mact, nconv, k, worst, (long long)s->op->applies);
+           "cycle %d: basis %d, %d of %d converged, worst residual %.2e, %lld solves; "
+           "seconds: op %.3f, orth %.3f (%lld full passes), ritz %.3f, restart %.3f",
+           *restarts, mact, nconv, k, worst, (long long)s->op->applies, s->t_op, s->t_orth,
+           (long long)s->passes, s->t_rr, s->t_restart);
     if (nconv >= k || *restarts >= s->p->max_restarts) {
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s->n, k, mact, 1.0, s->V,
                   (int)s->n, s->Yo, mact, 0.0, X, (int)ldx);
@@ -379,8 +419,10 @@ static int iterate(ks *s, double *theta, double *X, int64_t ldx, int *restarts)
     int keep = mact - add < k ? k : mact - add;
     if (keep + b > mact)
       keep = mact - b;
+    t0 = now();
     restart(s, mact, keep);
-    j = keep;
+    s->t_restart += now() - t0;
+    j = jstart = keep;
   }
   return st;
 }

@@ -82,11 +82,9 @@ int pv_eigen_residual(const pv_sparse *A, const pv_sparse *B, int k, const doubl
   double *r = pv_malloc(sizeof(double) * (size_t)n);
   if (!r)
     return PV_ERROR(PV_ENOMEM, "eigen residual: workspace");
-  double lmax = 0;
+  double lmax = pv_eig_lambda_floor(A, B);
   for (int i = 0; i < k; i++)
     lmax = fmax(lmax, fabs(lambda[i]));
-  if (!(lmax > 0))
-    lmax = 1;
   *res = 0;
   for (int i = 0; i < k; i++) {
     const double *x = X + i * ldx;
@@ -114,10 +112,8 @@ int pv_eig_finish(const pv_sparse *A, const pv_sparse *B, int k, double *lambda,
   int st = sort_pairs(n, k, lambda, X, ldx);
   if (st)
     return st;
-  *lmax = 0;
+  *lmax = pv_eig_lambda_floor(A, B);
   for (int i = 0; i < k; i++)
     *lmax = fmax(*lmax, fabs(lambda[i]));
-  if (!(*lmax > 0))
-    *lmax = 1;
   return pv_eigen_residual(A, B, k, lambda, X, ldx, res, NULL);
 }

@@ -130,7 +130,7 @@ static int run_krylov(pv_ctx *ctx, const pv_sparse *A, const pv_sparse *B, int k
   t0 = now();
   if (!st) {
     pv_eig_ks_params p = {k, block, basis, o->max_restarts, o->tol, inf->sigma, bmax,
-                          ctx ? pv_ctx_seed(ctx) : 0};
+                          pv_eig_lambda_floor(A, B), ctx ? pv_ctx_seed(ctx) : 0};
     st = pv_eig_krylov_schur(&op, &p, lambda, X, ldx, &inf->restarts);
     if (!st || st == PV_ENOTCONV)
       for (int i = 0; i < k; i++)
