@@ -32,7 +32,8 @@ typedef struct pv_cluster_knn_options {
                          (union, default); 1: only if both are */
 } pv_cluster_knn_options;
 
-#define PV_CLUSTER_KNN_OPTIONS_INIT { sizeof(pv_cluster_knn_options), 10, 7, 0.0, 0 }
+#define PV_CLUSTER_KNN_OPTIONS_INIT                                                                \
+  { sizeof(pv_cluster_knn_options), 10, 7, 0.0, 0 }
 
 /* Symmetric sparse affinity W (n x n, zero diagonal) of n points of dimension
  * d (row-major, borrowed): w_ij = exp(-|x_i - x_j|^2 / (sigma_i sigma_j)) on
@@ -46,14 +47,13 @@ PV_API int pv_cluster_knn_graph(pv_ctx *ctx, const double *points, int64_t n, in
  * L = D - W (normalized = 0) of a symmetric non-negative W; degree[n]
  * (may be NULL) receives d_i = sum_j w_ij. A vertex of degree 0 gives
  * PV_ENUMERIC for the normalised form. */
-PV_API int pv_cluster_laplacian(pv_ctx *ctx, const pv_sparse *W, int normalized,
-                                pv_sparse **L, double *degree);
+PV_API int pv_cluster_laplacian(pv_ctx *ctx, const pv_sparse *W, int normalized, pv_sparse **L,
+                                double *degree);
 
 /* Spectral embedding: the k smallest generalised eigenpairs of
  * (D - W) x = lambda D x; lambda[k] ascending, X n x k (ld n) holding
  * D^{1/2} x (orthonormal eigenvectors of the normalised Laplacian). */
-PV_API int pv_cluster_embedding(pv_ctx *ctx, const pv_sparse *W, int k, double *lambda,
-                                double *X);
+PV_API int pv_cluster_embedding(pv_ctx *ctx, const pv_sparse *W, int k, double *lambda, double *X);
 
 /* Normalised-cut bipartition: the Fiedler vector x_2 of (D - W) x = lambda D x,
  * split at the threshold with the smallest Ncut = cut/vol(S) + cut/vol(S')
@@ -69,14 +69,15 @@ typedef struct pv_cluster_kmeans_options {
   double tol;         /* stop when centres move less than tol (default 1e-10) */
 } pv_cluster_kmeans_options;
 
-#define PV_CLUSTER_KMEANS_OPTIONS_INIT { sizeof(pv_cluster_kmeans_options), 10, 300, 1e-10 }
+#define PV_CLUSTER_KMEANS_OPTIONS_INIT                                                             \
+  { sizeof(pv_cluster_kmeans_options), 10, 300, 1e-10 }
 
 /* k-means with k-means++ seeding (Arthur & Vassilvitskii) on n points of
  * dimension d (row-major). labels[n] in [0, k); centers (k x d row-major)
  * and inertia (sum of squared distances) may be NULL. opt NULL: defaults. */
 PV_API int pv_cluster_kmeans(pv_ctx *ctx, const double *points, int64_t n, int d, int k,
-                             const pv_cluster_kmeans_options *opt, int *labels,
-                             double *centers, double *inertia);
+                             const pv_cluster_kmeans_options *opt, int *labels, double *centers,
+                             double *inertia);
 
 /* k-way spectral clustering of the graph W: embedding with k eigenvectors,
  * rows normalised to unit length, k-means++ (opt may be NULL). */

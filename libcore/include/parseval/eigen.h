@@ -39,20 +39,20 @@ typedef enum {
 } pv_eigen_which;
 
 typedef struct pv_eigen_options {
-  size_t struct_size; /* sizeof(pv_eigen_options) */
-  int which;          /* pv_eigen_which */
-  double sigma;       /* shift. SMALLEST: must lie below the spectrum, NAN picks
-                         one (a Gershgorin bound or trial factorisations);
-                         NEAREST: the target, required */
-  double tol;         /* residual target in the measure above (default 1e-10) */
-  int block;          /* Krylov block size (0: 8) */
-  int basis;          /* basis vectors kept at most (0: max(2k, k + 8 block)) */
-  int max_restarts;   /* restart cycles before PV_ENOTCONV (default 100) */
+  size_t struct_size;  /* sizeof(pv_eigen_options) */
+  int which;           /* pv_eigen_which */
+  double sigma;        /* shift. SMALLEST: must lie below the spectrum, NAN picks
+                          one (a Gershgorin bound or trial factorisations);
+                          NEAREST: the target, required */
+  double tol;          /* residual target in the measure above (default 1e-10) */
+  int block;           /* Krylov block size (0: 8) */
+  int basis;           /* basis vectors kept at most (0: max(2k, k + 8 block)) */
+  int max_restarts;    /* restart cycles before PV_ENOTCONV (default 100) */
   int64_t dense_max_n; /* n at or below which dense LAPACK is used
                           (-1: automatic, when the Krylov basis would not fit) */
 } pv_eigen_options;
 
-#define PV_EIGEN_OPTIONS_INIT \
+#define PV_EIGEN_OPTIONS_INIT                                                                      \
   { sizeof(pv_eigen_options), PV_EIGEN_SMALLEST, NAN, 1e-10, 0, 0, 100, -1 }
 
 /* What a solve did; all fields are outputs. */
@@ -83,16 +83,15 @@ typedef struct pv_eigen_info {
  * PV_ENOTCONV not converged in max_restarts (lambda, X and info then hold the
  * best approximation). Memory: about n (basis + block) doubles, the factor
  * and three sparse matrices of A's size. */
-PV_API int pv_eigen_pencil_solve(pv_ctx *ctx, const pv_sparse *A, const pv_sparse *B,
-                                 int k, const pv_eigen_options *opt, double *lambda,
-                                 double *X, int64_t ldx, pv_eigen_info *info);
+PV_API int pv_eigen_pencil_solve(pv_ctx *ctx, const pv_sparse *A, const pv_sparse *B, int k,
+                                 const pv_eigen_options *opt, double *lambda, double *X,
+                                 int64_t ldx, pv_eigen_info *info);
 
 /* Residual measure above for given pairs (X n x k, leading dimension ldx);
  * B NULL = identity. Returns the maximum through *res; res_each[k] (may be
  * NULL) receives each pair's ||A x_i - lambda_i B x_i|| / (lambda_max ||x_i||). */
-PV_API int pv_eigen_residual(const pv_sparse *A, const pv_sparse *B, int k,
-                             const double *lambda, const double *X, int64_t ldx,
-                             double *res, double *res_each);
+PV_API int pv_eigen_residual(const pv_sparse *A, const pv_sparse *B, int k, const double *lambda,
+                             const double *X, int64_t ldx, double *res, double *res_each);
 
 #ifdef __cplusplus
 }

@@ -7,8 +7,7 @@
 #include <parseval/error.h>
 #include <parseval/rng.h>
 
-static double dist2(const double *a, const double *b, int d)
-{
+static double dist2(const double *a, const double *b, int d) {
   double s = 0;
   for (int c = 0; c < d; c++)
     s += (a[c] - b[c]) * (a[c] - b[c]);
@@ -17,8 +16,7 @@ static double dist2(const double *a, const double *b, int d)
 
 /* k-means++: first centre uniform, each next one drawn with probability
  * proportional to the squared distance to the nearest chosen centre. */
-static void seed_pp(pv_rng *g, const double *P, int64_t n, int d, int k, double *C, double *D2)
-{
+static void seed_pp(pv_rng *g, const double *P, int64_t n, int d, int k, double *C, double *D2) {
   memcpy(C, P + (int64_t)pv_rng_below(g, (uint64_t)n) * d, sizeof(double) * (size_t)d);
   for (int64_t i = 0; i < n; i++)
     D2[i] = dist2(P + i * d, C, d);
@@ -43,8 +41,7 @@ static void seed_pp(pv_rng *g, const double *P, int64_t n, int d, int k, double 
 
 /* Lloyd iterations from centres C; returns the inertia. */
 static double lloyd(const double *P, int64_t n, int d, int k, const pv_cluster_kmeans_options *o,
-                    double *C, double *Cn, int64_t *cnt, int *lab, double *D2)
-{
+                    double *C, double *Cn, int64_t *cnt, int *lab, double *D2) {
   double inertia = 0;
   for (int it = 0; it < o->max_iter; it++) {
     inertia = 0;
@@ -90,16 +87,15 @@ static double lloyd(const double *P, int64_t n, int d, int k, const pv_cluster_k
 
 int pv_cluster_kmeans(pv_ctx *ctx, const double *points, int64_t n, int d, int k,
                       const pv_cluster_kmeans_options *opt, int *labels, double *centers,
-                      double *inertia)
-{
+                      double *inertia) {
   pv_cluster_kmeans_options o = PV_CLUSTER_KMEANS_OPTIONS_INIT;
   if (opt) {
     if (opt->struct_size < sizeof(size_t) + sizeof(int) || opt->struct_size > sizeof o)
       return PV_ERROR(PV_EINVAL, "kmeans: options struct_size %zu", opt->struct_size);
     memcpy(&o, opt, opt->struct_size);
   }
-  if (!points || !labels || n < 1 || d < 1 || k < 1 || k > n || o.restarts < 1 ||
-      o.max_iter < 1 || !(o.tol >= 0))
+  if (!points || !labels || n < 1 || d < 1 || k < 1 || k > n || o.restarts < 1 || o.max_iter < 1 ||
+      !(o.tol >= 0))
     return PV_ERROR(PV_EINVAL, "kmeans: %lld points, d = %d, k = %d, restarts %d, max_iter %d",
                     (long long)n, d, k, o.restarts, o.max_iter);
   for (int64_t i = 0; i < n * d; i++)

@@ -12,8 +12,7 @@ typedef struct {
   double w;
 } edge;
 
-static int by_pair(const void *x, const void *y)
-{
+static int by_pair(const void *x, const void *y) {
   const edge *p = x, *q = y;
   if (p->a != q->a)
     return p->a < q->a ? -1 : 1;
@@ -23,8 +22,7 @@ static int by_pair(const void *x, const void *y)
 /* Indices and squared distances of the k nearest points to i (ascending),
  * by insertion into a sorted list (k is small). */
 static void nearest(const double *P, int64_t n, int d, int64_t i, int k, int64_t *idx,
-                    double *dist)
-{
+                    double *dist) {
   int m = 0;
   const double *xi = P + i * d;
   for (int64_t j = 0; j < n; j++) {
@@ -46,8 +44,7 @@ static void nearest(const double *P, int64_t n, int d, int64_t i, int k, int64_t
 }
 
 static int read_knn_options(const pv_cluster_knn_options *opt, int64_t n,
-                            pv_cluster_knn_options *o)
-{
+                            pv_cluster_knn_options *o) {
   pv_cluster_knn_options def = PV_CLUSTER_KNN_OPTIONS_INIT;
   *o = def;
   if (opt) {
@@ -57,14 +54,13 @@ static int read_knn_options(const pv_cluster_knn_options *opt, int64_t n,
   }
   if (o->k < 1 || o->k >= n || o->local_k < 1 || o->local_k > o->k || o->sigma < 0 ||
       !isfinite(o->sigma))
-    return PV_ERROR(PV_EINVAL, "knn graph: k = %d, local_k = %d, sigma = %g for %lld points",
-                    o->k, o->local_k, o->sigma, (long long)n);
+    return PV_ERROR(PV_EINVAL, "knn graph: k = %d, local_k = %d, sigma = %g for %lld points", o->k,
+                    o->local_k, o->sigma, (long long)n);
   return 0;
 }
 
 /* Canonical (a < b) edge list -> symmetric CSC (union or mutual). */
-static int edges_to_graph(edge *e, int64_t ne, int64_t n, int mutual, pv_sparse **W)
-{
+static int edges_to_graph(edge *e, int64_t ne, int64_t n, int mutual, pv_sparse **W) {
   qsort(e, (size_t)ne, sizeof *e, by_pair);
   int64_t *r = pv_malloc(sizeof(int64_t) * (size_t)(2 * ne + 1));
   int64_t *c = pv_malloc(sizeof(int64_t) * (size_t)(2 * ne + 1));
@@ -92,8 +88,7 @@ done:
 }
 
 int pv_cluster_knn_graph(pv_ctx *ctx, const double *points, int64_t n, int d,
-                         const pv_cluster_knn_options *opt, pv_sparse **W)
-{
+                         const pv_cluster_knn_options *opt, pv_sparse **W) {
   if (!W || !points || n < 2 || d < 1)
     return PV_ERROR(PV_EINVAL, "knn graph: %lld points of dimension %d", (long long)n, d);
   *W = NULL;

@@ -4,14 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sparse/sparse_internal.h"
 #include <parseval/alloc.h>
 #include <parseval/cluster.h>
 #include <parseval/eigen.h>
 #include <parseval/error.h>
-#include "sparse/sparse_internal.h"
 
-static int check_graph(const pv_sparse *W)
-{
+static int check_graph(const pv_sparse *W) {
   if (!W || W->nrow != W->ncol || W->nrow < 2)
     return PV_ERROR(PV_EINVAL, "graph: W must be square with at least 2 vertices");
   for (int64_t q = 0; q < W->p[W->ncol]; q++)
@@ -21,8 +20,7 @@ static int check_graph(const pv_sparse *W)
   return 0;
 }
 
-static void degrees(const pv_sparse *W, double *deg)
-{
+static void degrees(const pv_sparse *W, double *deg) {
   for (int64_t j = 0; j < W->ncol; j++) { /* symmetric: column sums */
     deg[j] = 0;
     for (int64_t q = W->p[j]; q < W->p[j + 1]; q++)
@@ -31,8 +29,7 @@ static void degrees(const pv_sparse *W, double *deg)
 }
 
 int pv_cluster_laplacian(pv_ctx *ctx, const pv_sparse *W, int normalized, pv_sparse **L,
-                         double *degree)
-{
+                         double *degree) {
   (void)ctx;
   int st = check_graph(W);
   if (st || !L)
@@ -66,8 +63,7 @@ int pv_cluster_laplacian(pv_ctx *ctx, const pv_sparse *W, int normalized, pv_spa
   return st;
 }
 
-int pv_cluster_embedding(pv_ctx *ctx, const pv_sparse *W, int k, double *lambda, double *X)
-{
+int pv_cluster_embedding(pv_ctx *ctx, const pv_sparse *W, int k, double *lambda, double *X) {
   int st = check_graph(W);
   if (st)
     return st;
@@ -103,15 +99,13 @@ typedef struct {
   int64_t i;
 } vkey;
 
-static int by_value(const void *a, const void *b)
-{
+static int by_value(const void *a, const void *b) {
   const vkey *x = a, *y = b;
   return x->v < y->v ? -1 : x->v > y->v ? 1 : (x->i > y->i) - (x->i < y->i);
 }
 
 /* Sweep the vertices in Fiedler order; the best prefix S gets label 0. */
-static int sweep_cut(const pv_sparse *W, const double *f, int *labels, double *ncut)
-{
+static int sweep_cut(const pv_sparse *W, const double *f, int *labels, double *ncut) {
   int64_t n = W->ncol;
   vkey *o = pv_malloc(sizeof(vkey) * (size_t)n);
   char *in = pv_calloc((size_t)n, 1);
@@ -147,8 +141,7 @@ static int sweep_cut(const pv_sparse *W, const double *f, int *labels, double *n
 }
 
 int pv_cluster_fiedler(pv_ctx *ctx, const pv_sparse *W, int *labels, double *fiedler,
-                       double *ncut)
-{
+                       double *ncut) {
   if (!labels)
     return PV_ERROR(PV_EINVAL, "fiedler: labels is NULL");
   int64_t n = W ? W->ncol : 0;
@@ -165,8 +158,7 @@ int pv_cluster_fiedler(pv_ctx *ctx, const pv_sparse *W, int *labels, double *fie
 }
 
 int pv_cluster_spectral(pv_ctx *ctx, const pv_sparse *W, int k,
-                        const pv_cluster_kmeans_options *opt, int *labels)
-{
+                        const pv_cluster_kmeans_options *opt, int *labels) {
   if (!labels || !W || k < 1)
     return PV_ERROR(PV_EINVAL, "spectral clustering: bad argument (k = %d)", k);
   int64_t n = W->ncol;

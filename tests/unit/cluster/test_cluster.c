@@ -9,8 +9,7 @@
 #include <parseval/cluster.h>
 
 /* labels equal truth up to a permutation of the k cluster names. */
-static int same_partition(const int *labels, const int *truth, int64_t n, int k)
-{
+static int same_partition(const int *labels, const int *truth, int64_t n, int k) {
   int map[16], used[16] = {0};
   for (int c = 0; c < k; c++)
     map[c] = -1;
@@ -29,8 +28,7 @@ static int same_partition(const int *labels, const int *truth, int64_t n, int k)
   return 1;
 }
 
-static void blobs(pv_rng *g, int per, double *P, int *truth)
-{
+static void blobs(pv_rng *g, int per, double *P, int *truth) {
   double cx[3] = {0, 10, 0}, cy[3] = {0, 0, 10};
   for (int c = 0; c < 3; c++)
     for (int i = 0; i < per; i++) {
@@ -41,8 +39,7 @@ static void blobs(pv_rng *g, int per, double *P, int *truth)
     }
 }
 
-static void rings(pv_rng *g, int per, double *P, int *truth)
-{
+static void rings(pv_rng *g, int per, double *P, int *truth) {
   for (int c = 0; c < 2; c++)
     for (int i = 0; i < per; i++) {
       int64_t q = (int64_t)c * per + i;
@@ -52,8 +49,7 @@ static void rings(pv_rng *g, int per, double *P, int *truth)
     }
 }
 
-static void test_blobs_exact(void)
-{
+static void test_blobs_exact(void) {
   pv_rng g;
   pv_rng_init(&g, 21, 0);
   int per = 150, n = 3 * per, truth[450], lab[450];
@@ -82,8 +78,7 @@ static void test_blobs_exact(void)
   pv_sparse_destroy(&W);
 }
 
-static void test_two_rings_exact(void)
-{
+static void test_two_rings_exact(void) {
   pv_rng g;
   pv_rng_init(&g, 22, 0);
   int per = 300, n = 2 * per, truth[600], lab[600];
@@ -105,8 +100,7 @@ static void test_two_rings_exact(void)
 
 /* Two 20-cliques (unit weights) joined by one edge of weight eps:
  * Ncut = eps/vol + eps/vol with vol = 20 * 19 + eps. */
-static void test_barbell_ncut(void)
-{
+static void test_barbell_ncut(void) {
   int m = 20, n = 2 * m, t = 0;
   double eps = 0.01;
   int64_t r[2 * 20 * 19 + 2], c[2 * 20 * 19 + 2];
@@ -147,8 +141,7 @@ static void test_barbell_ncut(void)
   pv_sparse_destroy(&L), pv_sparse_destroy(&Ls), pv_sparse_destroy(&W);
 }
 
-static void test_bad_input(void)
-{
+static void test_bad_input(void) {
   double P[8] = {0, 0, 1, 0, 0, 1, 1, NAN};
   pv_sparse *W = NULL;
   CHECK_STATUS(pv_cluster_knn_graph(NULL, P, 4, 2, NULL, &W), PV_EINVAL); /* k >= n */
