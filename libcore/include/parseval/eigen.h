@@ -41,8 +41,10 @@ typedef enum {
 typedef struct pv_eigen_options {
   size_t struct_size;  /* sizeof(pv_eigen_options) */
   int which;           /* pv_eigen_which */
-  double sigma;        /* shift. SMALLEST: must lie below the spectrum, NAN picks
-                          one (a Gershgorin bound or trial factorisations);
+  double sigma;        /* shift. SMALLEST: must lie below the spectrum; NAN picks
+                          -1e-3 max_j |a_jj| / b_jj (below a Gershgorin bound
+                          when A is not diagonally dominant), then lower
+                          candidates until A - sigma B factorises;
                           NEAREST: the target, required */
   double tol;          /* residual target in the measure above (default 1e-10) */
   int block;           /* Krylov block size (0: 8) */

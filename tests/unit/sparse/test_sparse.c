@@ -3,8 +3,11 @@
  * bad input, and an allocation-failure countdown over the create functions. */
 #include "pv_test.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <parseval/sparse.h>
 
@@ -274,6 +277,44 @@ static void test_umfpack_unsymmetric_and_singular(void) {
   free(r), free(c), free(v), free(d);
 }
 
+/* CHOLMOD and UMFPACK error paths print nothing: stdout and stderr are
+ * redirected to files that must stay empty. */
+static void test_solvers_never_print(void)
+{
+  char path[2][600];
+  int saved[2] = {dup(1), dup(2)};
+  for (int f = 0; f < 2; f++) {
+    snprintf(path[f], sizeof path[f], "%s/out%d.txt", pv_test_tmpdir(), f);
+    fflush(f ? stderr : stdout);
+    int fd = open(path[f], O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, f + 1);
+    close(fd);
+  }
+  int64_t r[3] = {0, 1, 2}, c[3] = {0, 1, 2};
+  double v[3] = {1, -1, 0};
+  pv_sparse *A = NULL;
+  pv_sparse_chol *f = NULL;
+  pv_sparse_lu *lu = NULL;
+  int st0 = pv_sparse_create_coo(NULL, 3, 3, 3, r, c, v, &A);
+  int st1 = pv_sparse_chol_create(NULL, A, &f);
+  int st2 = pv_sparse_chol_factorize(f, A, 0.0);
+  int st3 = pv_sparse_lu_create(NULL, A, &lu);
+  fflush(stdout), fflush(stderr);
+  dup2(saved[0], 1), dup2(saved[1], 2);
+  close(saved[0]), close(saved[1]);
+  CHECK_EQ_INT(st0, 0);
+  CHECK_EQ_INT(st1, 0);
+  CHECK_EQ_INT(st2, PV_ENUMERIC);
+  CHECK_EQ_INT(st3, PV_ENUMERIC);
+  pv_error_clear();
+  for (int q = 0; q < 2; q++) {
+    struct stat sb;
+    CHECK(stat(path[q], &sb) == 0 && sb.st_size == 0);
+  }
+  pv_sparse_chol_destroy(&f);
+  pv_sparse_destroy(&A);
+}
+
 /* Fail the 1st, 2nd, ... allocation until creation succeeds; each failure
  * must return PV_ENOMEM and leak nothing. */
 static pv_sparse *cd_A;
@@ -341,4 +382,5 @@ static void test_allocation_failures(void) {
 
 PV_TEST_MAIN(PV_CASE(test_coo_assembly_sums_duplicates), PV_CASE(test_bad_input),
              PV_CASE(test_products_sum_transpose), PV_CASE(test_cholmod_analyse_once_factor_many),
-             PV_CASE(test_umfpack_unsymmetric_and_singular), PV_CASE(test_allocation_failures))
+             PV_CASE(test_umfpack_unsymmetric_and_singular), PV_CASE(test_solvers_never_print),
+             PV_CASE(test_allocation_failures))
