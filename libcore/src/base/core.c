@@ -19,6 +19,7 @@
 #endif
 #include <stdio.h>
 #include <string.h>
+#include <SuiteSparse_config.h>
 #include <umfpack.h>
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -40,6 +41,9 @@ void pv_cholmod_error_handler(int status, const char *file, int line, const char
 static void init_once_fn(void) {
   gsl_set_error_handler_off();
   CPLSetErrorHandler(gdal_error_handler);
+  /* SuiteSparse (CHOLMOD, UMFPACK) prints errors through this hook; errors
+   * reach pv_error through pv_cholmod_error_handler instead. */
+  SuiteSparse_config.printf_func = NULL;
   /* HDF5 prints its error stack by default. */
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   if (!fftw_init_threads() || !fftwf_init_threads()) {

@@ -4,6 +4,7 @@
 #include <parseval/rng.h>
 
 #include <math.h>
+#include <string.h>
 
 static uint64_t splitmix64_next(uint64_t *x) {
   uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
@@ -25,7 +26,9 @@ void pv_rng_init(pv_rng *r, uint64_t seed, uint64_t stream) {
   r->spare = 0;
 }
 
-uint64_t pv_rng_u64(pv_rng *r) {
+/* The generator step, inlined into every loop below (a call through the
+ * shared library's PLT per draw would double the cost). */
+static inline uint64_t next(pv_rng *r) {
   uint64_t *s = r->s;
   uint64_t out = rotl(s[1] * 5, 7) * 9;
   uint64_t t = s[1] << 17;
@@ -38,13 +41,17 @@ uint64_t pv_rng_u64(pv_rng *r) {
   return out;
 }
 
-double pv_rng_uniform(pv_rng *r) { return (double)(pv_rng_u64(r) >> 11) * 0x1.0p-53; }
+static inline double next_uniform(pv_rng *r) { return (double)(next(r) >> 11) * 0x1.0p-53; }
+
+uint64_t pv_rng_u64(pv_rng *r) { return next(r); }
+
+double pv_rng_uniform(pv_rng *r) { return next_uniform(r); }
 
 uint64_t pv_rng_below(pv_rng *r, uint64_t n) {
   if (n == 0) return 0;
   uint64_t threshold = (0 - n) % n; /* 2^64 mod n: rejecting below it removes bias */
   for (;;) {
-    uint64_t x = pv_rng_u64(r);
+    uint64_t x = next(r);
     if (x >= threshold) return x % n;
   }
 }
@@ -53,16 +60,30 @@ double pv_rng_portable_log(double x) {
   if (isnan(x) || x < 0) return NAN;
   if (x == 0) return -INFINITY;
   if (isinf(x)) return x;
-  int e;
-  double m = frexp(x, &e); /* exact: x = m 2^e, m in [0.5, 1) */
+  /* Exact split x = m 2^e with m in [0.5, 1), from the bits (frexp is a
+   * library call on the hot path of every normal deviate). */
+  int e = 0;
+  if (x < 0x1.0p-1022) { /* subnormal: scale into the normal range first */
+    x *= 0x1.0p54;
+    e = -54;
+  }
+  uint64_t bits;
+  memcpy(&bits, &x, sizeof bits);
+  e += (int)((bits >> 52) & 0x7ff) - 1022;
+  bits = (bits & ~(0x7ffull << 52)) | (1022ull << 52);
+  double m;
+  memcpy(&m, &bits, sizeof m);
   if (m < 0.70710678118654752440) {
     m *= 2;
     e -= 1;
   }
-  /* log m = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.1716: 13 odd terms
-   * reach below 1e-20 relative. */
+  /* log m = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.1716: the odd terms up
+   * to s^25 reach below 1e-20 relative. Coefficients 1/k fold at compile
+   * time to the same correctly rounded doubles on every platform. */
+  static const double c[] = {1.0 / 25, 1.0 / 23, 1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15,
+                             1.0 / 13, 1.0 / 11, 1.0 / 9,  1.0 / 7,  1.0 / 5,  1.0 / 3};
   double s = (m - 1) / (m + 1), s2 = s * s, p = 0;
-  for (int k = 25; k >= 3; k -= 2) p = (p + 1.0 / k) * s2;
+  for (int k = 0; k < 12; k++) p = (p + c[k]) * s2;
   double logm = 2 * s + 2 * s * p;
   const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
   return (double)e * ln2_hi + ((double)e * ln2_lo + logm);
@@ -75,8 +96,8 @@ double pv_rng_normal(pv_rng *r) {
   }
   double u, v, s;
   do {
-    u = 2 * pv_rng_uniform(r) - 1;
-    v = 2 * pv_rng_uniform(r) - 1;
+    u = 2 * next_uniform(r) - 1;
+    v = 2 * next_uniform(r) - 1;
     s = u * u + v * v;
   } while (s >= 1 || s == 0);
   double f = sqrt(-2 * pv_rng_portable_log(s) / s);
@@ -87,7 +108,7 @@ double pv_rng_normal(pv_rng *r) {
 
 double pv_rng_exponential(pv_rng *r) {
   /* 1 - U lies in (0, 1], so the logarithm is finite. */
-  return -pv_rng_portable_log(1.0 - pv_rng_uniform(r));
+  return -pv_rng_portable_log(1.0 - next_uniform(r));
 }
 
 void pv_rng_fill_normal(pv_rng *r, double *x, size_t n) {
@@ -95,7 +116,7 @@ void pv_rng_fill_normal(pv_rng *r, double *x, size_t n) {
 }
 
 void pv_rng_fill_uniform(pv_rng *r, double *x, size_t n) {
-  for (size_t i = 0; i < n; i++) x[i] = pv_rng_uniform(r);
+  for (size_t i = 0; i < n; i++) x[i] = next_uniform(r);
 }
 
 void pv_rng_shuffle(pv_rng *r, size_t *idx, size_t n) {
@@ -115,7 +136,7 @@ void pv_rng_jump(pv_rng *r) {
     for (int b = 0; b < 64; b++) {
       if (jump[i] & ((uint64_t)1 << b))
         for (int k = 0; k < 4; k++) t[k] ^= r->s[k];
-      pv_rng_u64(r);
+      next(r);
     }
   for (int k = 0; k < 4; k++) r->s[k] = t[k];
   r->has_spare = 0;
