@@ -152,9 +152,10 @@ PV_API int pv_gp_model_init_params(const pv_gp_model *model, double *p);
 PV_API int pv_gp_model_loss(pv_gp_model *model, const double *p, double *loss,
                             double *grad);
 
-/* For operators with c3 = 0: replace U in p by the exact minimiser of the loss
- * over U with everything else fixed (a dense least-squares solve; 1-D, or 2-D
- * with M <= 4096). PV_EUNSUPPORTED otherwise. */
+/* Replace U in p by the minimiser of the loss over U with everything else
+ * fixed: one dense least-squares solve for linear operators, Gauss-Newton
+ * from the U in p when c3 != 0 (1-D up to 4000 points, 2-D with M <= 4096;
+ * PV_EUNSUPPORTED beyond). */
 PV_API int pv_gp_model_solve_u(pv_gp_model *model, double *p);
 
 /* The GP mean on a uniform test grid of nt[a] points per axis over the same
@@ -177,17 +178,18 @@ typedef struct pv_gp_optim_options {
   double tol;              /* stop when |dloss| <= tol (1 + |loss|) over 10 steps */
   double lr;               /* Adam learning rate (0.01) */
   int lbfgs_m;             /* L-BFGS memory (20) */
-  int profile_u;           /* 1: for linear operators, U is eliminated by an
-                              exact solve at every evaluation (variable
-                              projection); the optimiser sees theta, tau, v */
+  int profile_u;           /* 1: U is eliminated by pv_gp_model_solve_u at every
+                              evaluation (variable projection); the optimiser
+                              sees theta, tau, v */
   const double *exact;     /* exact u on the test grid, or NULL */
   int ntest[2];            /* test grid for `exact` and the progress error */
   int monitor_every;       /* 0: never */
   pv_gp_monitor_fn monitor;
   void *user;
+  int fix_noise;           /* 1: keep log tau and log v at their values in p */
 } pv_gp_optim_options;
 #define PV_GP_OPTIM_OPTIONS_INIT {sizeof(pv_gp_optim_options), PV_GP_LBFGS, 1000, 0, \
-                                  1e-12, 0.01, 20, 0, NULL, {300, 300}, 0, NULL, NULL}
+                                  1e-12, 0.01, 20, 0, NULL, {300, 300}, 0, NULL, NULL, 0}
 
 typedef struct pv_gp_optim_result {
   int iterations;          /* iterations done */

@@ -17,8 +17,12 @@ typedef struct {
   pv_gp_model *m;
   double *p, *gfull;   /* full parameters and gradient */
   size_t off, nx;      /* optimised slice p[off .. off + nx) */
+  int fix_noise;       /* zero the log tau, log v gradient */
   int profile, evals;
+  double deadline;     /* wall-clock limit (seconds since epoch), 0: none */
 } objective;
+
+#define GP_TIMEOUT 1   /* evaluate(): the deadline passed, nothing evaluated */
 
 static double now_s(void) {
   struct timespec ts;
@@ -29,6 +33,7 @@ static double now_s(void) {
 /* f and g at x (nx). Numerical failures (non-PD kernels, overflow) return
  * +inf with status 0 so the line search backs off; other errors propagate. */
 static int evaluate(objective *o, const double *x, double *f, double *g) {
+  if (o->deadline > 0 && o->evals > 0 && now_s() > o->deadline) return GP_TIMEOUT;
   memcpy(o->p + o->off, x, o->nx * sizeof(double));
   o->evals++;
   int st = 0;
@@ -37,6 +42,7 @@ static int evaluate(objective *o, const double *x, double *f, double *g) {
   if (st == PV_ENUMERIC) { pv_error_clear(); *f = INFINITY; return 0; }
   if (st) return st;
   memcpy(g, o->gfull + o->off, o->nx * sizeof(double));
+  if (o->fix_noise) g[o->nx - 2] = g[o->nx - 1] = 0.0;
   for (size_t i = 0; i < o->nx; i++)
     if (!isfinite(g[i])) { *f = INFINITY; return 0; }
   return 0;
@@ -106,6 +112,7 @@ static int run_adam(objective *ob, monitor_state *ms, double *x, double *g, doub
   int st = 0, why = 0, it;
   for (it = 1; it <= o->max_iter; it++) {
     st = evaluate(ob, x, &f, g);
+    if (st == GP_TIMEOUT) { st = 0; why = 2; break; }
     if (st) break;
     if (!isfinite(f)) { st = PV_ERROR(PV_ENUMERIC, "gp adam: loss not finite at step %d", it); break; }
     double c1 = 1.0 - pow(b1, it), c2 = 1.0 - pow(b2, it);
@@ -119,6 +126,7 @@ static int run_adam(objective *ob, monitor_state *ms, double *x, double *g, doub
   }
   res->iterations = it > o->max_iter ? o->max_iter : it;
   res->stop_reason = why;
+  ob->deadline = 0;
   if (!st) st = evaluate(ob, x, &f, g);
   res->loss = f;
   return st;
@@ -168,8 +176,10 @@ static int run_lbfgs(objective *ob, monitor_state *ms, double *x, double *g, dou
     for (int bt = 0; bt < 40 && !st; bt++, step *= 0.3) {
       for (size_t i = 0; i < n; i++) xn[i] = x[i] + step * d[i];
       st = evaluate(ob, xn, &fn, gn);
+      if (st == GP_TIMEOUT) break;
       if (!st && isfinite(fn) && fn <= f + 1e-4 * step * gd) { ok = 1; break; }
     }
+    if (st == GP_TIMEOUT) { st = 0; why = 2; break; }
     if (st) break;
     if (!ok) {
       if (count == 0) { why = 4; break; }
@@ -204,17 +214,17 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
       (unsigned)opt->method > 1 || !(opt->tol >= 0))
     return PV_ERROR(PV_EINVAL, "gp optimise: max_iter %d, lbfgs_m %d (1..64), lr %g, tol %g",
                     opt->max_iter, opt->lbfgs_m, opt->lr, opt->tol);
-  if (opt->profile_u && m->prob.c3 != 0.0)
-    return PV_ERROR(PV_EINVAL, "gp optimise: profile_u needs a linear operator (c3 = %g)", m->prob.c3);
   memset(res, 0, sizeof *res);
   size_t np = pv_gp_model_nparams(m), off = opt->profile_u ? m->M : 0, nx = np - off;
   size_t mem = (size_t)opt->lbfgs_m, wn = 3 * nx + mem + 2 * mem * nx;
-  objective ob = {m, p, pv_malloc(np * sizeof(double)), off, nx, opt->profile_u, 0};
+  objective ob = {m, p, pv_malloc(np * sizeof(double)), off, nx, opt->fix_noise != 0,
+                  opt->profile_u, 0, 0.0};
   double *x = pv_malloc(nx * sizeof(double)), *g = pv_malloc(nx * sizeof(double));
   double *w = pv_calloc(opt->method == PV_GP_ADAM ? 2 * nx : wn, sizeof(double));
   int st = 0;
   if (!ob.gfull || !x || !g || !w) st = PV_ERROR(PV_ENOMEM, "gp optimise: %zu parameters", np);
   monitor_state ms = {ctx, opt, m, now_s(), 0.0, {0}};
+  if (opt->max_time > 0) ob.deadline = ms.t0 + opt->max_time;
   if (!st) {
     memcpy(x, p + off, nx * sizeof(double));
     if (opt->method == PV_GP_ADAM) st = run_adam(&ob, &ms, x, g, w, w + nx, res);

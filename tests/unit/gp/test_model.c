@@ -247,19 +247,48 @@ static void test_bad_problems(void) {
   o.q = 0;
   CHECK_STATUS(pv_gp_model_create(&pr, &o, &m), PV_EINVAL);
   CHECK(m == NULL);
-  /* nonlinear problems have no one-shot solve */
   o.q = 2;
-  pr.c3 = 1;
   CHECK_OK(pv_gp_model_create(&pr, &o, &m));
   double p[20];
   CHECK_OK(pv_gp_model_init_params(m, p));
-  CHECK_STATUS(pv_gp_model_solve_u(m, p), PV_EUNSUPPORTED);
   p[10] = NAN;
   double L;
   CHECK_STATUS(pv_gp_model_loss(m, p, &L, NULL), PV_ENUMERIC);
   pv_gp_model_destroy(&m);
 }
 
-PV_TEST_MAIN(PV_CASE(test_gradient_fd), PV_CASE(test_golden_initial_loss),
+/* The profiled U is a stationary point of the loss in U: linear (one solve)
+ * and Allen-Cahn (Gauss-Newton); too large a grid is refused. */
+static void test_solve_u_stationary(void) {
+  static const char *names[3] = {"poisson_1d-sin_cos", "allencahn_1d-sin_cos", "advection-sin"};
+  for (int k = 0; k < 3; k++) {
+    int n[2] = {k < 2 ? 80 : 12, 10};
+    fixture fx = {0};
+    make(&fx, names[k], n, PV_GP_KERNEL_STM, 4, k < 2 ? 20.0 : 4.0);
+    size_t np = pv_gp_model_nparams(fx.m), M = pv_gp_model_npoints(fx.m);
+    fx.p[np - 2] = 2.0;
+    fx.p[np - 1] = -2.0;
+    for (size_t i = 0; i < M; i++) fx.p[i] = 0.5 * fx.ub[i];   /* Gauss-Newton start */
+    CHECK_OK(pv_gp_model_solve_u(fx.m, fx.p));
+    double *g = pv_malloc(np * sizeof(double)), L, gn = 0, scale = 0;
+    CHECK_OK(pv_gp_model_loss(fx.m, fx.p, &L, g));
+    /* compare with the gradient at U = 0, the scale of the problem */
+    for (size_t i = 0; i < M; i++) gn = fmax(gn, fabs(g[i]));
+    memset(fx.p, 0, M * sizeof(double));
+    CHECK_OK(pv_gp_model_loss(fx.m, fx.p, &L, g));
+    for (size_t i = 0; i < M; i++) scale = fmax(scale, fabs(g[i]));
+    printf("%s: max |dL/dU| after solve %.3e, at U = 0 %.3e\n", names[k], gn, scale);
+    CHECK(gn <= 1e-7 * scale);
+    pv_free(g);
+    fixture_free(&fx);
+  }
+  fixture fx = {0};
+  int big[2] = {65, 65};
+  make(&fx, "poisson_2d-sin_sin", big, PV_GP_KERNEL_GM, 2, 20.0);
+  CHECK_STATUS(pv_gp_model_solve_u(fx.m, fx.p), PV_EUNSUPPORTED);
+  fixture_free(&fx);
+}
+
+PV_TEST_MAIN(PV_CASE(test_gradient_fd), PV_CASE(test_solve_u_stationary), PV_CASE(test_golden_initial_loss),
              PV_CASE(test_true_frequency_solve), PV_CASE(test_lbfgs_monotone),
              PV_CASE(test_benchmark_sources), PV_CASE(test_bad_problems))
