@@ -231,6 +231,11 @@ PV_API const pv_gp_benchmark *pv_gp_benchmark_find(const char *name);
  * source f of its operator (either may be NULL). */
 PV_API int pv_gp_benchmark_fields(const pv_gp_benchmark *b, const int n[], double *u,
                                   double *f);
+/* The exact solution is that of the benchmark named b->name; b may be a
+ * modified copy (operator, domain): the source follows the copy's operator,
+ * which makes manufactured problems (Helmholtz-type: c0 != 0) from any
+ * benchmark's solution. PV_ENOTFOUND for an unknown name. */
+
 /* Exact u and source f at one point x[dim] (either output may be NULL). */
 PV_API int pv_gp_benchmark_point(const pv_gp_benchmark *b, const double x[], double *u,
                                  double *f);
@@ -238,6 +243,37 @@ PV_API int pv_gp_benchmark_point(const pv_gp_benchmark *b, const double x[], dou
  * receive the source and the exact solution used as boundary data. */
 PV_API int pv_gp_benchmark_problem(const pv_gp_benchmark *b, const int n[], double *f,
                                    double *ub, pv_gp_problem *prob);
+
+/* ---- One benchmark run ---------------------------------------------- */
+
+typedef struct pv_gp_run_options {
+  size_t struct_size;
+  pv_gp_kernel_kind kind;
+  int n[2];                /* collocation grid; 0: the benchmark's */
+  int ntest;               /* test grid points per axis (300) */
+  int q;                   /* mixture components (30) */
+  double freq_scale;       /* <= 0: the benchmark's */
+  int profile;             /* -1 auto (dense U solve when cheap: 1-D, or 2-D
+                              with M <= 1024), 0 joint, 1 always */
+  pv_gp_optim_options optim; /* method, iterations, time, tolerance, monitor */
+} pv_gp_run_options;
+#define PV_GP_RUN_OPTIONS_INIT {sizeof(pv_gp_run_options), PV_GP_KERNEL_GM, {0, 0}, 300, 30, \
+                                0, -1, PV_GP_OPTIM_OPTIONS_INIT}
+
+typedef struct pv_gp_run_result {
+  int n[2], ntest[2];      /* grids used */
+  int profiled;            /* U eliminated by exact solves */
+  pv_gp_optim_result optim;/* iterations, time, loss, rel_l2 (final iterate) */
+} pv_gp_run_result;
+
+/* Solve benchmark b (or a modified copy) from the reference initialisation.
+ * u (may be NULL; prod n values) receives the GP mean on the collocation
+ * grid (U - jitter K^-1 U, the reference's prediction at the nodes), pred
+ * and exact (may be NULL; ntest^dim values) the GP mean and the
+ * exact solution on the test grid. */
+PV_API int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b,
+                               const pv_gp_run_options *opt, double *u, double *pred,
+                               double *exact, pv_gp_run_result *res);
 
 #ifdef __cplusplus
 }

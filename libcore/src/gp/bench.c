@@ -70,6 +70,16 @@ const pv_gp_benchmark *pv_gp_benchmark_find(const char *name) {
   return NULL;
 }
 
+/* The terms of the named benchmark (callers may pass a modified copy of the
+ * public struct: its operator and domain are used, its solution is looked
+ * up by name). */
+static const bench *terms_of(const pv_gp_benchmark *pb) {
+  for (int i = 0; i < NB; i++)
+    if (pb == &benches[i].pub || (pb->name && strcmp(pb->name, benches[i].pub.name) == 0))
+      return &benches[i];
+  return NULL;
+}
+
 /* value, first and second derivative of an atom at x */
 static void atom_eval(const atom *a, double x, double v[3]) {
   if (a->type == AT_SIN) {
@@ -115,8 +125,10 @@ static double source(const pv_gp_benchmark *pb, double u, const double du[2], co
 
 int pv_gp_benchmark_point(const pv_gp_benchmark *pb, const double x[], double *u, double *f) {
   if (!pb || !x) return PV_ERROR(PV_EINVAL, "gp benchmark point: NULL argument");
+  const bench *b = terms_of(pb);
+  if (!b) return PV_ERROR(PV_ENOTFOUND, "gp benchmark '%s' is unknown", pb->name ? pb->name : "");
   double uu, du[2], ddu[2];
-  point_eval((const bench *)pb, x, &uu, du, ddu);
+  point_eval(b, x, &uu, du, ddu);
   if (u) *u = uu;
   if (f) *f = source(pb, uu, du, ddu);
   return 0;
@@ -124,7 +136,8 @@ int pv_gp_benchmark_point(const pv_gp_benchmark *pb, const double x[], double *u
 
 int pv_gp_benchmark_fields(const pv_gp_benchmark *pb, const int n[], double *u, double *f) {
   if (!pb || !n) return PV_ERROR(PV_EINVAL, "gp benchmark fields: NULL argument");
-  const bench *b = (const bench *)pb;
+  const bench *b = terms_of(pb);
+  if (!b) return PV_ERROR(PV_ENOTFOUND, "gp benchmark '%s' is unknown", pb->name ? pb->name : "");
   int d = pb->dim;
   for (int a = 0; a < d; a++)
     if (n[a] < 2) return PV_ERROR(PV_EINVAL, "gp benchmark %s: n[%d] = %d", pb->name, a, n[a]);

@@ -17,67 +17,33 @@ typedef struct {
   double time;
 } args;
 
-typedef struct { pv_gp_model *m; const double *exact; int nt[2]; size_t Mt; } watch;
-
-static double rel_error(pv_gp_model *m, const double *p, const double *exact, const int nt[],
-                        size_t Mt) {
-  double *u = malloc(Mt * sizeof(double)), num = 0, den = 0;
-  if (!u || pv_gp_model_predict(m, p, nt, u)) { free(u); return NAN; }
-  for (size_t i = 0; i < Mt; i++) {
-    num += (u[i] - exact[i]) * (u[i] - exact[i]);
-    den += exact[i] * exact[i];
-  }
-  free(u);
-  return sqrt(num / den);
-}
-
 static int verbose_monitor(int iter, double loss, const double *p, void *user) {
-  watch *w = user;
-  size_t np = pv_gp_model_nparams(w->m);
-  fprintf(stderr, "  iter %5d loss %.10e err %.3e log tau %.2f log v %.2f\n", iter, loss,
-          rel_error(w->m, p, w->exact, w->nt, w->Mt), p[np - 2], p[np - 1]);
+  (void)p; (void)user;
+  fprintf(stderr, "  iter %5d loss %.10e\n", iter, loss);
   return 0;
 }
 
 static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args *a,
                    double *err, double *secs, int *iters) {
-  int n[2] = {b->n[0], b->n[1]}, nt[2] = {300, 300};
-  if (a->n > 0) n[0] = n[1] = a->n;
-  size_t M = (size_t)n[0] * (b->dim == 2 ? (size_t)n[1] : 1);
-  size_t Mt = (size_t)nt[0] * (b->dim == 2 ? (size_t)nt[1] : 1);
-  double *f = malloc(M * sizeof(double)), *ub = malloc(M * sizeof(double));
-  double *ex = malloc(Mt * sizeof(double)), *p = NULL;
-  pv_gp_model *m = NULL;
-  pv_gp_problem pr;
-  int st = pv_gp_benchmark_problem(b, n, f, ub, &pr);
-  if (!st) st = pv_gp_benchmark_fields(b, nt, ex, NULL);
-  pv_gp_model_options mo = PV_GP_MODEL_OPTIONS_INIT;
-  mo.kind = kind;
-  mo.freq_scale[0] = mo.freq_scale[1] = b->freq_scale;
-  mo.lambda_b = b->lambda_b;
-  if (!st) st = pv_gp_model_create(&pr, &mo, &m);
+  pv_gp_run_options o = PV_GP_RUN_OPTIONS_INIT;
+  o.kind = kind;
+  if (a->n > 0) o.n[0] = o.n[1] = a->n;
+  o.profile = a->joint ? 0 : -1;
+  o.optim.method = a->adam ? PV_GP_ADAM : PV_GP_LBFGS;
+  o.optim.max_iter = a->iters;
+  o.optim.max_time = a->time;
+  o.optim.fix_noise = a->fixnoise;
+  if (a->verbose) { o.optim.monitor = verbose_monitor; o.optim.monitor_every = a->every; }
+  pv_gp_run_result r;
+  int st = pv_gp_benchmark_run(NULL, b, &o, NULL, NULL, NULL, &r);
   if (!st) {
-    p = malloc(pv_gp_model_nparams(m) * sizeof(double));
-    st = pv_gp_model_init_params(m, p);
+    *err = r.optim.rel_l2; *secs = r.optim.seconds; *iters = r.optim.iterations;
+    if (a->verbose)
+      fprintf(stderr, "  stop %d, %d evaluations, loss %.10e, U %s\n", r.optim.stop_reason,
+              r.optim.evaluations, r.optim.loss, r.profiled ? "profiled" : "joint");
+  } else {
+    fprintf(stderr, "%s/%s: %s\n", b->name, pv_gp_kernel_kind_name(kind), pv_error_message());
   }
-  pv_gp_optim_options oo = PV_GP_OPTIM_OPTIONS_INIT;
-  oo.method = a->adam ? PV_GP_ADAM : PV_GP_LBFGS;
-  oo.max_iter = a->iters;
-  oo.max_time = a->time;
-  oo.exact = ex;
-  oo.ntest[0] = nt[0];
-  oo.ntest[1] = nt[1];
-  oo.fix_noise = a->fixnoise;
-  oo.profile_u = !a->joint && (b->dim == 1 || M <= 4096);
-  watch w = {m, ex, {nt[0], nt[1]}, Mt};
-  if (a->verbose) { oo.monitor = verbose_monitor; oo.monitor_every = a->every; oo.user = &w; }
-  pv_gp_optim_result r;
-  if (!st) st = pv_gp_model_optimize(NULL, m, p, &oo, &r);
-  if (!st) { *err = r.rel_l2; *secs = r.seconds; *iters = r.iterations;
-    if (a->verbose) fprintf(stderr, "  stop %d, %d evaluations, loss %.10e\n", r.stop_reason, r.evaluations, r.loss); }
-  else fprintf(stderr, "%s/%s: %s\n", b->name, pv_gp_kernel_kind_name(kind), pv_error_message());
-  pv_gp_model_destroy(&m);
-  free(f); free(ub); free(ex); free(p);
   return st;
 }
 
