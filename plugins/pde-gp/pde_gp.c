@@ -121,6 +121,8 @@ static int write_report(const pv_args *args, const pv_gp_benchmark *b, const pv_
   pv_json_kv_int(j, "iterations", r->optim.iterations);
   pv_json_kv_int(j, "evaluations", r->optim.evaluations);
   pv_json_kv_number(j, "seconds", r->optim.seconds);
+  pv_json_kv_number(j, "seconds_eliminating_u", r->optim.solve_seconds);
+  pv_json_kv_number(j, "seconds_loss_and_gradient", r->optim.loss_seconds);
   pv_json_kv_number(j, "loss", r->optim.loss);
   pv_json_kv_string(j, "method", o->optim.method == PV_GP_ADAM ? "adam" : "lbfgs");
   pv_json_kv_string(j, "u_elimination", r->profiled ? "exact solve (variable projection)" : "joint");

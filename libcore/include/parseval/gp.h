@@ -198,6 +198,8 @@ typedef struct pv_gp_optim_result {
   double rel_l2;           /* final relative L2 on the test grid (NaN without exact) */
   double seconds;          /* wall time */
   int stop_reason;         /* 0 iterations, 1 tolerance, 2 time, 3 monitor, 4 line search */
+  double solve_seconds;    /* of which in the elimination of U (profile_u) */
+  double loss_seconds;     /* of which in loss + gradient evaluations */
 } pv_gp_optim_result;
 
 /* Minimise the loss from p (updated in place, the final iterate). Progress

@@ -20,6 +20,7 @@ typedef struct {
   int fix_noise;       /* zero the log tau, log v gradient */
   int profile, evals;
   double deadline;     /* wall-clock limit (seconds since epoch), 0: none */
+  double t_solve, t_loss; /* time spent eliminating U and in the loss */
 } objective;
 
 #define GP_TIMEOUT 1   /* evaluate(): the deadline passed, nothing evaluated */
@@ -37,8 +38,12 @@ static int evaluate(objective *o, const double *x, double *f, double *g) {
   memcpy(o->p + o->off, x, o->nx * sizeof(double));
   o->evals++;
   int st = 0;
+  double t0 = now_s();
   if (o->profile) st = pv_gp_model_solve_u(o->m, o->p);
+  double t1 = now_s();
   if (!st) st = pv_gp_model_loss(o->m, o->p, f, o->gfull);
+  o->t_solve += t1 - t0;
+  o->t_loss += now_s() - t1;
   if (st == PV_ENUMERIC) { pv_error_clear(); *f = INFINITY; return 0; }
   if (st) return st;
   memcpy(g, o->gfull + o->off, o->nx * sizeof(double));
@@ -218,7 +223,7 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
   size_t np = pv_gp_model_nparams(m), off = opt->profile_u ? m->M : 0, nx = np - off;
   size_t mem = (size_t)opt->lbfgs_m, wn = 3 * nx + mem + 2 * mem * nx;
   objective ob = {m, p, pv_malloc(np * sizeof(double)), off, nx, opt->fix_noise != 0,
-                  opt->profile_u, 0, 0.0};
+                  opt->profile_u, 0, 0.0, 0.0, 0.0};
   double *x = pv_malloc(nx * sizeof(double)), *g = pv_malloc(nx * sizeof(double));
   double *w = pv_calloc(opt->method == PV_GP_ADAM ? 2 * nx : wn, sizeof(double));
   int st = 0;
@@ -231,6 +236,8 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
     else st = run_lbfgs(&ob, &ms, x, g, w, res);
   }
   res->evaluations = ob.evals;
+  res->solve_seconds = ob.t_solve;
+  res->loss_seconds = ob.t_loss;
   res->seconds = now_s() - ms.t0;
   res->rel_l2 = st ? NAN : test_error(m, p, opt);
   pv_free(ob.gfull); pv_free(x); pv_free(g); pv_free(w);

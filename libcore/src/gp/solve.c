@@ -14,6 +14,13 @@
 #include "gp_internal.h"
 #include "gp_model.h"
 
+#ifndef GN_MAX_ITER
+#define GN_MAX_ITER 30   /* Gauss-Newton iterations per solve (Allen-Cahn) */
+#endif
+#ifndef GN_TOL
+#define GN_TOL 1e-12     /* relative update that ends Gauss-Newton */
+#endif
+
 /* Dense K (full Kronecker product) and L = sum_a Dk_a (x) K_other + diag(J) K
  * into Kf, Lf (M x M); J the linearised zeroth-order coefficient per point. */
 static void dense_operators(const gp_model *m, const double *J, double *Kf, double *Lf) {
@@ -128,7 +135,7 @@ int pv_gp_model_solve_u(pv_gp_model *m, double *p) {
   }
   double c0 = m->prob.c0, c3 = m->prob.c3, Lprev = INFINITY;
   if (c3 != 0.0 && pv_gp_model_loss(m, p, &Lprev, NULL) != 0) { pv_error_clear(); Lprev = INFINITY; }
-  for (int it = 0; it < (c3 != 0.0 ? 30 : 1) && !st; it++) {
+  for (int it = 0; it < (c3 != 0.0 ? GN_MAX_ITER : 1) && !st; it++) {
     double du = 0.0, un = 0.0;
     for (size_t i = 0; i < M; i++) {
       double u = c3 != 0.0 ? p[i] : 0.0;
@@ -139,7 +146,7 @@ int pv_gp_model_solve_u(pv_gp_model *m, double *p) {
     st = solve_linearised(m, p, J, fl, Kf, Lf, A, rhs, beta);
     if (!st && c3 != 0.0) st = damp_step(m, p, u0, &Lprev);
     for (size_t i = 0; i < M && !st; i++) { du += (p[i] - u0[i]) * (p[i] - u0[i]); un += p[i] * p[i]; }
-    if (!st && du <= 1e-24 * un) break;
+    if (!st && du <= GN_TOL * GN_TOL * un) break;
   }
   if (!st && c3 != 0.0) st = gp_model_factor(m, p);
   for (size_t i = 0; i < M && !st; i++)

@@ -24,7 +24,7 @@ static int verbose_monitor(int iter, double loss, const double *p, void *user) {
 }
 
 static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args *a,
-                   double *err, double *secs, int *iters) {
+                   double *err, double *secs, int *iters, double split[2]) {
   pv_gp_run_options o = PV_GP_RUN_OPTIONS_INIT;
   o.kind = kind;
   if (a->n > 0) o.n[0] = o.n[1] = a->n;
@@ -38,6 +38,8 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
   int st = pv_gp_benchmark_run(NULL, b, &o, NULL, NULL, NULL, &r);
   if (!st) {
     *err = r.optim.rel_l2; *secs = r.optim.seconds; *iters = r.optim.iterations;
+    split[0] = r.optim.solve_seconds / r.optim.seconds;
+    split[1] = r.optim.loss_seconds / r.optim.seconds;
     if (a->verbose)
       fprintf(stderr, "  stop %d, %d evaluations, loss %.10e, U %s\n", r.optim.stop_reason,
               r.optim.evaluations, r.optim.loss, r.profiled ? "profiled" : "joint");
@@ -63,8 +65,8 @@ int main(int argc, char **argv) {
     else { fprintf(stderr, "usage: see tests/bench/gp/README.md\n"); return 2; }
   }
   if (pv_init() != 0) return 1;
-  printf("%-26s %-6s %10s %10s %8s %6s %8s\n", "benchmark", "kernel", "ours", "reference",
-         "ratio", "iters", "seconds");
+  printf("%-26s %-6s %10s %10s %8s %6s %8s %7s %6s\n", "benchmark", "kernel", "ours", "reference",
+         "ratio", "iters", "seconds", "solveU%", "loss%");
   for (int i = 0; i < pv_gp_benchmark_count(); i++) {
     const pv_gp_benchmark *b = pv_gp_benchmark_get(i);
     if (a.only && !strstr(b->name, a.only)) continue;
@@ -73,11 +75,11 @@ int main(int argc, char **argv) {
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
       pv_gp_kernel_kind kind;
       if (pv_gp_kernel_kind_parse(tok, &kind)) { fprintf(stderr, "%s\n", pv_error_message()); return 2; }
-      double err = NAN, secs = NAN;
+      double err = NAN, secs = NAN, split[2] = {NAN, NAN};
       int it = 0;
-      run_one(b, kind, &a, &err, &secs, &it);
-      printf("%-26s %-6s %10.3e %10.3e %8.2f %6d %8.1f\n", b->name, tok, err, b->ref_err[kind],
-             err / b->ref_err[kind], it, secs);
+      run_one(b, kind, &a, &err, &secs, &it, split);
+      printf("%-26s %-6s %10.3e %10.3e %8.2f %6d %8.1f %7.0f %6.0f\n", b->name, tok, err,
+             b->ref_err[kind], err / b->ref_err[kind], it, secs, 100 * split[0], 100 * split[1]);
       fflush(stdout);
     }
   }
