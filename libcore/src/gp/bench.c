@@ -99,7 +99,7 @@ static void point_eval(const bench *b, const double *x, double *u, double du[2],
   du[0] = du[1] = ddu[0] = ddu[1] = 0.0;
   for (int k = 0; k < b->nterms; k++) {
     const term *t = &b->t[k];
-    double phi[2][3];
+    double phi[2][3] = {{1, 0, 0}, {1, 0, 0}};   /* a missing axis is the constant 1 */
     for (int a = 0; a < d; a++) {
       double p[3], r[3];
       atom_eval(&t->at[a][0], x[a], p);
