@@ -125,8 +125,8 @@ typedef struct pv_shape_fmap_options {
   { sizeof(pv_shape_fmap_options), 50, 50, 1.0, 1e-2, 1e-1, 0.0, 20, 500, 1e-8 }
 
 /* Fit the functional map C (k_y x k_x) minimising the quadratic energy
- * above by conjugate gradients (the Hessian is SPD when w_descr > 0 and the
- * descriptors span). D_x (n_x x nd) and D_y (n_y x nd) are corresponding
+ * above: exactly (dense Hessian from Kronecker products, Cholesky) when
+ * k_x k_y <= 2600, else by Jacobi-preconditioned conjugate gradients. D_x (n_x x nd) and D_y (n_y x nd) are corresponding
  * descriptor columns; mx, my may be NULL unless w_orient > 0 (their
  * vertices must match the bases). */
 PV_API int pv_shape_fmap_fit(pv_ctx *ctx, const pv_shape_basis *bx,
@@ -165,17 +165,20 @@ typedef struct pv_shape_zoomout_options {
   int step;           /* size increment per iteration (default 5) */
   int64_t samples;    /* farthest-point samples of Y used while iterating
                          (0: all vertices); the full map is made at the end */
+  int64_t target_samples; /* farthest-point samples of X the samples of Y
+                         may map to while iterating (0: all vertices of X) */
 } pv_shape_zoomout_options;
 
 #define PV_SHAPE_ZOOMOUT_OPTIONS_INIT \
-  { sizeof(pv_shape_zoomout_options), 20, 100, 5, 1000 }
+  { sizeof(pv_shape_zoomout_options), 20, 100, 5, 1000, 0 }
 
 /* ZoomOut (Melzi et al. 2019) from the point map T (n_y entries, updated
  * in place): for k = k_init..k_final step: C = Phi_y[S,:k]^+ Phi_x[T[S],:k]
  * (least squares on the samples S), T[S] = p2p(C); finally T for every
  * vertex of Y from the last C. C_out (k_final x k_final) may be NULL. */
 PV_API int pv_shape_zoomout(pv_ctx *ctx, const pv_shape_basis *bx,
-                            const pv_shape_basis *by, const pv_mesh *my,
+                            const pv_shape_basis *by, const pv_mesh *mx,
+                            const pv_mesh *my,
                             const pv_shape_zoomout_options *opt, int64_t *T,
                             double *C_out);
 
@@ -204,6 +207,41 @@ PV_API int pv_shape_ot_refine(pv_ctx *ctx, const pv_shape_basis *bx,
 /* Farthest-point sampling by Euclidean distance from vertex `first`:
  * idx[ns] receives ns distinct vertices (ns <= nv). */
 PV_API int pv_shape_fps(const pv_mesh *m, int64_t first, int64_t ns, int64_t *idx);
+
+/* ---- the whole pipeline ------------------------------------------------ */
+
+typedef struct pv_shape_match_options {
+  size_t struct_size;  /* sizeof(pv_shape_match_options) */
+  int k_basis;         /* eigenpairs per shape (default 200, <= 300) */
+  int descr;           /* 0: WKS, 1: HKS */
+  int n_descr;         /* energies / times (default 100) */
+  int k_descr;         /* eigenpairs used by the descriptors (default 200) */
+  pv_shape_fmap_options fmap;       /* initial map (k_x = k_y = 35 by default) */
+  int zoomout;                      /* 1: refine by ZoomOut */
+  pv_shape_zoomout_options zo;      /* default 35 -> 195 step 5, 1000 samples */
+  int ot;                           /* 1: entropic-OT refinement after ZoomOut */
+  pv_shape_ot_options ot_opt;
+} pv_shape_match_options;
+
+/* Defaults of pv_shape_match (values set by pv_shape_match_options_init). */
+PV_API void pv_shape_match_options_init(pv_shape_match_options *o);
+
+/* What a match produced and how long each stage took. */
+typedef struct pv_shape_match_result {
+  int64_t ny;          /* vertices of the source Y */
+  int64_t *T;          /* ny entries: T[y] = vertex of X (0-based), owned */
+  int kc;              /* size of C */
+  double *C;           /* kc x kc functional map X -> Y (column-major), owned */
+  double seconds_basis, seconds_descr, seconds_fmap, seconds_zoomout, seconds_ot;
+} pv_shape_match_result;
+
+/* Match source Y to target X: both bases (cotan + lumped mass), descriptors,
+ * functional map, p2p, ZoomOut and optional OT refinement. Meshes must be
+ * free of unreferenced vertices (pv_mesh_repair). *out owned by the caller. */
+PV_API int pv_shape_match(pv_ctx *ctx, const pv_mesh *mx, const pv_mesh *my,
+                          const pv_shape_match_options *opt,
+                          pv_shape_match_result **out);
+PV_API void pv_shape_match_result_destroy(pv_shape_match_result **r); /* NULL-safe */
 
 /* ---- geodesics and evaluation ------------------------------------------- */
 

@@ -79,3 +79,41 @@ static inline pv_mesh *test_grid(int nx, int ny, double a, double b) {
   return m;
 }
 #endif
+
+/* An asymmetric closed surface: the icosphere with a radial bump field. */
+static inline pv_mesh *test_blob(int level) {
+  pv_mesh *m = test_icosphere(level);
+  for (int64_t i = 0; i < m->nv; i++) {
+    double *p = m->v + 3 * i;
+    double r = 1 + 0.25 * sin(2 * p[0] + 1) * cos(3 * p[1]) + 0.15 * p[2] * p[2] * p[0] + 0.1 * p[1];
+    for (int k = 0; k < 3; k++) p[k] *= r;
+  }
+  return m;
+}
+
+/* Copy of m with vertices permuted (new vertex i = old perm[i]) and the
+ * geometry passed through fn (NULL: unchanged). */
+static inline pv_mesh *test_permuted(const pv_mesh *m, const int64_t *perm, void (*fn)(double *)) {
+  pv_mesh *o;
+  pv_mesh_create(m->nv, m->nf, 0, &o);
+  int64_t *inv = pv_malloc((size_t)m->nv * sizeof *inv);
+  for (int64_t i = 0; i < m->nv; i++) inv[perm[i]] = i;
+  for (int64_t i = 0; i < m->nv; i++) {
+    memcpy(o->v + 3 * i, m->v + 3 * perm[i], 3 * sizeof(double));
+    if (fn) fn(o->v + 3 * i);
+  }
+  for (int64_t k = 0; k < 3 * m->nf; k++) o->f[k] = inv[m->f[k]];
+  pv_free(inv);
+  return o;
+}
+
+/* Deterministic permutation (LCG Fisher-Yates). */
+static inline void test_perm(int64_t n, uint64_t seed, int64_t *perm) {
+  for (int64_t i = 0; i < n; i++) perm[i] = i;
+  for (int64_t i = n - 1; i > 0; i--) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    int64_t j = (int64_t)((seed >> 33) % (uint64_t)(i + 1)), t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+}
