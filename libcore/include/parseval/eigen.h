@@ -14,8 +14,10 @@
  * positive (the first such entry on ties). Residual measure (the one
  * ../shared/peers/linalg/eigsh_bench.py prints):
  *   max_i ||A x_i - lambda_i B x_i||_2 / (lambda_max ||x_i||_2),
- * lambda_max = max_i |lambda_i| over the returned eigenvalues (1 if all are
- * zero), so the measure stays defined when an eigenvalue is zero. */
+ * lambda_max = max_i |lambda_i| over the returned eigenvalues, so the measure
+ * stays defined when an eigenvalue is zero; it is floored at
+ * 1e-6 max_j |a_jj| / b_jj (the pencil's scale) for the case where every
+ * wanted eigenvalue is zero (a graph Laplacian with k components). */
 #ifndef PARSEVAL_EIGEN_H
 #define PARSEVAL_EIGEN_H
 
@@ -37,20 +39,22 @@ typedef enum {
 } pv_eigen_which;
 
 typedef struct pv_eigen_options {
-  size_t struct_size; /* sizeof(pv_eigen_options) */
-  int which;          /* pv_eigen_which */
-  double sigma;       /* shift. SMALLEST: must lie below the spectrum, NAN picks
-                         one (a Gershgorin bound or trial factorisations);
-                         NEAREST: the target, required */
-  double tol;         /* residual target in the measure above (default 1e-10) */
-  int block;          /* Krylov block size (0: 8) */
-  int basis;          /* basis vectors kept at most (0: max(2k, k + 8 block)) */
-  int max_restarts;   /* restart cycles before PV_ENOTCONV (default 100) */
+  size_t struct_size;  /* sizeof(pv_eigen_options) */
+  int which;           /* pv_eigen_which */
+  double sigma;        /* shift. SMALLEST: must lie below the spectrum; NAN picks
+                          -1e-3 max_j |a_jj| / b_jj (below a Gershgorin bound
+                          when A is not diagonally dominant), then lower
+                          candidates until A - sigma B factorises;
+                          NEAREST: the target, required */
+  double tol;          /* residual target in the measure above (default 1e-10) */
+  int block;           /* Krylov block size (0: 8) */
+  int basis;           /* basis vectors kept at most (0: max(2k, k + 8 block)) */
+  int max_restarts;    /* restart cycles before PV_ENOTCONV (default 100) */
   int64_t dense_max_n; /* n at or below which dense LAPACK is used
                           (-1: automatic, when the Krylov basis would not fit) */
 } pv_eigen_options;
 
-#define PV_EIGEN_OPTIONS_INIT \
+#define PV_EIGEN_OPTIONS_INIT                                                                      \
   { sizeof(pv_eigen_options), PV_EIGEN_SMALLEST, NAN, 1e-10, 0, 0, 100, -1 }
 
 /* What a solve did; all fields are outputs. */
@@ -59,7 +63,7 @@ typedef struct pv_eigen_info {
   double sigma;           /* shift actually used */
   double max_residual;    /* residual measure of the returned pairs, computed
                              explicitly at the end */
-  double lambda_max;      /* max |lambda_i| used in the measure */
+  double lambda_max;      /* lambda_max used in the measure (floored) */
   int restarts;           /* restart cycles */
   int dense;              /* 1 when the dense LAPACK path was taken */
   int64_t op_applies;     /* vectors multiplied by (A - sigma B)^{-1} B */
@@ -81,16 +85,15 @@ typedef struct pv_eigen_info {
  * PV_ENOTCONV not converged in max_restarts (lambda, X and info then hold the
  * best approximation). Memory: about n (basis + block) doubles, the factor
  * and three sparse matrices of A's size. */
-PV_API int pv_eigen_pencil_solve(pv_ctx *ctx, const pv_sparse *A, const pv_sparse *B,
-                                 int k, const pv_eigen_options *opt, double *lambda,
-                                 double *X, int64_t ldx, pv_eigen_info *info);
+PV_API int pv_eigen_pencil_solve(pv_ctx *ctx, const pv_sparse *A, const pv_sparse *B, int k,
+                                 const pv_eigen_options *opt, double *lambda, double *X,
+                                 int64_t ldx, pv_eigen_info *info);
 
 /* Residual measure above for given pairs (X n x k, leading dimension ldx);
  * B NULL = identity. Returns the maximum through *res; res_each[k] (may be
  * NULL) receives each pair's ||A x_i - lambda_i B x_i|| / (lambda_max ||x_i||). */
-PV_API int pv_eigen_residual(const pv_sparse *A, const pv_sparse *B, int k,
-                             const double *lambda, const double *X, int64_t ldx,
-                             double *res, double *res_each);
+PV_API int pv_eigen_residual(const pv_sparse *A, const pv_sparse *B, int k, const double *lambda,
+                             const double *X, int64_t ldx, double *res, double *res_each);
 
 #ifdef __cplusplus
 }

@@ -3,14 +3,13 @@
 #include <math.h>
 #include <string.h>
 
+#include "eigen_post.h"
+#include "sparse/sparse_internal.h"
 #include <parseval/alloc.h>
 #include <parseval/eigen.h>
 #include <parseval/error.h>
-#include "eigen_post.h"
-#include "sparse/sparse_internal.h"
 
-int pv_eig_check_matrix(const char *name, const pv_sparse *M, int64_t n)
-{
+int pv_eig_check_matrix(const char *name, const pv_sparse *M, int64_t n) {
   if (M->nrow != n || M->ncol != n)
     return PV_ERROR(PV_EINVAL, "eigen: %s is %lld x %lld, expected %lld x %lld", name,
                     (long long)M->nrow, (long long)M->ncol, (long long)n, (long long)n);
@@ -29,8 +28,7 @@ int pv_eig_check_matrix(const char *name, const pv_sparse *M, int64_t n)
 
 /* Diagonal of M (0 where absent) and Gershgorin bounds: lo <= lambda_min(M),
  * hi >= lambda_max(M). Returns 1 if M is diagonal. */
-static int gershgorin(const pv_sparse *M, double *diag, double *lo, double *hi)
-{
+static int gershgorin(const pv_sparse *M, double *diag, double *lo, double *hi) {
   int64_t n = M->ncol;
   int is_diag = 1;
   *lo = INFINITY;
@@ -51,8 +49,7 @@ static int gershgorin(const pv_sparse *M, double *diag, double *lo, double *hi)
   return is_diag;
 }
 
-int pv_eig_check_b(pv_ctx *ctx, const pv_sparse *B, double *bmax)
-{
+int pv_eig_check_b(pv_ctx *ctx, const pv_sparse *B, double *bmax) {
   double lo, hi;
   double *d = pv_malloc(sizeof(double) * (size_t)(B->ncol > 0 ? B->ncol : 1));
   if (!d)
@@ -74,8 +71,7 @@ int pv_eig_check_b(pv_ctx *ctx, const pv_sparse *B, double *bmax)
   return st;
 }
 
-int pv_eig_shift_identity(const pv_sparse *A, double sigma, pv_sparse **C)
-{
+int pv_eig_shift_identity(const pv_sparse *A, double sigma, pv_sparse **C) {
   int64_t n = A->nrow;
   double *one = pv_malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
   if (!one)
@@ -91,17 +87,10 @@ int pv_eig_shift_identity(const pv_sparse *A, double sigma, pv_sparse **C)
   return st;
 }
 
-int pv_eig_shift_candidates(const pv_sparse *A, const pv_sparse *B, double sigma, double *cand)
-{
-  if (!isnan(sigma)) {
-    cand[0] = sigma;
-    return 1;
-  }
-  double loA, hiA, loB = 1, hiB = 1, scale = 0;
-  gershgorin(A, NULL, &loA, &hiA);
-  if (B)
-    gershgorin(B, NULL, &loB, &hiB);
-  for (int64_t j = 0; j < A->ncol; j++) { /* largest diagonal Rayleigh quotient */
+/* max_j |a_jj| / b_jj: a diagonal Rayleigh quotient, the pencil's scale. */
+static double diag_scale(const pv_sparse *A, const pv_sparse *B) {
+  double scale = 0;
+  for (int64_t j = 0; j < A->ncol; j++) {
     double a = 0, b = B ? 0 : 1;
     for (int64_t q = A->p[j]; q < A->p[j + 1]; q++)
       a += A->i[q] == j ? A->x[q] : 0;
@@ -110,13 +99,29 @@ int pv_eig_shift_candidates(const pv_sparse *A, const pv_sparse *B, double sigma
     if (b > 0)
       scale = fmax(scale, fabs(a) / b);
   }
-  if (!(scale > 0))
-    scale = 1;
+  return scale > 0 ? scale : 1;
+}
+
+double pv_eig_lambda_floor(const pv_sparse *A, const pv_sparse *B) {
+  return 1e-6 * diag_scale(A, B);
+}
+
+int pv_eig_shift_candidates(const pv_sparse *A, const pv_sparse *B, double sigma, double *cand) {
+  if (!isnan(sigma)) {
+    cand[0] = sigma;
+    return 1;
+  }
+  double loA, hiA, loB = 1, hiB = 1, scale = diag_scale(A, B);
+  gershgorin(A, NULL, &loA, &hiA);
+  if (B)
+    gershgorin(B, NULL, &loB, &hiB);
   int nc = 0;
-  cand[nc++] = -1e-6 * scale;
+  /* Not too close to a zero eigenvalue: theta_max / theta_k sets the rounding
+   * floor of the small-theta residuals. */
+  cand[nc++] = -1e-3 * scale;
   if (loA < 0 && loB > 0)
-    cand[nc++] = loA / loB - 1e-6 * scale;
-  for (double f = 1e-3; f <= 1e3 && nc < 8; f *= 1e2)
+    cand[nc++] = loA / loB - 1e-3 * scale;
+  for (double f = 1e-2; f <= 1e3 && nc < 8; f *= 1e1)
     cand[nc++] = -f * scale + (loA < 0 && loB > 0 ? loA / loB : 0);
   return nc;
 }

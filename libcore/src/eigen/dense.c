@@ -6,14 +6,13 @@
 
 #include <lapacke.h>
 
+#include "eigen_dense.h"
+#include "sparse/sparse_internal.h"
 #include <parseval/alloc.h>
 #include <parseval/eigen.h>
 #include <parseval/error.h>
-#include "eigen_dense.h"
-#include "sparse/sparse_internal.h"
 
-static void to_dense(const pv_sparse *A, int64_t n, double *D)
-{
+static void to_dense(const pv_sparse *A, int64_t n, double *D) {
   memset(D, 0, sizeof(double) * (size_t)(n * n));
   if (!A) {
     for (int64_t i = 0; i < n; i++)
@@ -30,15 +29,13 @@ typedef struct {
   int64_t idx;
 } dkey;
 
-static int by_key(const void *a, const void *b)
-{
+static int by_key(const void *a, const void *b) {
   const dkey *x = a, *y = b;
   return x->key < y->key ? -1 : x->key > y->key ? 1 : (x->idx > y->idx) - (x->idx < y->idx);
 }
 
 /* Indices of the k eigenvalues (ascending w[n]) nearest sigma, ascending. */
-static int nearest(const double *w, int64_t n, int k, double sigma, int64_t *sel)
-{
+static int nearest(const double *w, int64_t n, int k, double sigma, int64_t *sel) {
   dkey *d = pv_malloc(sizeof(dkey) * (size_t)n);
   if (!d)
     return PV_ERROR(PV_ENOMEM, "eigen: dense selection workspace");
@@ -55,8 +52,7 @@ static int nearest(const double *w, int64_t n, int k, double sigma, int64_t *sel
 }
 
 int pv_eig_dense(const pv_sparse *A, const pv_sparse *B, int k, int which, double sigma,
-                 double *lambda, double *X, int64_t ldx)
-{
+                 double *lambda, double *X, int64_t ldx) {
   int64_t n = A->nrow;
   double *Ad = pv_malloc(sizeof(double) * (size_t)(n * n));
   double *Bd = pv_malloc(sizeof(double) * (size_t)(n * n));
@@ -69,8 +65,8 @@ int pv_eig_dense(const pv_sparse *A, const pv_sparse *B, int k, int which, doubl
   }
   to_dense(A, n, Ad);
   to_dense(B, n, Bd);
-  lapack_int info = LAPACKE_dsygvd(LAPACK_COL_MAJOR, 1, 'V', 'L', (lapack_int)n, Ad,
-                                   (lapack_int)n, Bd, (lapack_int)n, w);
+  lapack_int info = LAPACKE_dsygvd(LAPACK_COL_MAJOR, 1, 'V', 'L', (lapack_int)n, Ad, (lapack_int)n,
+                                   Bd, (lapack_int)n, w);
   if (info > n) {
     st = PV_ERROR(PV_ENUMERIC, "eigen: B is not positive definite (leading minor %d)",
                   (int)(info - n));

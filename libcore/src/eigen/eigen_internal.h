@@ -12,12 +12,12 @@
 typedef struct pv_eig_op {
   int64_t n;
   pv_ctx *ctx;
-  const pv_sparse *B; /* NULL: identity */
-  const pv_sparse *C; /* A - sigma B (for residual estimates) */
+  const pv_sparse *B;   /* NULL: identity */
+  const pv_sparse *C;   /* A - sigma B (for residual estimates) */
   pv_sparse_chol *chol; /* exactly one of chol / lu is set */
   pv_sparse_lu *lu;
-  double *tmp;       /* n x block workspace */
-  int64_t applies;   /* vectors multiplied by OP so far */
+  double *tmp;     /* n x block workspace */
+  int64_t applies; /* vectors multiplied by OP so far */
 } pv_eig_op;
 
 /* Y = OP X for nv <= block vectors (n x nv, leading dimension n). */
@@ -26,21 +26,22 @@ int pv_eig_op_apply(pv_eig_op *op, int nv, const double *X, double *Y);
 int pv_eig_op_bmul(pv_eig_op *op, int nv, const double *X, double *Y);
 
 typedef struct pv_eig_ks_params {
-  int k;            /* wanted pairs: largest |theta| of OP */
-  int block;        /* block size */
-  int basis;        /* maximum basis size m (block <= m, m + block <= n) */
+  int k;     /* wanted pairs: largest |theta| of OP */
+  int block; /* block size */
+  int basis; /* maximum basis size m (block <= m, m + block <= n) */
   int max_restarts;
-  double tol;       /* target of the original-pencil residual measure */
-  double sigma;     /* shift, to turn theta into lambda = sigma + 1/theta */
-  double bnorm_max; /* upper bound of lambda_max(B), 1 for the identity */
-  uint64_t seed;    /* random start block */
+  double tol;          /* target of the original-pencil residual measure */
+  double sigma;        /* shift, to turn theta into lambda = sigma + 1/theta */
+  double bnorm_max;    /* upper bound of lambda_max(B), 1 for the identity */
+  double lambda_floor; /* lower bound of lambda_max in the residual measure */
+  uint64_t seed;       /* random start block */
 } pv_eig_ks_params;
 
 /* Block Krylov-Schur on OP: the k eigenvalues theta of largest magnitude
  * (theta[k], descending |theta|) and B-orthonormal Ritz vectors X (n x k,
  * leading dimension ldx). *restarts receives the cycles used. Returns
  * PV_ENOTCONV (outputs filled) when max_restarts is exhausted. */
-int pv_eig_krylov_schur(pv_eig_op *op, const pv_eig_ks_params *p, double *theta,
-                        double *X, int64_t ldx, int *restarts);
+int pv_eig_krylov_schur(pv_eig_op *op, const pv_eig_ks_params *p, double *theta, double *X,
+                        int64_t ldx, int *restarts);
 
 #endif

@@ -18,6 +18,8 @@ int pv_eig_shift_identity(const pv_sparse *A, double sigma, pv_sparse **C);
 /* Shifts to try for PV_EIGEN_SMALLEST, best first (sigma itself when not
  * NAN); returns how many (<= 8) were written to cand. */
 int pv_eig_shift_candidates(const pv_sparse *A, const pv_sparse *B, double sigma, double *cand);
+/* Floor of lambda_max in the residual measure: 1e-6 max_j |a_jj| / b_jj. */
+double pv_eig_lambda_floor(const pv_sparse *A, const pv_sparse *B);
 /* Sign convention, ascending order, residual measure and lambda_max. */
 int pv_eig_finish(const pv_sparse *A, const pv_sparse *B, int k, double *lambda, double *X,
                   int64_t ldx, double *res, double *lmax);

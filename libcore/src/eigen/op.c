@@ -1,11 +1,10 @@
 /* op.c - the shift-invert operator OP = (A - sigma B)^{-1} B. */
 #include <string.h>
 
-#include <parseval/error.h>
 #include "eigen_internal.h"
+#include <parseval/error.h>
 
-int pv_eig_op_bmul(pv_eig_op *op, int nv, const double *X, double *Y)
-{
+int pv_eig_op_bmul(pv_eig_op *op, int nv, const double *X, double *Y) {
   if (!op->B) {
     memcpy(Y, X, sizeof(double) * (size_t)(op->n * nv));
     return 0;
@@ -14,8 +13,7 @@ int pv_eig_op_bmul(pv_eig_op *op, int nv, const double *X, double *Y)
   return pv_sparse_matmul_t(op->ctx, op->B, nv, 1.0, X, op->n, 0.0, Y, op->n);
 }
 
-int pv_eig_op_apply(pv_eig_op *op, int nv, const double *X, double *Y)
-{
+int pv_eig_op_apply(pv_eig_op *op, int nv, const double *X, double *Y) {
   int st = pv_eig_op_bmul(op, nv, X, op->tmp);
   if (st)
     return st;

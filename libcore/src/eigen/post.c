@@ -7,15 +7,15 @@
 
 #include <cblas.h>
 
+#include "eigen_post.h"
+#include "sparse/sparse_internal.h"
 #include <parseval/alloc.h>
 #include <parseval/eigen.h>
 #include <parseval/error.h>
-#include "eigen_post.h"
-#include "sparse/sparse_internal.h"
 
-/* Rescale and sign-fix column i, then permute into ascending order. */
-static void sign_convention(int64_t n, int k, double *X, int64_t ldx)
-{
+/* Sign convention: each column's entry of largest magnitude (the first on
+ * ties) is made positive. */
+static void sign_convention(int64_t n, int k, double *X, int64_t ldx) {
   for (int i = 0; i < k; i++) {
     double *x = X + i * ldx, best = -1;
     int64_t at = 0;
@@ -32,16 +32,14 @@ typedef struct {
   int idx;
 } lam_key;
 
-static int by_lambda(const void *a, const void *b)
-{
+static int by_lambda(const void *a, const void *b) {
   const lam_key *x = a, *y = b;
   return x->lam < y->lam ? -1 : x->lam > y->lam ? 1 : x->idx - y->idx;
 }
 
 /* Sort pairs ascending by lambda, permuting X's columns through cycles with
  * one n-vector of scratch. */
-static int sort_pairs(int64_t n, int k, double *lambda, double *X, int64_t ldx)
-{
+static int sort_pairs(int64_t n, int k, double *lambda, double *X, int64_t ldx) {
   lam_key *key = pv_malloc(sizeof(lam_key) * (size_t)k);
   double *tmp = pv_malloc(sizeof(double) * (size_t)n);
   char *done = pv_calloc((size_t)k, 1);
@@ -74,19 +72,16 @@ static int sort_pairs(int64_t n, int k, double *lambda, double *X, int64_t ldx)
 }
 
 int pv_eigen_residual(const pv_sparse *A, const pv_sparse *B, int k, const double *lambda,
-                      const double *X, int64_t ldx, double *res, double *res_each)
-{
+                      const double *X, int64_t ldx, double *res, double *res_each) {
   if (!A || !lambda || !X || !res || k < 1 || ldx < A->nrow)
     return PV_ERROR(PV_EINVAL, "eigen residual: bad argument (k = %d)", k);
   int64_t n = A->nrow;
   double *r = pv_malloc(sizeof(double) * (size_t)n);
   if (!r)
     return PV_ERROR(PV_ENOMEM, "eigen residual: workspace");
-  double lmax = 0;
+  double lmax = pv_eig_lambda_floor(A, B);
   for (int i = 0; i < k; i++)
     lmax = fmax(lmax, fabs(lambda[i]));
-  if (!(lmax > 0))
-    lmax = 1;
   *res = 0;
   for (int i = 0; i < k; i++) {
     const double *x = X + i * ldx;
@@ -107,17 +102,14 @@ int pv_eigen_residual(const pv_sparse *A, const pv_sparse *B, int k, const doubl
 }
 
 int pv_eig_finish(const pv_sparse *A, const pv_sparse *B, int k, double *lambda, double *X,
-                  int64_t ldx, double *res, double *lmax)
-{
+                  int64_t ldx, double *res, double *lmax) {
   int64_t n = A->nrow;
   sign_convention(n, k, X, ldx);
   int st = sort_pairs(n, k, lambda, X, ldx);
   if (st)
     return st;
-  *lmax = 0;
+  *lmax = pv_eig_lambda_floor(A, B);
   for (int i = 0; i < k; i++)
     *lmax = fmax(*lmax, fabs(lambda[i]));
-  if (!(*lmax > 0))
-    *lmax = 1;
   return pv_eigen_residual(A, B, k, lambda, X, ldx, res, NULL);
 }

@@ -8,10 +8,10 @@
 #include <parseval/sparse.h>
 
 struct pv_sparse {
-    int64_t nrow, ncol;
-    int64_t *p; /* column pointers, ncol + 1 */
-    int64_t *i; /* row indices, sorted within each column, p[ncol] */
-    double *x;  /* values, p[ncol] */
+  int64_t nrow, ncol;
+  int64_t *p; /* column pointers, ncol + 1 */
+  int64_t *i; /* row indices, sorted within each column, p[ncol] */
+  double *x;  /* values, p[ncol] */
 };
 
 /* Allocate an empty nrow x ncol matrix with room for nnz entries

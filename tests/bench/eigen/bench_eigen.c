@@ -17,25 +17,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <parseval/parseval.h>
 #include <parseval/eigen.h>
+#include <parseval/parseval.h>
 #include <parseval/sparse.h>
 
 typedef struct {
   int64_t nv, nf;
-  double *v; /* nv x 3 */
+  double *v;  /* nv x 3 */
   int64_t *f; /* nf x 3 */
 } mesh;
 
-static double now(void)
-{
+static double now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int read_off(const char *path, mesh *m)
-{
+static int read_off(const char *path, mesh *m) {
   FILE *fp = fopen(path, "r");
   char magic[8] = {0};
   long nv, nf, ne;
@@ -65,8 +63,7 @@ static int read_off(const char *path, mesh *m)
 
 /* The peer's grid: n x n nodes on the unit square, two triangles a-b-c, a-c-d
  * per cell, node (x, y) at index x n + y. */
-static void make_grid(int n, mesh *m)
-{
+static void make_grid(int n, mesh *m) {
   m->nv = (int64_t)n * n, m->nf = 2 * (int64_t)(n - 1) * (n - 1);
   m->v = malloc(sizeof(double) * 3 * m->nv);
   m->f = malloc(sizeof(int64_t) * 3 * m->nf);
@@ -85,15 +82,13 @@ static void make_grid(int n, mesh *m)
     }
 }
 
-static int cmp_key(const void *a, const void *b)
-{
+static int cmp_key(const void *a, const void *b) {
   const int64_t *x = a, *y = b;
   return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
 /* Midpoint subdivision: one new vertex per edge, each face into four. */
-static void subdivide(mesh *m)
-{
+static void subdivide(mesh *m) {
   int64_t ne3 = 3 * m->nf, (*key)[2] = malloc(sizeof(int64_t[2]) * ne3);
   for (int64_t t = 0; t < m->nf; t++)
     for (int c = 0; c < 3; c++) {
@@ -127,8 +122,7 @@ static void subdivide(mesh *m)
 }
 
 /* Stiffness W (cotangent weights, positive semidefinite) and lumped mass M. */
-static int cotan_pencil(const mesh *m, pv_sparse **W, pv_sparse **M)
-{
+static int cotan_pencil(const mesh *m, pv_sparse **W, pv_sparse **M) {
   int64_t cap = 12 * m->nf, t = 0;
   int64_t *r = malloc(sizeof(int64_t) * cap), *c = malloc(sizeof(int64_t) * cap);
   double *x = malloc(sizeof(double) * cap), *mass = calloc((size_t)m->nv, sizeof(double));
@@ -136,7 +130,8 @@ static int cotan_pencil(const mesh *m, pv_sparse **W, pv_sparse **M)
     const int64_t *f = m->f + 3 * q;
     double area = 0;
     for (int i = 0; i < 3; i++) {
-      const double *p = m->v + 3 * f[i], *pj = m->v + 3 * f[(i + 1) % 3], *pk = m->v + 3 * f[(i + 2) % 3];
+      const double *p = m->v + 3 * f[i], *pj = m->v + 3 * f[(i + 1) % 3],
+                   *pk = m->v + 3 * f[(i + 2) % 3];
       double a[3], b[3], cr[3];
       for (int d = 0; d < 3; d++)
         a[d] = pj[d] - p[d], b[d] = pk[d] - p[d];
@@ -167,8 +162,7 @@ typedef struct {
 } config;
 
 /* Our solve in this (child) process; prints one result line to out. */
-static int run_ours(const mesh *m, const config *cfg, FILE *out)
-{
+static int run_ours(const mesh *m, const config *cfg, FILE *out) {
   double t0 = now();
   pv_sparse *W = NULL, *M = NULL;
   if (cotan_pencil(m, &W, &M))
@@ -193,10 +187,12 @@ static int run_ours(const mesh *m, const config *cfg, FILE *out)
   double ts = now() - t0;
   if (st)
     fprintf(stderr, "solve: %s\n", pv_error_message());
-  fprintf(out, "ours nv=%lld k=%d build_s=%.3f solve_s=%.3f factor_s=%.3f iterate_s=%.3f "
-               "lambda_max=%.6g max_resid=%.1e restarts=%d solves=%lld\n",
+  fprintf(out,
+          "ours nv=%lld k=%d build_s=%.3f solve_s=%.3f factor_s=%.3f iterate_s=%.3f "
+          "lambda_max=%.6g max_resid=%.1e restarts=%d solves=%lld nnzL=%lld\n",
           (long long)m->nv, cfg->k, tb, ts, info.seconds_factor, info.seconds_iterate,
-          info.lambda_max, info.max_residual, info.restarts, (long long)info.op_applies);
+          info.lambda_max, info.max_residual, info.restarts, (long long)info.op_applies,
+          (long long)info.factor_nnz);
   free(lam), free(X);
   pv_ctx_destroy(&ctx);
   pv_sparse_destroy(&W), pv_sparse_destroy(&M);
@@ -205,9 +201,8 @@ static int run_ours(const mesh *m, const config *cfg, FILE *out)
 
 /* Run fn in a child (or exec argv when fn is NULL); capture its stdout line,
  * its peak RSS (MiB) and its exit status. */
-static int in_child(const mesh *m, const config *cfg, char *const argv[], char *line,
-                    size_t len, double *rss_mib)
-{
+static int in_child(const mesh *m, const config *cfg, char *const argv[], char *line, size_t len,
+                    double *rss_mib) {
   int fd[2];
   if (pipe(fd))
     return 1;
@@ -239,14 +234,12 @@ static int in_child(const mesh *m, const config *cfg, char *const argv[], char *
   return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-static double field(const char *line, const char *key)
-{
+static double field(const char *line, const char *key) {
   const char *p = strstr(line, key);
   return p ? atof(p + strlen(key)) : NAN;
 }
 
-static void bench_case(const char *label, const mesh *m, const config *cfg, char *const *peer)
-{
+static void bench_case(const char *label, const mesh *m, const config *cfg, char *const *peer) {
   char ours[512], theirs[512];
   double rss_o = 0, rss_p = 0;
   int bad = in_child(m, cfg, NULL, ours, sizeof ours, &rss_o);
@@ -259,14 +252,13 @@ static void bench_case(const char *label, const mesh *m, const config *cfg, char
   printf("    %s\n    %s\n", ours, peer ? theirs : "(peer skipped)");
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
   const char *shared = getenv("PV_SHARED_DIR") ? getenv("PV_SHARED_DIR") : "../shared";
   char mesh_path[1024], peer_path[1024], kbuf[16], sbuf[16], gbuf[16];
   snprintf(mesh_path, sizeof mesh_path, "%s/datasets/shape/faust_r/tr_reg_080.off", shared);
   snprintf(peer_path, sizeof peer_path, "%s/peers/linalg/eigsh_bench.py", shared);
   int ks[2] = {100, 200}, nk = 2, levels = 2, grid = 500, no_peer = 0;
-  config cfg = {0, 2, 1e-10, -0.01};
+  config cfg = {0, 1, 1e-10, -0.01};
   for (int a = 1; a < argc; a++) {
     if (!strcmp(argv[a], "--k") && a + 1 < argc)
       ks[0] = atoi(argv[++a]), nk = 1;
@@ -281,8 +273,11 @@ int main(int argc, char **argv)
     else if (!strcmp(argv[a], "--no-peer"))
       no_peer = 1;
     else
-      return fprintf(stderr, "usage: %s [--k K] [--levels 0..2] [--grid N (0 skips)] "
-                             "[--threads T] [--tol TOL] [--no-peer]\n", argv[0]), 2;
+      return fprintf(stderr,
+                     "usage: %s [--k K] [--levels 0..2] [--grid N (0 skips)] "
+                     "[--threads T] [--tol TOL] [--no-peer]\n",
+                     argv[0]),
+             2;
   }
   pv_init();
   printf("pv_eigen_pencil_solve (threads %d, tol %.0e, sigma %g) vs scipy eigsh "
@@ -298,8 +293,8 @@ int main(int argc, char **argv)
       if (s > 0)
         subdivide(&m);
       snprintf(sbuf, sizeof sbuf, "%d", s);
-      char *peer[] = {"/usr/bin/python3", peer_path, mesh_path, "--k", kbuf, "--subdivide",
-                      sbuf, NULL};
+      char *peer[] = {"/usr/bin/python3", peer_path, mesh_path, "--k", kbuf,
+                      "--subdivide",      sbuf,      NULL};
       char label[32];
       snprintf(label, sizeof label, "faust080/s%d", s);
       bench_case(label, &m, &cfg, no_peer ? NULL : peer);

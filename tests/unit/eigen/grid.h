@@ -12,8 +12,7 @@
 /* 5-point (2D) or 3-point (1D, ny = 1) Laplacian on nx x ny nodes with unit
  * spacing; periodic wraps both axes, else Dirichlet (boundary rows keep
  * the full diagonal). */
-static int grid_laplacian(int nx, int ny, int periodic, pv_sparse **out)
-{
+static int grid_laplacian(int nx, int ny, int periodic, pv_sparse **out) {
   int64_t n = (int64_t)nx * ny, cap = 5 * n, t = 0;
   int64_t *r = malloc(sizeof(int64_t) * cap), *c = malloc(sizeof(int64_t) * cap);
   double *v = malloc(sizeof(double) * cap);
@@ -39,20 +38,19 @@ static int grid_laplacian(int nx, int ny, int periodic, pv_sparse **out)
   return st;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
+static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
 }
 
 /* All eigenvalues of grid_laplacian, ascending (n = nx ny doubles). */
-static double *grid_spectrum(int nx, int ny, int periodic)
-{
+static double *grid_spectrum(int nx, int ny, int periodic) {
   double *w = malloc(sizeof(double) * (size_t)nx * ny);
   for (int q = 0; q < ny; q++)
     for (int p = 0; p < nx; p++) {
-      double lx = periodic ? 2 - 2 * cos(2 * M_PI * p / nx) : 2 - 2 * cos(M_PI * (p + 1) / (nx + 1));
-      double ly = ny == 1 ? 0
+      double lx =
+          periodic ? 2 - 2 * cos(2 * M_PI * p / nx) : 2 - 2 * cos(M_PI * (p + 1) / (nx + 1));
+      double ly = ny == 1    ? 0
                   : periodic ? 2 - 2 * cos(2 * M_PI * q / ny)
                              : 2 - 2 * cos(M_PI * (q + 1) / (ny + 1));
       w[(size_t)q * nx + p] = lx + ly;

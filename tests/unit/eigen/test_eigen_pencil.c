@@ -6,15 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grid.h"
 #include <lapacke.h>
 #include <parseval/eigen.h>
-#include "grid.h"
 
 /* Random symmetric sparse matrix: a 1D chain, nr random symmetric couplings,
  * diagonal diag0 + random in [0, diagr). Dense copy into D (n x n). */
-static pv_sparse *random_sym(pv_rng *g, int64_t n, int nr, double diag0, double diagr,
-                             double off, double *D)
-{
+static pv_sparse *random_sym(pv_rng *g, int64_t n, int nr, double diag0, double diagr, double off,
+                             double *D) {
   int64_t cap = n + 2 * (n + nr), t = 0;
   int64_t *r = malloc(sizeof(int64_t) * cap), *c = malloc(sizeof(int64_t) * cap);
   double *v = malloc(sizeof(double) * cap);
@@ -47,14 +46,13 @@ typedef struct {
   double *Ad, *Bd, *w, *Z; /* dense copies, all eigenvalues / B-orthonormal vectors */
 } pencil;
 
-static void make_pencil(pencil *p, int64_t n, uint64_t seed)
-{
+static void make_pencil(pencil *p, int64_t n, uint64_t seed) {
   pv_rng g;
   pv_rng_init(&g, seed, 7);
   p->n = n;
   p->Ad = malloc(sizeof(double) * n * n), p->Bd = malloc(sizeof(double) * n * n);
   p->Z = malloc(sizeof(double) * n * n), p->w = malloc(sizeof(double) * n);
-  p->A = random_sym(&g, n, (int)n, -1.0, 3.0, 2.0, p->Ad);   /* indefinite A */
+  p->A = random_sym(&g, n, (int)n, -1.0, 3.0, 2.0, p->Ad);    /* indefinite A */
   p->B = random_sym(&g, n, (int)n / 2, 2.0, 1.0, 0.5, p->Bd); /* diagonally dominant SPD */
   double *Bc = malloc(sizeof(double) * n * n);
   memcpy(p->Z, p->Ad, sizeof(double) * n * n);
@@ -63,15 +61,13 @@ static void make_pencil(pencil *p, int64_t n, uint64_t seed)
   free(Bc);
 }
 
-static void free_pencil(pencil *p)
-{
+static void free_pencil(pencil *p) {
   pv_sparse_destroy(&p->A), pv_sparse_destroy(&p->B);
   free(p->Ad), free(p->Bd), free(p->w), free(p->Z);
 }
 
 /* |x^T B z| for the dense reference vector z (column j of p->Z). */
-static double bdot_ref(const pencil *p, const double *x, int64_t j)
-{
+static double bdot_ref(const pencil *p, const double *x, int64_t j) {
   double s = 0;
   for (int64_t c = 0; c < p->n; c++) {
     double bz = 0;
@@ -84,8 +80,7 @@ static double bdot_ref(const pencil *p, const double *x, int64_t j)
 
 /* X^T B X = I, sign convention, and pair i matches dense pair ref[i]. */
 static void check_pairs(const pencil *p, int k, const double *lam, const double *X,
-                        const int64_t *ref)
-{
+                        const int64_t *ref) {
   int64_t n = p->n;
   double scale = fabs(p->w[0]) > fabs(p->w[n - 1]) ? fabs(p->w[0]) : fabs(p->w[n - 1]);
   for (int i = 0; i < k; i++) {
@@ -113,8 +108,7 @@ static void check_pairs(const pencil *p, int k, const double *lam, const double 
   }
 }
 
-static void test_smallest_vs_dsygvd(void)
-{
+static void test_smallest_vs_dsygvd(void) {
   pencil p;
   make_pencil(&p, 400, 11);
   int k = 25;
@@ -140,8 +134,7 @@ static void test_smallest_vs_dsygvd(void)
   free_pencil(&p);
 }
 
-static void test_interior_vs_dsygvd(void)
-{
+static void test_interior_vs_dsygvd(void) {
   pencil p;
   make_pencil(&p, 450, 12);
   int k = 16;
@@ -175,14 +168,12 @@ static void test_interior_vs_dsygvd(void)
   free_pencil(&p);
 }
 
-static int cancel_at_first(double frac, const char *msg, void *user)
-{
+static int cancel_at_first(double frac, const char *msg, void *user) {
   (void)frac, (void)msg;
   return ++*(int *)user > 1 ? 0 : 1;
 }
 
-static void test_bad_input(void)
-{
+static void test_bad_input(void) {
   pv_sparse *A = NULL, *B = NULL, *Bneg = NULL, *Bind = NULL;
   CHECK_OK(grid_laplacian(30, 10, 1, &A)); /* periodic: eigenvalue 0 exactly */
   int64_t n = 300;
@@ -247,13 +238,11 @@ static void test_bad_input(void)
   CHECK_STATUS(pv_eigen_pencil_solve(NULL, A, B, 10, &opt, lam, X, n, NULL), PV_ENOTCONV);
   pv_ctx_destroy(&ctx);
   pv_sparse_destroy(&U), pv_sparse_destroy(&AU);
-  pv_sparse_destroy(&A), pv_sparse_destroy(&B), pv_sparse_destroy(&Bneg),
-      pv_sparse_destroy(&Bind);
+  pv_sparse_destroy(&A), pv_sparse_destroy(&B), pv_sparse_destroy(&Bneg), pv_sparse_destroy(&Bind);
   free(d), free(X);
 }
 
-static void test_allocation_failures(void)
-{
+static void test_allocation_failures(void) {
   pv_sparse *A = NULL;
   CHECK_OK(grid_laplacian(20, 15, 0, &A));
   int64_t n = 300;

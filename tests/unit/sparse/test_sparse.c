@@ -3,15 +3,17 @@
  * bad input, and an allocation-failure countdown over the create functions. */
 #include "pv_test.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <parseval/sparse.h>
 
 /* Random triplets (with many duplicates) and their dense accumulation. */
 static void random_coo(pv_rng *g, int64_t nr, int64_t nc, int64_t nnz, int64_t *r, int64_t *c,
-                       double *v, double *dense)
-{
+                       double *v, double *dense) {
   memset(dense, 0, sizeof(double) * nr * nc);
   for (int64_t t = 0; t < nnz; t++) {
     r[t] = (int64_t)pv_rng_below(g, (uint64_t)nr);
@@ -23,8 +25,7 @@ static void random_coo(pv_rng *g, int64_t nr, int64_t nc, int64_t nnz, int64_t *
 
 /* A's entries equal dense exactly (summation order is the same, triplet
  * order), rows are sorted and unique. */
-static void check_equals_dense(const pv_sparse *A, const double *dense)
-{
+static void check_equals_dense(const pv_sparse *A, const double *dense) {
   int64_t nr = pv_sparse_nrow(A), nc = pv_sparse_ncol(A);
   const int64_t *p, *i;
   const double *x;
@@ -41,8 +42,7 @@ static void check_equals_dense(const pv_sparse *A, const double *dense)
   free(back);
 }
 
-static void test_coo_assembly_sums_duplicates(void)
-{
+static void test_coo_assembly_sums_duplicates(void) {
   pv_rng g;
   pv_rng_init(&g, 1, 0);
   int64_t nr = 37, nc = 23, nnz = 2000;
@@ -82,8 +82,7 @@ static void test_coo_assembly_sums_duplicates(void)
   free(r), free(c), free(v), free(d), free(p2), free(i2), free(x2);
 }
 
-static void test_bad_input(void)
-{
+static void test_bad_input(void) {
   pv_sparse *A = (pv_sparse *)&A; /* must be reset to NULL on failure */
   int64_t r[2] = {0, 5}, c[2] = {0, 1};
   double v[2] = {1, 2};
@@ -106,8 +105,7 @@ static void test_bad_input(void)
   CHECK(A == NULL);
 }
 
-static void test_products_sum_transpose(void)
-{
+static void test_products_sum_transpose(void) {
   pv_rng g;
   pv_rng_init(&g, 2, 0);
   int64_t nr = 31, nc = 17, nnz = 150, nv = 3, ld = 40;
@@ -160,8 +158,7 @@ static void test_products_sum_transpose(void)
 
 /* n x n SPD test matrix: 3 on the diagonal, -1 next to it (1D chain) and a
  * random weighted graph Laplacian on top; the dense copy goes to dense. */
-static pv_sparse *spd_matrix(pv_rng *g, int64_t n, double *dense)
-{
+static pv_sparse *spd_matrix(pv_rng *g, int64_t n, double *dense) {
   int64_t cap = 7 * n, t = 0;
   int64_t *r = malloc(sizeof(int64_t) * cap), *c = malloc(sizeof(int64_t) * cap);
   double *v = malloc(sizeof(double) * cap);
@@ -184,8 +181,7 @@ static pv_sparse *spd_matrix(pv_rng *g, int64_t n, double *dense)
   return A;
 }
 
-static double resid(const double *dense, int64_t n, const double *x, const double *b)
-{
+static double resid(const double *dense, int64_t n, const double *x, const double *b) {
   double e = 0;
   for (int64_t i = 0; i < n; i++) {
     double s = -b[i];
@@ -196,8 +192,7 @@ static double resid(const double *dense, int64_t n, const double *x, const doubl
   return e;
 }
 
-static void test_cholmod_analyse_once_factor_many(void)
-{
+static void test_cholmod_analyse_once_factor_many(void) {
   pv_rng g;
   pv_rng_init(&g, 3, 0);
   int64_t n = 300, ld = 310;
@@ -233,12 +228,12 @@ static void test_cholmod_analyse_once_factor_many(void)
   free(d), free(B), free(X);
 }
 
-static void test_umfpack_unsymmetric_and_singular(void)
-{
+static void test_umfpack_unsymmetric_and_singular(void) {
   pv_rng g;
   pv_rng_init(&g, 4, 0);
   int64_t n = 200, nnz = 1200;
-  int64_t *r = malloc(sizeof(int64_t) * 2 * (nnz + n)), *c = malloc(sizeof(int64_t) * 2 * (nnz + n));
+  int64_t *r = malloc(sizeof(int64_t) * 2 * (nnz + n)),
+          *c = malloc(sizeof(int64_t) * 2 * (nnz + n));
   double *v = malloc(sizeof(double) * 2 * (nnz + n)), *d = malloc(sizeof(double) * n * n);
   random_coo(&g, n, n, nnz, r, c, v, d);
   for (int64_t i = 0; i < n; i++) { /* make it safely nonsingular */
@@ -282,31 +277,78 @@ static void test_umfpack_unsymmetric_and_singular(void)
   free(r), free(c), free(v), free(d);
 }
 
+/* CHOLMOD and UMFPACK error paths print nothing: stdout and stderr are
+ * redirected to files that must stay empty. */
+static void test_solvers_never_print(void)
+{
+  char path[2][600];
+  int saved[2] = {dup(1), dup(2)};
+  for (int f = 0; f < 2; f++) {
+    snprintf(path[f], sizeof path[f], "%s/out%d.txt", pv_test_tmpdir(), f);
+    fflush(f ? stderr : stdout);
+    int fd = open(path[f], O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, f + 1);
+    close(fd);
+  }
+  int64_t r[3] = {0, 1, 2}, c[3] = {0, 1, 2};
+  double v[3] = {1, -1, 0};
+  pv_sparse *A = NULL;
+  pv_sparse_chol *f = NULL;
+  pv_sparse_lu *lu = NULL;
+  int st0 = pv_sparse_create_coo(NULL, 3, 3, 3, r, c, v, &A);
+  int st1 = pv_sparse_chol_create(NULL, A, &f);
+  int st2 = pv_sparse_chol_factorize(f, A, 0.0);
+  int st3 = pv_sparse_lu_create(NULL, A, &lu);
+  fflush(stdout), fflush(stderr);
+  dup2(saved[0], 1), dup2(saved[1], 2);
+  close(saved[0]), close(saved[1]);
+  CHECK_EQ_INT(st0, 0);
+  CHECK_EQ_INT(st1, 0);
+  CHECK_EQ_INT(st2, PV_ENUMERIC);
+  CHECK_EQ_INT(st3, PV_ENUMERIC);
+  pv_error_clear();
+  for (int q = 0; q < 2; q++) {
+    struct stat sb;
+    CHECK(stat(path[q], &sb) == 0 && sb.st_size == 0);
+  }
+  pv_sparse_chol_destroy(&f);
+  pv_sparse_destroy(&A);
+}
+
 /* Fail the 1st, 2nd, ... allocation until creation succeeds; each failure
  * must return PV_ENOMEM and leak nothing. */
 static pv_sparse *cd_A;
-static int mk_coo(void **o)
-{
+static int mk_coo(void **o) {
   int64_t r[4] = {0, 1, 1, 2}, c[4] = {0, 1, 1, 2};
   double v[4] = {2, 1, 1, 2};
   return pv_sparse_create_coo(NULL, 3, 3, 4, r, c, v, (pv_sparse **)o);
 }
-static void rm_coo(void **o) { pv_sparse_destroy((pv_sparse **)o); }
-static int mk_chol(void **o)
-{
+static void rm_coo(void **o) {
+  pv_sparse_destroy((pv_sparse **)o);
+}
+static int mk_chol(void **o) {
   int st = pv_sparse_chol_create(NULL, cd_A, (pv_sparse_chol **)o);
   if (!st && (st = pv_sparse_chol_factorize(*o, cd_A, 0)))
     pv_sparse_chol_destroy((pv_sparse_chol **)o);
   return st;
 }
-static void rm_chol(void **o) { pv_sparse_chol_destroy((pv_sparse_chol **)o); }
-static int mk_lu(void **o) { return pv_sparse_lu_create(NULL, cd_A, (pv_sparse_lu **)o); }
-static void rm_lu(void **o) { pv_sparse_lu_destroy((pv_sparse_lu **)o); }
-static int mk_add(void **o) { return pv_sparse_add(NULL, 1, cd_A, 2, cd_A, (pv_sparse **)o); }
-static int mk_tr(void **o) { return pv_sparse_transpose(NULL, cd_A, (pv_sparse **)o); }
+static void rm_chol(void **o) {
+  pv_sparse_chol_destroy((pv_sparse_chol **)o);
+}
+static int mk_lu(void **o) {
+  return pv_sparse_lu_create(NULL, cd_A, (pv_sparse_lu **)o);
+}
+static void rm_lu(void **o) {
+  pv_sparse_lu_destroy((pv_sparse_lu **)o);
+}
+static int mk_add(void **o) {
+  return pv_sparse_add(NULL, 1, cd_A, 2, cd_A, (pv_sparse **)o);
+}
+static int mk_tr(void **o) {
+  return pv_sparse_transpose(NULL, cd_A, (pv_sparse **)o);
+}
 
-static void countdown(const char *what, int (*mk)(void **), void (*rm)(void **))
-{
+static void countdown(const char *what, int (*mk)(void **), void (*rm)(void **)) {
   for (long k = 0; k < 64; k++) {
     long before = pv_test_alloc_live();
     void *obj = NULL;
@@ -328,8 +370,7 @@ static void countdown(const char *what, int (*mk)(void **), void (*rm)(void **))
   pv_test_fail(__FILE__, __LINE__, "%s never succeeded", what);
 }
 
-static void test_allocation_failures(void)
-{
+static void test_allocation_failures(void) {
   CHECK_OK(mk_coo((void **)&cd_A));
   countdown("pv_sparse_create_coo", mk_coo, rm_coo);
   countdown("pv_sparse_add", mk_add, rm_coo);
@@ -341,4 +382,5 @@ static void test_allocation_failures(void)
 
 PV_TEST_MAIN(PV_CASE(test_coo_assembly_sums_duplicates), PV_CASE(test_bad_input),
              PV_CASE(test_products_sum_transpose), PV_CASE(test_cholmod_analyse_once_factor_many),
-             PV_CASE(test_umfpack_unsymmetric_and_singular), PV_CASE(test_allocation_failures))
+             PV_CASE(test_umfpack_unsymmetric_and_singular), PV_CASE(test_solvers_never_print),
+             PV_CASE(test_allocation_failures))
