@@ -271,6 +271,18 @@ PV_API int pv_shape_geodesic_error(pv_ctx *ctx, const pv_mesh *mx, int method,
                                    const int64_t *gt_x, const int64_t *gt_y,
                                    int64_t ngt, double *err, double *mean);
 
+/* Colour per vertex from its position in the bounding box (x, y, z -> R,
+ * G, B); rgb[nv * 3]. Transfer with T: rgb_y[y] = rgb_x[T[y]]. */
+PV_API int pv_shape_position_colors(const pv_mesh *m, unsigned char *rgb);
+
+/* Software rasteriser: draw mesh m (per-vertex colours rgb, NULL = grey)
+ * into the viewport [x0, x0+w) x [y0, y0+h) of img, orthographic view along
+ * -z after a rotation of yaw radians about the y axis, fitted to the
+ * viewport, z-buffered, Lambert-shaded. img is a parseval/render.h image. */
+struct pv_image;
+PV_API int pv_shape_render(const pv_mesh *m, const unsigned char *rgb, double yaw,
+                           struct pv_image *img, int x0, int y0, int w, int h);
+
 /* Read a .vts ground-truth file: one 1-based index per line (what that
  * format stores); returns 0-based values in a pv_malloc'd *idx of *n. */
 PV_API int pv_shape_read_vts(const char *path, int64_t **idx, int64_t *n);
