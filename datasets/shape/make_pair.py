@@ -38,7 +38,7 @@ def icosphere(level):
 
 def bumps(q):
     x, y, z = q
-    r = 1 + 0.25 * math.sin(2 * x + 1) * math.cos(3 * y) + 0.15 * z * z * x + 0.1 * y + 0.3 * math.exp(-8 * ((x - 0.3) ** 2 + (y - 0.8) ** 2))
+    r = 1 + 0.25 * math.sin(2 * x + 1) * math.cos(3 * y) + 0.15 * z * z * x + 0.1 * y + 0.3 * math.exp(-8 * ((x - 0.3) ** 2 + (y - 0.8) ** 2)) + 0.12 * z + 0.1 * x * z
     return (x * r, 1.6 * y * r, z * r)
 
 def bend(q):

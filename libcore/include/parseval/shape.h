@@ -11,7 +11,9 @@
  *    matrix: L_ij = -(cot a_ij + cot b_ij)/2 for an edge ij, rows sum to 0);
  *    eigenpairs solve L phi = lambda M phi with lambda >= 0 ascending and
  *    Phi^T M Phi = I (mass-orthonormal). Each eigenvector is signed so that
- *    its entry of largest magnitude is positive (the eigen solver's rule).
+ *    int phi^3 dA > 0 (its skewness; does not depend on vertex order), or,
+ *    when that integral is negligible (1e-8 of int |phi|^3), so that its
+ *    entry of largest magnitude is positive.
  *  - Correspondence direction: a point map T goes from a SOURCE shape Y to
  *    a TARGET shape X: T[y] is the vertex of X matched to vertex y of Y
  *    (0-based). The functional map C (k_y x k_x, column-major) transfers

@@ -32,6 +32,23 @@ static int alloc_basis(int64_t n, int k, pv_shape_basis **out) {
   return 0;
 }
 
+/* Sign convention, independent of vertex order: int phi^3 dA > 0 (the
+ * skewness), or when that is negligible the entry of largest magnitude
+ * positive. */
+static void fix_signs(pv_shape_basis *b) {
+  for (int j = 0; j < b->k; j++) {
+    double *phi = b->evecs + b->n * j, m3 = 0, a3 = 0, big = 0;
+    for (int64_t i = 0; i < b->n; i++) {
+      double c = phi[i] * phi[i] * phi[i] * b->mass[i];
+      m3 += c;
+      a3 += fabs(c);
+      if (fabs(phi[i]) > fabs(big)) big = phi[i];
+    }
+    int flip = fabs(m3) > 1e-8 * a3 ? m3 < 0 : big < 0;
+    for (int64_t i = 0; flip && i < b->n; i++) phi[i] = -phi[i];
+  }
+}
+
 int pv_shape_basis_compute(pv_ctx *ctx, const pv_sparse *L, const pv_sparse *M, int k,
                            pv_shape_basis **out) {
   if (!L || !M || !out) return PV_ERROR(PV_EINVAL, "pv_shape_basis_compute: NULL argument");
@@ -66,6 +83,7 @@ int pv_shape_basis_compute(pv_ctx *ctx, const pv_sparse *L, const pv_sparse *M, 
   }
   for (int j = 0; j < k; j++)
     if (b->evals[j] < 0) b->evals[j] = 0;
+  fix_signs(b);
   *out = b;
   return 0;
 }

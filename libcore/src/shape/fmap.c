@@ -130,6 +130,11 @@ static int dense_solve(fm_energy *e, double *C) {
       }
   }
   if (!rc) {
+    /* A tiny ridge makes directions the energy does not see (a mode with no
+     * descriptor content and equal eigenvalues) resolve to 0, not fail. */
+    double dmax = 0;
+    for (int i = 0; i < N; i++) dmax = fmax(dmax, H[i + (size_t)N * i]);
+    for (int i = 0; i < N; i++) H[i + (size_t)N * i] += 1e-10 * dmax;
     memcpy(C, e->rhs, (size_t)N * sizeof *C);
     lapack_int info = LAPACKE_dposv(LAPACK_COL_MAJOR, 'L', N, 1, H, N, C, N);
     if (info) rc = PV_ERROR(PV_ENUMERIC, "functional map: energy Hessian not positive definite (LAPACK info %d); add descriptors or weight", (int)info);
@@ -167,9 +172,20 @@ static int build_ops(fm_energy *e, const pv_shape_basis *bx, const pv_shape_basi
       e->w[nop++] = e->wc;
     }
     if (e->wo > 0) {
-      if ((rc = pv_fmap_orient_op(bx, mx, kx, fx, e->Gx + (size_t)nop * kx * kx)) ||
-          (rc = pv_fmap_orient_op(by, my, ky, fy, e->Gy + (size_t)nop * ky * ky)))
-        return rc;
+      double *Ox = e->Gx + (size_t)nop * kx * kx, *Oy = e->Gy + (size_t)nop * ky * ky;
+      if ((rc = pv_fmap_orient_op(bx, mx, kx, fx, Ox)) || (rc = pv_fmap_orient_op(by, my, ky, fy, Oy))) return rc;
+      /* Orientation operators scale with |grad f|: bring the pair to the
+       * Frobenius norm of the multiplicative operator (or 1), one factor
+       * for both shapes so that C O_x = O_y C is unchanged. */
+      double no = 0, ng = 1;
+      for (int i = 0; i < kx * kx; i++) no += Ox[i] * Ox[i];
+      if (e->wc > 0) {
+        ng = 0;
+        for (int i = 0; i < kx * kx; i++) ng += e->Gx[(size_t)(nop - 1) * kx * kx + i] * e->Gx[(size_t)(nop - 1) * kx * kx + i];
+      }
+      double f = no > 0 ? sqrt(ng / no) : 0;
+      for (int i = 0; i < kx * kx; i++) Ox[i] *= f;
+      for (int i = 0; i < ky * ky; i++) Oy[i] *= f;
       e->w[nop++] = e->wo;
     }
   }

@@ -85,8 +85,13 @@ static inline pv_mesh *test_blob(int level) {
   pv_mesh *m = test_icosphere(level);
   for (int64_t i = 0; i < m->nv; i++) {
     double *p = m->v + 3 * i;
-    double r = 1 + 0.25 * sin(2 * p[0] + 1) * cos(3 * p[1]) + 0.15 * p[2] * p[2] * p[0] + 0.1 * p[1];
-    for (int k = 0; k < 3; k++) p[k] *= r;
+    double r = 1 + 0.25 * sin(2 * p[0] + 1) * cos(3 * p[1]) + 0.15 * p[2] * p[2] * p[0] + 0.1 * p[1] +
+               0.3 * exp(-8 * ((p[0] - 0.3) * (p[0] - 0.3) + (p[1] - 0.8) * (p[1] - 0.8))) +
+               0.12 * p[2] + 0.1 * p[0] * p[2]; /* odd in z: no mirror symmetry */
+    /* Stretched axes keep the low eigenvalues apart (no near-degenerate eigenspaces). */
+    p[0] *= r;
+    p[1] *= 1.6 * r;
+    p[2] *= 0.8 * r;
   }
   return m;
 }
