@@ -5,7 +5,7 @@
  * pyFM's figures measured on this machine (notes, section 1c). pyFM itself
  * cannot run here (no PyPI), so its numbers are the recorded ones.
  *
- *   bench_shape [--datasets DIR] [--ot] [--no-zoomout] [--dijkstra] [--orient W]
+ *   bench_shape [--datasets DIR] [--ot] [--no-zoomout] [--dijkstra] [--eig-peer] [--orient W]
  *               [--samples N] [--target-samples N] [--only NAME] [--threads N] */
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include <parseval/parseval.h>
 #include <parseval/mesh.h>
 #include <parseval/shape.h>
+#include <parseval/sparse.h>
 
 typedef struct { const char *name, *dir, *x, *y, *ext; int sym; double pyfm, pyfm_sym, pyfm_seconds; } pair_spec;
 
@@ -27,6 +28,46 @@ static const pair_spec pairs[] = {
     {"TOSCA centaur0->centaur1", "tosca_iso", "centaur0", "centaur1", "off", 1, 27.54, 3.82, 24.7},
     {"SCAPE_a mesh052->mesh053", "scape_a", "mesh052", "mesh053", "off", 0, NAN, NAN, NAN},
 };
+
+/* Basis speed: ours (cotan + lumped mass, k = 200) against the peer
+ * ../shared/peers/linalg/eigsh_bench.py (scipy eigsh shift-invert) on the
+ * same mesh, both timed in this run; prints the ratio. */
+static double now(void);
+static void eig_vs_peer(pv_ctx *ctx, const char *root) {
+  char mesh[2048], cmd[4096], line[1024];
+  snprintf(mesh, sizeof mesh, "%s/shape/faust_r/tr_reg_080.off", root);
+  pv_mesh *m = NULL;
+  if (pv_mesh_read(mesh, PV_MESH_AUTO, &m)) { printf("basis: %s\n", pv_error_message()); pv_error_clear(); return; }
+  pv_sparse *L = NULL, *M = NULL;
+  pv_shape_basis *b = NULL;
+  double best = INFINITY;
+  for (int rep = 0; rep < 3; rep++) {
+    double t0 = now();
+    if (pv_shape_cotan_laplacian(ctx, m, &L) || pv_shape_mass(ctx, m, 0, &M) || pv_shape_basis_compute(ctx, L, M, 200, &b)) {
+      printf("basis failed: %s\n", pv_error_message());
+      pv_error_clear();
+      break;
+    }
+    best = fmin(best, now() - t0);
+    pv_sparse_destroy(&L);
+    pv_sparse_destroy(&M);
+    pv_shape_basis_destroy(&b);
+  }
+  pv_sparse_destroy(&L);
+  pv_sparse_destroy(&M);
+  pv_mesh_destroy(&m);
+  double peer = NAN;
+  snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/../peers/linalg/eigsh_bench.py %s --k 200 2>&1", root, mesh);
+  FILE *fp = popen(cmd, "r");
+  while (fp && fgets(line, sizeof line, fp)) {
+    char *p = strstr(line, "eigsh_s=");
+    if (p) peer = atof(p + 8);
+    else fputs(line, stdout);
+  }
+  if (fp) pclose(fp);
+  printf("LB basis k=200 on FAUST_r tr_reg_080 (5000 vertices): ours %.3f s (assembly + solve, best of 3), "
+         "peer eigsh %.3f s, ratio %.1fx\n", best, peer, peer / best);
+}
 
 static double now(void) {
   struct timespec ts;
@@ -71,7 +112,7 @@ static void remap(int64_t *gt, int64_t n, const int64_t *vmap, int64_t nv) {
 
 int main(int argc, char **argv) {
   const char *root = "../shared/datasets";
-  int ot = 0, zo = 1, dij = 0, threads = 1;
+  int ot = 0, zo = 1, dij = 0, threads = 1, eig = 0;
   double orient = 0;
   int64_t samples = 1000, tsamples = 0;
   const char *only = NULL;
@@ -80,12 +121,13 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--ot")) ot = 1;
     else if (!strcmp(argv[i], "--no-zoomout")) zo = 0;
     else if (!strcmp(argv[i], "--dijkstra")) dij = 1;
+    else if (!strcmp(argv[i], "--eig-peer")) eig = 1;
     else if (!strcmp(argv[i], "--orient") && i + 1 < argc) orient = atof(argv[++i]);
     else if (!strcmp(argv[i], "--samples") && i + 1 < argc) samples = atoll(argv[++i]);
     else if (!strcmp(argv[i], "--target-samples") && i + 1 < argc) tsamples = atoll(argv[++i]);
     else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
-    else { fprintf(stderr, "usage: bench_shape [--datasets DIR] [--ot] [--no-zoomout] [--dijkstra] [--orient W] [--samples N] [--target-samples N] [--only NAME] [--threads N]\n"); return 2; }
+    else { fprintf(stderr, "usage: bench_shape [--datasets DIR] [--ot] [--no-zoomout] [--dijkstra] [--eig-peer] [--orient W] [--samples N] [--target-samples N] [--only NAME] [--threads N]\n"); return 2; }
   }
   pv_init();
   pv_ctx *ctx;
@@ -98,6 +140,7 @@ int main(int argc, char **argv) {
   o.fmap.w_orient = orient;
   o.zo.samples = samples;
   o.zo.target_samples = tsamples;
+  if (eig) eig_vs_peer(ctx, root);
   printf("%-26s %6s %6s | %7s %7s %7s %7s %7s %7s | %8s %8s %8s | %8s %8s %7s\n", "pair (X<-Y)", "nx", "ny", "basis",
          "descr", "fmap", "zoom", "ot", "total", "err", "err_sym", "err_dij", "pyFM", "pyFM_sym", "pyFM_s");
   for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
