@@ -36,6 +36,7 @@ static void options_from_args(const pv_args *a, pv_shape_match_options *o) {
   o->zo.target_samples = pv_args_int(a, "target-samples");
   o->ot = pv_args_flag(a, "ot");
   o->ot_opt.k = o->zo.k_final < 100 ? o->zo.k_final : 100;
+  o->robust = !strcmp(pv_args_string(a, "laplacian"), "robust");
 }
 
 static int check_options(const pv_shape_match_options *o) {
@@ -115,12 +116,14 @@ static int write_metrics(pv_ctx *ctx, const pv_args *a, const char *verb, const 
 #define COMMON_OPTIONS                                                                                             \
   {"k", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, "200", 10, 300, NULL,                   \
    "Laplace-Beltrami eigenpairs per shape", NULL},                                                                 \
+  {"laplacian", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "cotan", 0, 0, "cotan|robust",                                \
+   "operator: cotangent, or the robust (tufted intrinsic Delaunay) Laplacian for non-manifold or poor meshes", NULL}, \
   {"descr", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "wks", 0, 0, "wks|hks", "descriptor: wave or heat kernel signature", NULL}, \
   {"n-descr", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, "100", 2, 512, NULL,              \
    "descriptor energies / times", NULL},                                                                           \
   {"k-fmap", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, "35", 2, 300, NULL,                \
    "size of the initial functional map (ZoomOut starts here; ~20+ avoids symmetric flips)", NULL},                 \
-  {"orient", PV_PARAM_REAL, PV_ROLE_OPTION, PV_PARAM_HAS_MIN, "0", 0, 0, NULL,                                     \
+  {"orient", PV_PARAM_REAL, PV_ROLE_OPTION, PV_PARAM_HAS_MIN, "0.1", 0, 0, NULL,                                     \
    "weight of the orientation-preserving term (0: off)", NULL},                                                    \
   {"zoomout", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, "195", 0, 300, NULL,              \
    "final ZoomOut size (0: no ZoomOut)", NULL},                                                                    \

@@ -51,11 +51,13 @@ PV_API int pv_shape_mass(pv_ctx *ctx, const pv_mesh *m, int full, pv_sparse **M)
  * (2020) for a triangle mesh, manifold or not: the tufted cover of the mesh
  * is flipped to an intrinsic Delaunay triangulation (edge lengths only), on
  * which cotangent weights are non-negative; mollify_factor (default 1e-5)
- * lengthens every edge by delta = mollify_factor * mean edge length so that
- * near-degenerate triangles stay well conditioned. Returns L (PSD) and the
- * lumped mass M of the intrinsic triangulation (both halved, since the
- * tufted cover doubles the surface). For a point cloud (nf == 0) pass the
- * neighbours instead: see pv_shape_pointcloud_laplacian. */
+ * lengthens every edge by the smallest delta that gives every triangle a
+ * triangle-inequality margin of mollify_factor * mean edge length (default
+ * 1e-5 when negative), so near-degenerate triangles stay well conditioned.
+ * Returns L (PSD, off-diagonals <= 0) and the lumped mass M of the intrinsic
+ * triangulation (both halved, since the tufted cover doubles the surface).
+ * Faces that repeat a vertex are refused (drop them with pv_mesh_repair).
+ * Point clouds (nf == 0) are not supported yet (PV_EINVAL). */
 PV_API int pv_shape_robust_laplacian(pv_ctx *ctx, const pv_mesh *m,
                                      double mollify_factor, pv_sparse **L,
                                      pv_sparse **M);
@@ -223,6 +225,7 @@ typedef struct pv_shape_match_options {
   pv_shape_zoomout_options zo;      /* default 35 -> 195 step 5, 1000 samples */
   int ot;                           /* 1: entropic-OT refinement after ZoomOut */
   pv_shape_ot_options ot_opt;
+  int robust;                       /* 1: robust Laplacian (pv_shape_robust_laplacian) */
 } pv_shape_match_options;
 
 /* Defaults of pv_shape_match (values set by pv_shape_match_options_init). */
@@ -237,7 +240,7 @@ typedef struct pv_shape_match_result {
   double seconds_basis, seconds_descr, seconds_fmap, seconds_zoomout, seconds_ot;
 } pv_shape_match_result;
 
-/* Match source Y to target X: both bases (cotan + lumped mass), descriptors,
+/* Match source Y to target X: both bases (cotan or robust Laplacian + lumped mass), descriptors,
  * functional map, p2p, ZoomOut and optional OT refinement. Meshes must be
  * free of unreferenced vertices (pv_mesh_repair). *out owned by the caller. */
 PV_API int pv_shape_match(pv_ctx *ctx, const pv_mesh *mx, const pv_mesh *my,

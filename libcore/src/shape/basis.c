@@ -75,8 +75,16 @@ int pv_shape_basis_compute(pv_ctx *ctx, const pv_sparse *L, const pv_sparse *M, 
   }
   pv_eigen_options opt = PV_EIGEN_OPTIONS_INIT;
   /* L is PSD with a zero eigenvalue: shift just below 0, scaled to the spectrum. */
-  opt.sigma = NAN;
+  /* Shift below the spectrum at the scale of the first eigenvalues
+   * (lambda_1 ~ 1 / area): -1 / area. Meshes with near-zero-area faces
+   * defeat the solver's automatic shift, so that is only the fallback. */
+  opt.sigma = -1.0 / b->area;
   rc = pv_eigen_pencil_solve(ctx, L, M, k, &opt, b->evals, b->evecs, n, NULL);
+  if (rc == PV_ENOTCONV || rc == PV_ENUMERIC) {
+    pv_error_clear();
+    opt.sigma = NAN;
+    rc = pv_eigen_pencil_solve(ctx, L, M, k, &opt, b->evals, b->evecs, n, NULL);
+  }
   if (rc) {
     pv_shape_basis_destroy(&b);
     return PV_ERROR(rc, "Laplace-Beltrami eigenbasis (k = %d, n = %lld)", k, (long long)n);

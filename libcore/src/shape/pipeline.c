@@ -50,11 +50,21 @@ static int descriptors(const pv_shape_match_options *o, const pv_shape_basis *b,
   return rc;
 }
 
+static int basis(pv_ctx *ctx, const pv_mesh *m, const pv_shape_match_options *o, pv_shape_basis **b) {
+  if (!o->robust) return pv_shape_basis_from_mesh(ctx, m, o->k_basis, b);
+  pv_sparse *L = NULL, *M = NULL;
+  int rc = pv_shape_robust_laplacian(ctx, m, 1e-5, &L, &M);
+  if (!rc) rc = pv_shape_basis_compute(ctx, L, M, o->k_basis, b);
+  pv_sparse_destroy(&L);
+  pv_sparse_destroy(&M);
+  return rc;
+}
+
 static int run(pv_ctx *ctx, const pv_mesh *mx, const pv_mesh *my, const pv_shape_match_options *o,
                pv_shape_match_result *r, pv_shape_basis **bx, pv_shape_basis **by) {
   double t0 = now();
-  int rc = pv_shape_basis_from_mesh(ctx, mx, o->k_basis, bx);
-  if (!rc) rc = pv_shape_basis_from_mesh(ctx, my, o->k_basis, by);
+  int rc = basis(ctx, mx, o, bx);
+  if (!rc) rc = basis(ctx, my, o, by);
   if (rc) return rc;
   double t1 = now();
   r->seconds_basis = t1 - t0;

@@ -5,7 +5,7 @@
  * pyFM's figures measured on this machine (notes, section 1c). pyFM itself
  * cannot run here (no PyPI), so its numbers are the recorded ones.
  *
- *   bench_shape [--datasets DIR] [--ot] [--no-zoomout] [--dijkstra] [--eig-peer] [--orient W]
+ *   bench_shape [--datasets DIR] [--ot] [--robust] [--no-zoomout] [--dijkstra] [--eig-peer] [--orient W]
  *               [--samples N] [--target-samples N] [--only NAME] [--threads N] */
 #include <math.h>
 #include <stdio.h>
@@ -112,13 +112,14 @@ static void remap(int64_t *gt, int64_t n, const int64_t *vmap, int64_t nv) {
 
 int main(int argc, char **argv) {
   const char *root = "../shared/datasets";
-  int ot = 0, zo = 1, dij = 0, threads = 1, eig = 0;
+  int ot = 0, zo = 1, dij = 0, threads = 1, eig = 0, robust = 0;
   double orient = 0;
   int64_t samples = 1000, tsamples = 0;
   const char *only = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--datasets") && i + 1 < argc) root = argv[++i];
     else if (!strcmp(argv[i], "--ot")) ot = 1;
+    else if (!strcmp(argv[i], "--robust")) robust = 1;
     else if (!strcmp(argv[i], "--no-zoomout")) zo = 0;
     else if (!strcmp(argv[i], "--dijkstra")) dij = 1;
     else if (!strcmp(argv[i], "--eig-peer")) eig = 1;
@@ -127,7 +128,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--target-samples") && i + 1 < argc) tsamples = atoll(argv[++i]);
     else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
-    else { fprintf(stderr, "usage: bench_shape [--datasets DIR] [--ot] [--no-zoomout] [--dijkstra] [--eig-peer] [--orient W] [--samples N] [--target-samples N] [--only NAME] [--threads N]\n"); return 2; }
+    else { fprintf(stderr, "usage: bench_shape [--datasets DIR] [--ot] [--robust] [--no-zoomout] [--dijkstra] [--eig-peer] [--orient W] [--samples N] [--target-samples N] [--only NAME] [--threads N]\n"); return 2; }
   }
   pv_init();
   pv_ctx *ctx;
@@ -138,6 +139,7 @@ int main(int argc, char **argv) {
   o.zoomout = zo;
   o.ot = ot;
   o.fmap.w_orient = orient;
+  o.robust = robust;
   o.zo.samples = samples;
   o.zo.target_samples = tsamples;
   if (eig) eig_vs_peer(ctx, root);
