@@ -116,7 +116,7 @@ static int write_metrics(pv_ctx *ctx, const pv_args *a, const char *verb, const 
 #define COMMON_OPTIONS                                                                                             \
   {"k", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, "200", 10, 300, NULL,                   \
    "Laplace-Beltrami eigenpairs per shape", NULL},                                                                 \
-  {"laplacian", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "cotan", 0, 0, "cotan|robust",                                \
+  {"laplacian", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "robust", 0, 0, "cotan|robust",                                \
    "operator: cotangent, or the robust (tufted intrinsic Delaunay) Laplacian for non-manifold or poor meshes", NULL}, \
   {"descr", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "wks", 0, 0, "wks|hks", "descriptor: wave or heat kernel signature", NULL}, \
   {"n-descr", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, "100", 2, 512, NULL,              \
