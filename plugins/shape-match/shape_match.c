@@ -191,10 +191,14 @@ static const pv_param batch_params[] = {
 };
 #define N_BATCH (sizeof batch_params / sizeof batch_params[0])
 
-static void resolve(const char *list, const char *name, char *out, size_t cap) {
+/* name relative to the list's folder; PV_EINVAL when the path is too long. */
+static int resolve(const char *list, const char *name, char *out, size_t cap) {
   const char *slash = strrchr(list, '/');
-  if (name[0] == '/' || !slash) snprintf(out, cap, "%s", name);
-  else snprintf(out, cap, "%.*s/%s", (int)(slash - list), list, name);
+  size_t dir = name[0] == '/' || !slash ? 0 : (size_t)(slash - list) + 1, nl = strlen(name);
+  if (dir + nl + 1 > cap) return PV_ERROR(PV_EINVAL, "%s: path '%s' too long", list, name);
+  memcpy(out, list, dir);
+  memcpy(out + dir, name, nl + 1);
+  return 0;
 }
 
 static int batch_line(pv_ctx *ctx, const pv_shape_match_options *o, const pv_args *a, const char *line, int idx,
@@ -202,8 +206,12 @@ static int batch_line(pv_ctx *ctx, const pv_shape_match_options *o, const pv_arg
   char f[5][1024], p[5][2048], map[2048];
   int n = sscanf(line, "%1023s %1023s %1023s %1023s %1023s", f[0], f[1], f[2], f[3], f[4]);
   if (n < 2 || n == 3) return PV_ERROR(PV_EFORMAT, "%s: pair %d: expected SOURCE TARGET [GT_SOURCE GT_TARGET [GT_TARGET_SYM]]", pv_args_string(a, "list"), idx + 1);
-  for (int i = 0; i < n; i++) resolve(pv_args_string(a, "list"), f[i], p[i], sizeof p[i]);
-  snprintf(map, sizeof map, "%s/pair%03d.vts", pv_args_string(a, "outdir"), idx + 1);
+  for (int i = 0; i < n; i++) {
+    int rc = resolve(pv_args_string(a, "list"), f[i], p[i], sizeof p[i]);
+    if (rc) return rc;
+  }
+  int len = snprintf(map, sizeof map, "%s/pair%03d.vts", pv_args_string(a, "outdir"), idx + 1);
+  if (len < 0 || (size_t)len >= sizeof map) return PV_ERROR(PV_EINVAL, "output folder name too long");
   sm_job job = {p[0], p[1], n >= 4 ? p[2] : NULL, n >= 4 ? p[3] : NULL, n >= 5 ? p[4] : NULL, map, NULL, NULL, NULL,
                 pv_args_flag(a, "zero-based"), pv_args_overwrite(a)};
   pv_json_object_begin(j);

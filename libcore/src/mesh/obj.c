@@ -54,7 +54,7 @@ static int read_f(pv_mcur *c, int64_t nv, pv_ivec *tri) {
     size_t len;
     pv_mcur_token(c, &tok, &len);
     if (len == 0 || tok[0] == '#') break;
-    int64_t idx;
+    int64_t idx = 0;
     int rc = corner(c, tok, len, nv, &idx);
     if (rc) return rc;
     if (k == 0) first = idx;

@@ -61,7 +61,7 @@ static int read_faces(pv_mcur *c, int64_t nfaces, int64_t nv, pv_ivec *tri) {
       return PV_ERROR(PV_EFORMAT, "%s: line %lld: face %lld: corner count %lld must be in [3, 1e6]", c->name,
                       (long long)c->line, (long long)i, (long long)deg);
     for (int64_t k = 0; k < deg; k++) {
-      int64_t idx;
+      int64_t idx = 0;
       rc = pv_mcur_int(c, 0, "face vertex index", &idx);
       if (rc) return PV_ERROR(rc, "%s: face %lld", c->name, (long long)i);
       if (idx < 0 || idx >= nv)
