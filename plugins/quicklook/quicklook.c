@@ -22,6 +22,8 @@ typedef struct pick {
   size_t idx[3];
   int n;
   char label[3][96];
+  size_t width, height; /* the input's size */
+  size_t factor;        /* block-mean reduction (1: none) */
 } pick;
 
 static int ends_with(const char *s, const char *suffix) {
@@ -117,40 +119,117 @@ static int read_npy(const char *path, pv_raster_cube *c) {
   return st;
 }
 
-/* Load the input, pick its bands; cube then holds at least the picked ones
- * and p->idx index into cube's bands. */
-static int load(pv_ctx *ctx, const pv_args *args, pv_raster_cube *cube, pick *p) {
-  const char *in = pv_args_string(args, "input");
-  int st;
-  if (pv_matfile_is_mat(in) || ends_with(in, ".npy")) {
-    if (ends_with(in, ".npy")) {
-      st = read_npy(in, cube);
-    } else {
-      pv_matfile_options mo = PV_MATFILE_OPTIONS_INIT;
-      if (pv_args_has(args, "var")) mo.var = pv_args_string(args, "var");
-      if (pv_args_has(args, "rows")) mo.rows = (size_t)pv_args_int(args, "rows");
-      if (pv_args_has(args, "cols")) mo.cols = (size_t)pv_args_int(args, "cols");
-      st = pv_matfile_read(ctx, in, &mo, cube);
-    }
-    if (!st) st = choose_bands(args, &cube->meta, in, p);
-    return st;
+/* Reduction factor: the larger side at most max_size, and the working set
+ * (2 doubles per reduced value of the picked bands) within half the RAM
+ * budget. */
+static size_t reduction(pv_ctx *ctx, size_t w, size_t h, size_t n, size_t max_size) {
+  size_t big = w > h ? w : h, f = (big + max_size - 1) / max_size;
+  if (f < 1) f = 1;
+  double budget = 0.5 * (double)pv_ctx_ram_budget(ctx);
+  double need = 16.0 * (double)(n ? n : 1) * (double)w * (double)h;
+  while (need / ((double)f * (double)f) > budget) f++;
+  return f;
+}
+
+/* Bands idx[0..n) of a band-sequential f64 cube into the downsampler. */
+static int add_bands(pv_downsampler *d, const double *data, size_t w, size_t h, const size_t *idx,
+                     int n) {
+  int st = 0;
+  for (int k = 0; k < n && !st; k++) {
+    pv_view v;
+    size_t shape[2] = {h, w};
+    pv_view_init(&v, (double *)data + idx[k] * w * h, PV_F64, 2, shape);
+    st = pv_downsampler_add(d, (size_t)k, 0, 0, &v);
   }
-  pv_raster *r = NULL;
-  st = pv_raster_open(ctx, in, &r);
-  if (!st) st = choose_bands(args, pv_raster_get_meta(r), in, p);
-  pv_raster_close(&r);
-  if (st) return st;
-  pv_raster_read_options o = PV_RASTER_READ_OPTIONS_INIT; /* only the picked bands */
-  o.bands = p->idx;
-  o.n_bands = (size_t)p->n;
-  st = pv_raster_read(ctx, in, &o, cube);
-  for (int k = 0; k < p->n; k++) p->idx[k] = (size_t)k;
   return st;
 }
 
-static void band_view(const pv_raster_cube *c, size_t b, pv_view *v) {
-  size_t shape[2] = {c->height, c->width};
-  pv_view_init(v, (double *)c->data + b * c->height * c->width, PV_F64, 2, shape);
+static int add_block(pv_ctx *ctx, pv_raster_block *blk, void *user) {
+  (void)ctx;
+  int st = 0;
+  for (size_t b = 0; b < blk->bands_in && !st; b++) {
+    pv_view v;
+    size_t shape[2] = {blk->win.height, blk->win.width};
+    pv_view_init(&v, (double *)blk->in + b * blk->win.width * blk->win.height, PV_F64, 2, shape);
+    st = pv_downsampler_add(user, b, blk->win.y0, blk->win.x0, &v);
+  }
+  return st;
+}
+
+/* A .mat or .npy input: read whole (neither format reads partially). */
+static int load_whole(pv_ctx *ctx, const pv_args *args, const char *in, size_t max_size,
+                      pick *p, pv_array **stack) {
+  pv_raster_cube c;
+  memset(&c, 0, sizeof c);
+  int st;
+  if (ends_with(in, ".npy")) {
+    st = read_npy(in, &c);
+  } else {
+    pv_matfile_options mo = PV_MATFILE_OPTIONS_INIT;
+    if (pv_args_has(args, "var")) mo.var = pv_args_string(args, "var");
+    if (pv_args_has(args, "rows")) mo.rows = (size_t)pv_args_int(args, "rows");
+    if (pv_args_has(args, "cols")) mo.cols = (size_t)pv_args_int(args, "cols");
+    st = pv_matfile_read(ctx, in, &mo, &c);
+  }
+  if (!st) st = choose_bands(args, &c.meta, in, p);
+  pv_downsampler *d = NULL;
+  if (!st) {
+    p->width = c.width;
+    p->height = c.height;
+    p->factor = reduction(ctx, c.width, c.height, 0, max_size);
+    st = pv_downsampler_create(c.height, c.width, (size_t)p->n, p->factor, &d);
+  }
+  if (!st) st = add_bands(d, c.data, c.width, c.height, p->idx, p->n);
+  if (!st) st = pv_downsampler_finish(d, stack);
+  pv_downsampler_destroy(&d);
+  pv_raster_cube_free(&c);
+  return st;
+}
+
+/* A GDAL raster: only the picked bands are read, block by block, into the
+ * block-mean reduction, so memory stays bounded whatever the scene's size. */
+static int load_raster(pv_ctx *ctx, const pv_args *args, const char *in, size_t max_size,
+                       pick *p, pv_array **stack) {
+  pv_raster *r = NULL;
+  pv_downsampler *d = NULL;
+  int st = pv_raster_open(ctx, in, &r);
+  if (!st) st = choose_bands(args, pv_raster_get_meta(r), in, p);
+  if (!st) {
+    p->width = pv_raster_width(r);
+    p->height = pv_raster_height(r);
+    p->factor = reduction(ctx, p->width, p->height, (size_t)p->n, max_size);
+    st = pv_downsampler_create(p->height, p->width, (size_t)p->n, p->factor, &d);
+  }
+  pv_raster_process_options o = PV_RASTER_PROCESS_OPTIONS_INIT;
+  o.bands = p->idx;
+  o.n_bands = (size_t)p->n;
+  /* a picture needs no big blocks: 64 MiB (or less with a small budget) */
+  o.block_bytes = pv_ctx_ram_budget(ctx) / 4 < ((size_t)64 << 20) ? pv_ctx_ram_budget(ctx) / 4
+                                                                   : ((size_t)64 << 20);
+  if (!st) st = pv_raster_process(ctx, r, NULL, &o, add_block, d);
+  if (!st) st = pv_downsampler_finish(d, stack);
+  pv_downsampler_destroy(&d);
+  pv_raster_close(&r);
+  return st;
+}
+
+/* The picked bands as [n][rows][cols] doubles (reduced when needed). */
+static int load(pv_ctx *ctx, const pv_args *args, pick *p, pv_array **stack) {
+  const char *in = pv_args_string(args, "input");
+  size_t max_size = (size_t)pv_args_int(args, "max-size");
+  int st = pv_matfile_is_mat(in) || ends_with(in, ".npy")
+               ? load_whole(ctx, args, in, max_size, p, stack)
+               : load_raster(ctx, args, in, max_size, p, stack);
+  if (!st && p->factor > 1)
+    pv_log(ctx, PV_LOG_INFO, "quicklook", "%s: %zu x %zu pixels shown as means of %zu x %zu blocks",
+           in, p->width, p->height, p->factor, p->factor);
+  return st;
+}
+
+static void band_view(const pv_array *stack, int k, pv_view *v) {
+  const pv_view *s = pv_array_view(stack);
+  size_t shape[2] = {s->shape[1], s->shape[2]};
+  pv_view_init(v, (double *)s->data + (size_t)k * shape[0] * shape[1], PV_F64, 2, shape);
 }
 
 static const char *base_name(const char *path) {
@@ -179,13 +258,14 @@ static int options(const pv_args *args, const pick *p, char *title, size_t cap,
   } else if (p->n == 1) {
     snprintf(title, cap, "%s: %s", base_name(pv_args_string(args, "input")), p->label[0]);
   } else {
-    snprintf(title, cap, "%s: RGB", base_name(pv_args_string(args, "input")));
+    snprintf(title, cap, "%s: RGB = bands %zu,%zu,%zu", base_name(pv_args_string(args, "input")),
+             p->idx[0] + 1, p->idx[1] + 1, p->idx[2] + 1);
   }
   o->title = title;
   return 0;
 }
 
-#define N_PARAMS 12
+#define N_PARAMS 13
 static const pv_param params[N_PARAMS];
 
 static int record(pv_ctx *ctx, const pv_args *args, const pick *p, const pv_quicklook_info *in,
@@ -201,34 +281,36 @@ static int record(pv_ctx *ctx, const pv_args *args, const pick *p, const pv_quic
     used += (size_t)snprintf(text + used, sizeof text - used, "%s%.9g..%.9g", k ? ", " : "",
                              in->lo[k], in->hi[k]);
   if (!st) st = pv_provenance_set_param(*prov, "stretch-limits", text);
+  snprintf(text, sizeof text, "%zu", p->factor);
+  if (!st) st = pv_provenance_set_param(*prov, "reduction", text);
   return st;
 }
 
 static int run(pv_ctx *ctx, const pv_args *args) {
   const char *out = pv_args_string(args, "output");
-  pv_raster_cube cube;
-  memset(&cube, 0, sizeof cube);
-  pick p = {{0, 0, 0}, 0, {"", "", ""}};
+  pv_array *stack = NULL;
+  pick p;
+  memset(&p, 0, sizeof p);
   pv_quicklook_opts o = PV_QUICKLOOK_OPTS_INIT;
   pv_quicklook_info info;
   char title[256];
   pv_image *img = NULL;
   pv_provenance *prov = NULL;
   int st = pv_output_check(out, pv_args_overwrite(args)); /* before any work */
-  if (!st) st = load(ctx, args, &cube, &p);
+  if (!st) st = load(ctx, args, &p, &stack);
   if (!st) st = options(args, &p, title, sizeof title, &o);
   if (!st) {
     pv_view v[3];
-    for (int k = 0; k < p.n; k++) band_view(&cube, p.idx[k], &v[k]);
-    o.has_nodata = 0; /* readers already turned no-data into NaN */
+    for (int k = 0; k < p.n; k++) band_view(stack, k, &v[k]);
     st = p.n == 1 ? pv_quicklook_band(&v[0], &o, &img, &info)
                   : pv_quicklook_rgb(&v[0], &v[1], &v[2], &o, &img, &info);
   }
   if (!st) st = record(ctx, args, &p, &info, &prov);
   if (!st) st = pv_image_write_png(img, out, prov, pv_args_overwrite(args));
   if (!st) {
-    pv_log(ctx, PV_LOG_INFO, "quicklook", "wrote %s: %zu x %zu pixels at zoom %d, %s%s, %zu invalid",
-           out, cube.width, cube.height, info.zoom, p.n == 1 ? "band " : "RGB ", p.label[0],
+    pv_log(ctx, PV_LOG_INFO, "quicklook", "wrote %s: %zu x %zu pixels at zoom %d; %s%s%s%s%s; %zu invalid",
+           out, p.width, p.height, info.zoom, p.label[0], p.n == 3 ? ", " : "",
+           p.n == 3 ? p.label[1] : "", p.n == 3 ? ", " : "", p.n == 3 ? p.label[2] : "",
            info.n_invalid);
     if (info.n_invalid)
       pv_log(ctx, PV_LOG_WARN, "quicklook", "%zu NaN or no-data pixels shown %s", info.n_invalid,
@@ -236,7 +318,7 @@ static int run(pv_ctx *ctx, const pv_args *args) {
   }
   pv_provenance_destroy(&prov);
   pv_image_destroy(&img);
-  pv_raster_cube_free(&cube);
+  pv_array_destroy(&stack);
   return st;
 }
 
@@ -256,6 +338,8 @@ static const pv_param params[N_PARAMS] = {
      "how NaN and no-data pixels are shown", NULL},
     {"zoom", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, "0", 0, 16, NULL,
      "integer magnification of each pixel; 0 picks one (larger side about 300 pixels)", NULL},
+    {"max-size", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, "1024", 16, 8192,
+     NULL, "larger inputs are shown as means of f x f pixel blocks (streamed for rasters)", "pixels"},
     {"title", PV_PARAM_STRING, PV_ROLE_OPTION, PV_PARAM_OPTIONAL, NULL, 0, 0, NULL,
      "title above the picture (default: file name and bands)", NULL},
     {"var", PV_PARAM_STRING, PV_ROLE_OPTION, PV_PARAM_OPTIONAL, NULL, 0, 0, NULL,

@@ -50,13 +50,16 @@ PV_API int pv_json_null(pv_json *j);
  * the caller vouches that it is valid JSON. */
 PV_API int pv_json_raw(pv_json *j, const char *json);
 
+/* An array of n numbers (NaN/inf as null): [v0, v1, ...]. */
+PV_API int pv_json_numbers(pv_json *j, const double *v, size_t n);
+
 /* Shortcuts: key then value. */
 PV_API int pv_json_kv_string(pv_json *j, const char *key, const char *s);
 PV_API int pv_json_kv_number(pv_json *j, const char *key, double v);
 PV_API int pv_json_kv_int(pv_json *j, const char *key, int64_t v);
 
-/* The text written so far (borrowed until the next call on j); *len may be
- * NULL. Returns the sticky error status through *status if given. */
+/* The text written so far (borrowed until the next call on j; "" when
+ * empty); *len (may be NULL) gets its length. */
 PV_API const char *pv_json_text(const pv_json *j, size_t *len);
 /* Status of the builder: 0, or the first error it met. */
 PV_API int pv_json_status(const pv_json *j);

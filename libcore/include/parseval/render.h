@@ -77,6 +77,27 @@ PV_API int pv_cmap_from_name(const char *name, pv_cmap *map);
 PV_API int pv_percentiles(const pv_view *v, const double pct[], int n, const double *nodata,
                           double out[], size_t *n_valid);
 
+/* ---- Block-mean reduction (pictures of scenes larger than memory) ------ */
+
+/* Accumulates blocks of a [bands][rows][cols] raster, in any order, into the
+ * means of its factor x factor cells: out[b][i][j] is the mean of the finite
+ * values of rows i*f..i*f+f-1, columns j*f..j*f+f-1 (NaN when none). Memory
+ * is 2 doubles per output value, whatever the raster's size. */
+typedef struct pv_downsampler pv_downsampler;
+
+/* Reduction of rows x cols x bands by factor (>= 1); *out owned by caller. */
+PV_API int pv_downsampler_create(size_t rows, size_t cols, size_t bands, size_t factor,
+                                 pv_downsampler **out);
+PV_API void pv_downsampler_destroy(pv_downsampler **d); /* NULL-safe */
+/* Output size: ceil(rows / factor) x ceil(cols / factor). */
+PV_API void pv_downsampler_shape(const pv_downsampler *d, size_t *rows, size_t *cols);
+/* Add a 2-D block (any real dtype, any strides) of band b whose top-left
+ * pixel is (row0, col0) in the full raster. PV_EINVAL if it sticks out. */
+PV_API int pv_downsampler_add(pv_downsampler *d, size_t band, size_t row0, size_t col0,
+                              const pv_view *block);
+/* The means as a new f64 array [bands][out_rows][out_cols]. */
+PV_API int pv_downsampler_finish(const pv_downsampler *d, pv_array **out);
+
 /* ---- Quicklooks -------------------------------------------------------- */
 
 typedef struct pv_quicklook_opts {

@@ -13,6 +13,7 @@ typedef struct pv_eig_op {
   int64_t n;
   pv_ctx *ctx;
   const pv_sparse *B;   /* NULL: identity */
+  double *bdiag;        /* B's diagonal when B is diagonal (fast products), else NULL */
   const pv_sparse *C;   /* A - sigma B (for residual estimates) */
   pv_sparse_chol *chol; /* exactly one of chol / lu is set */
   pv_sparse_lu *lu;

@@ -5,6 +5,15 @@
 #include <parseval/error.h>
 
 int pv_eig_op_bmul(pv_eig_op *op, int nv, const double *X, double *Y) {
+  if (op->bdiag) {
+    for (int c = 0; c < nv; c++) {
+      const double *x = X + c * op->n;
+      double *y = Y + c * op->n;
+      for (int64_t i = 0; i < op->n; i++)
+        y[i] = op->bdiag[i] * x[i];
+    }
+    return 0;
+  }
   if (!op->B) {
     memcpy(Y, X, sizeof(double) * (size_t)(op->n * nv));
     return 0;

@@ -123,6 +123,15 @@ static int run_krylov(pv_ctx *ctx, const pv_sparse *A, const pv_sparse *B, int k
     st = factor_shift(ctx, A, B, o, &op, &inf->sigma);
   if (!st && !(op.tmp = pv_malloc(sizeof(double) * (size_t)(n * block))))
     st = PV_ERROR(PV_ENOMEM, "eigen: operator workspace");
+  if (!st && B && B->p[n] == n) { /* diagonal B (lumped mass, degrees) */
+    int diag = 1;
+    for (int64_t j = 0; j < n && diag; j++)
+      diag = B->p[j] == j && B->i[j] == j;
+    if (diag && !(op.bdiag = pv_malloc(sizeof(double) * (size_t)n)))
+      st = PV_ERROR(PV_ENOMEM, "eigen: diagonal of B");
+    if (op.bdiag)
+      memcpy(op.bdiag, B->x, sizeof(double) * (size_t)n);
+  }
   inf->factor_nnz = pv_sparse_chol_nnz(op.chol);
   inf->seconds_factor = now() - t0;
   t0 = now();
@@ -147,6 +156,7 @@ static int run_krylov(pv_ctx *ctx, const pv_sparse *A, const pv_sparse *B, int k
   pv_sparse_lu_destroy(&op.lu);
   pv_sparse_destroy((pv_sparse **)&op.C);
   pv_free(op.tmp);
+  pv_free(op.bdiag);
   return st;
 }
 

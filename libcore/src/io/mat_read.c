@@ -74,21 +74,31 @@ static void list_vars(mat_t *mat, char *buf, size_t size) {
   Mat_Rewind(mat);
   matvar_t *v;
   size_t used = 0;
-  int k = 0;
-  while ((v = Mat_VarReadNextInfo(mat)) != NULL && k < 20) {
+  int k = 0, guard = 0;
+  while (k < 20 && guard++ < 1024 && (v = Mat_VarReadNextInfo(mat)) != NULL) {
     if (v->name && used + strlen(v->name) + 3 < size)
       used += (size_t)snprintf(buf + used, size - used, "%s%s", k++ ? ", " : "", v->name);
     Mat_VarFree(v);
   }
-  if (v) Mat_VarFree(v);
   Mat_Rewind(mat);
+}
+
+/* Deflate expands at most ~1032:1: no variable holds more values than that
+ * many times the file's size (a guard against hostile declared sizes). */
+static _Thread_local long long cur_file_size;
+static int plausible(const matvar_t *v) {
+  unsigned long long cap = (unsigned long long)cur_file_size * 1032ULL + 4096ULL;
+  return count_of(v) > 0 && count_of(v) <= cap;
 }
 
 /* A positive integer scalar variable; *found 0 when absent. */
 static int read_scalar(mat_t *mat, const char *path, const char *name, size_t *out, int *found) {
   *found = 0;
-  matvar_t *v = Mat_VarRead(mat, name);
-  if (!v) return 0;
+  matvar_t *info = Mat_VarReadInfo(mat, name);
+  if (!info) return 0;
+  int one = usable(info) && count_of(info) == 1;
+  Mat_VarFree(info);
+  matvar_t *v = one ? Mat_VarRead(mat, name) : NULL;
   *found = 1;
   int st = 0;
   double x = (usable(v) && v->data && count_of(v) == 1) ? element(v, 0) : NAN;
@@ -149,9 +159,9 @@ static int pick_var(mat_t *mat, const char *path, const char *want, char *name, 
     snprintf(name, size, "Y");
     return 0;
   }
-  int n3 = 0;
+  int n3 = 0, guard = 0;
   Mat_Rewind(mat);
-  while ((v = Mat_VarReadNextInfo(mat)) != NULL) {
+  while (guard++ < 1024 && (v = Mat_VarReadNextInfo(mat)) != NULL) {
     if (usable(v) && v->rank == 3 && v->name && n3++ == 0) snprintf(name, size, "%s", v->name);
     Mat_VarFree(v);
   }
@@ -162,37 +172,113 @@ static int pick_var(mat_t *mat, const char *path, const char *want, char *name, 
                   "(variables: %s)", path, n3 ? "more than one" : "no", vars[0] ? vars : "none");
 }
 
-/* MAT v5: walk the top-level data elements (8-byte tag: type, byte count)
- * and refuse a file whose last element runs past its end: matio would read
- * such a truncated variable without complaint. Other versions pass. */
+/* MAT v5 structure check (before matio, which trusts the sizes it reads):
+ * every data element must fit in the file, and every sub-element of an
+ * uncompressed matrix (flags, dims, name, data, nested fields) in its
+ * parent; a dims element must hold 2..32 int32. Sizes inside zlib-compressed
+ * elements are left to matio (it inflates them itself). */
+typedef struct v5 {
+  FILE *fp;
+  int little;
+  const char *path;
+} v5;
+
+static int v5_tag(const v5 *f, long long off, uint32_t *type, uint32_t *nb) {
+  unsigned char t[8];
+  if (fseeko(f->fp, (off_t)off, SEEK_SET) != 0 || fread(t, 1, 8, f->fp) != 8)
+    return PV_ERROR(PV_EFORMAT, "%s: truncated: data element tag at byte %lld cut off", f->path, off);
+  int a = f->little ? 0 : 3, s = f->little ? 1 : -1;
+  *type = (uint32_t)t[a] | (uint32_t)t[a + s] << 8 | (uint32_t)t[a + 2 * s] << 16 |
+          (uint32_t)t[a + 3 * s] << 24;
+  a += 4;
+  *nb = (uint32_t)t[a] | (uint32_t)t[a + s] << 8 | (uint32_t)t[a + 2 * s] << 16 |
+        (uint32_t)t[a + 3 * s] << 24;
+  return 0;
+}
+
+/* The array class (low byte of the flags), -1 if unreadable. */
+static int v5_class(const v5 *f, long long off, uint32_t type) {
+  unsigned char b[4];
+  if (type >> 16 || fseeko(f->fp, (off_t)off + 8, SEEK_SET) != 0 || fread(b, 1, 4, f->fp) != 4)
+    return -1;
+  return f->little ? b[0] : b[3];
+}
+
+/* Dimensions: miINT32, 2..32 of them, non-negative, and (but for sparse
+ * arrays) no more elements than the matrix has bytes. */
+static int v5_dims(const v5 *f, long long off, uint32_t type, uint32_t nb, int cls,
+                   long long matrix_bytes) {
+  unsigned char b[128];
+  if ((type >> 16) || type != 5 || nb % 4 || nb < 8 || nb > 128 ||
+      fseeko(f->fp, (off_t)off + 8, SEEK_SET) != 0 || fread(b, 1, nb, f->fp) != nb)
+    return PV_ERROR(PV_EFORMAT, "%s: data element at byte %lld: invalid dimensions element",
+                    f->path, off);
+  unsigned long long prod = 1;
+  for (uint32_t i = 0; i < nb; i += 4) {
+    int32_t d;
+    unsigned char q[4] = {b[i], b[i + 1], b[i + 2], b[i + 3]};
+    if (!f->little) { unsigned char t0 = q[0], t1 = q[1]; q[0] = q[3]; q[1] = q[2]; q[2] = t1; q[3] = t0; }
+    memcpy(&d, q, 4);
+    if (d < 0 || __builtin_mul_overflow(prod, (unsigned long long)d, &prod))
+      return PV_ERROR(PV_EFORMAT, "%s: data element at byte %lld: invalid dimension %d", f->path,
+                      off, (int)d);
+  }
+  if (cls != 5 && prod > (unsigned long long)matrix_bytes)
+    return PV_ERROR(PV_EFORMAT, "%s: data element at byte %lld: dimensions give %llu values, more "
+                    "than its %lld bytes hold", f->path, off, prod, matrix_bytes);
+  return 0;
+}
+
+/* Elements in [off, end): each must fit; matrices are walked recursively. */
+static int v5_walk(const v5 *f, long long off, long long end, int depth, int in_matrix) {
+  int k = 0, cls_store = -1, *cls = &cls_store;
+  long long start = off;
+  while (off < end) {
+    uint32_t type = 0, nb = 0;
+    int st = v5_tag(f, off, &type, &nb);
+    if (st) return st;
+    long long next;
+    if (type >> 16) { /* small data element: 4 bytes of data in the tag */
+      if ((type >> 16) > 4)
+        return PV_ERROR(PV_EFORMAT, "%s: data element at byte %lld: small element of %u bytes",
+                        f->path, off, (unsigned)(type >> 16));
+      next = off + 8;
+    } else {
+      next = off + 8 + (long long)nb;
+      if (type != 15) next = (next + 7) / 8 * 8; /* padded to 8 bytes */
+    }
+    long long limit = in_matrix ? end : end + 7;
+    if (next > limit)
+      return PV_ERROR(PV_EFORMAT, "%s: truncated or corrupt: data element at byte %lld declares "
+                      "%u bytes, its %s ends at byte %lld", f->path, off, (unsigned)nb,
+                      in_matrix ? "enclosing matrix" : "file", end);
+    if (in_matrix && k == 0) *cls = v5_class(f, off, type);
+    if (in_matrix && k == 1) {
+      st = v5_dims(f, off, type, nb, *cls, end - start);
+      if (st) return st;
+    }
+    if (type == 14 && !(type >> 16)) {
+      if (depth > 8)
+        return PV_ERROR(PV_EFORMAT, "%s: matrices nested deeper than 8 levels", f->path);
+      st = v5_walk(f, off + 8, off + 8 + (long long)nb, depth + 1, 1);
+      if (st) return st;
+    }
+    off = next;
+    k++;
+  }
+  return 0;
+}
+
 static int v5_check_extent(const char *path, long long size) {
   FILE *fp = fopen(path, "rb");
   if (!fp) return PV_ERROR(PV_EIO, "%s: cannot open", path);
-  unsigned char h[128], tag[8];
+  unsigned char h[128];
   int st = 0;
   if (fread(h, 1, 128, fp) == 128 && ((h[126] == 'I' && h[127] == 'M') ||
                                       (h[126] == 'M' && h[127] == 'I'))) {
-    int little = h[126] == 'I';
-    unsigned version = little ? (unsigned)(h[124] | h[125] << 8) : (unsigned)(h[125] | h[124] << 8);
-    long long off = 128;
-    while (version == 0x0100 && off < size) {
-      if (fseeko(fp, (off_t)off, SEEK_SET) != 0 || fread(tag, 1, 8, fp) != 8) {
-        st = PV_ERROR(PV_EFORMAT, "%s: truncated: data element tag at byte %lld cut off", path, off);
-        break;
-      }
-      uint32_t type = little ? (uint32_t)(tag[0] | tag[1] << 8 | tag[2] << 16 | (uint32_t)tag[3] << 24)
-                             : (uint32_t)(tag[3] | tag[2] << 8 | tag[1] << 16 | (uint32_t)tag[0] << 24);
-      uint32_t nb = little ? (uint32_t)(tag[4] | tag[5] << 8 | tag[6] << 16 | (uint32_t)tag[7] << 24)
-                           : (uint32_t)(tag[7] | tag[6] << 8 | tag[5] << 16 | (uint32_t)tag[4] << 24);
-      long long next = (type >> 16) ? off + 8 : off + 8 + (long long)nb;
-      if (!(type >> 16) && type != 15) next = (next + 7) / 8 * 8; /* uncompressed: 8-byte pad */
-      if (next > size + ((type != 15) ? 7 : 0)) {
-        st = PV_ERROR(PV_EFORMAT, "%s: truncated: data element at byte %lld declares %u bytes, "
-                      "the file ends at %lld", path, off, (unsigned)nb, size);
-        break;
-      }
-      off = next;
-    }
+    v5 f = {fp, h[126] == 'I', path};
+    unsigned version = f.little ? (unsigned)(h[124] | h[125] << 8) : (unsigned)(h[125] | h[124] << 8);
+    if (version == 0x0100) st = v5_walk(&f, 128, size, 0, 0);
   }
   fclose(fp);
   return st;
@@ -274,7 +360,7 @@ static int read_var(pv_ctx *ctx, mat_t *mat, const char *path, const pv_matfile_
   int st = pick_var(mat, path, o->var, name, sizeof name);
   if (st) return st;
   matvar_t *info = Mat_VarReadInfo(mat, name);
-  if (!usable(info) || info->class_type == MAT_C_SPARSE || count_of(info) == 0) {
+  if (!usable(info) || info->class_type == MAT_C_SPARSE || !plausible(info)) {
     st = PV_ERROR(PV_EFORMAT, "%s: variable '%s' is not a real dense numeric array", path, name);
     Mat_VarFree(info);
     return st;
@@ -315,6 +401,7 @@ int pv_matfile_read(pv_ctx *ctx, const char *path, const pv_matfile_options *opt
   if (stat(path, &sb) != 0) return PV_ERROR(PV_ENOTFOUND, "%s: no such file", path);
   if (S_ISDIR(sb.st_mode)) return PV_ERROR(PV_EINVAL, "%s: is a folder, not a MAT file", path);
   if (sb.st_size == 0) return PV_ERROR(PV_EFORMAT, "%s: empty file (0 bytes)", path);
+  cur_file_size = (long long)sb.st_size;
   int st = v5_check_extent(path, (long long)sb.st_size);
   if (st) return st;
   mat_msg[0] = 0;

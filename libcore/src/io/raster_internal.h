@@ -51,6 +51,10 @@ int pv_envi_out_write(pv_envi_out *e, const pv_raster_window *win, pv_dtype t,
 int pv_envi_out_commit(pv_envi_out **e);
 void pv_envi_out_abort(pv_envi_out **e);
 
+/* The input's natural block (tile) size and the bytes of one such block
+ * in all bands at the stored type. */
+void pv_raster_natural_block(const pv_raster *r, size_t *bw, size_t *bh, size_t *all_bands_bytes);
+
 /* Number of bands a writer holds. */
 size_t pv_raster_writer_bands_internal(const pv_raster_writer *w);
 

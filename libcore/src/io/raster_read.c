@@ -36,6 +36,15 @@ pv_dtype pv_raster_dtype(const pv_raster *r) { return r->dtype; }
 const pv_raster_meta *pv_raster_get_meta(const pv_raster *r) { return &r->meta; }
 const char *pv_raster_path(const pv_raster *r) { return r->path; }
 
+void pv_raster_natural_block(const pv_raster *r, size_t *bw, size_t *bh, size_t *all_bands_bytes) {
+  int x = 1, y = 1;
+  GDALRasterBandH b = GDALGetRasterBand(r->ds, 1);
+  if (b) GDALGetBlockSize(b, &x, &y);
+  *bw = x > 0 ? (size_t)x : 1;
+  *bh = y > 0 ? (size_t)y : 1;
+  *all_bands_bytes = *bw * *bh * r->bands * pv_dtype_size(r->dtype);
+}
+
 void pv_raster_close(pv_raster **pr) {
   if (!pr || !*pr) return;
   pv_raster *r = *pr;
@@ -253,9 +262,14 @@ int pv_raster_open(pv_ctx *ctx, const char *path, pv_raster **out) {
     r->nd = pv_calloc(r->bands, sizeof(double));
     if (!r->has_nd || !r->nd) st = PV_ERROR(PV_ENOMEM, "%s: band table", path);
   }
+  pv_gdal_trap t; /* metadata queries may complain; keep that out of the error stack */
+  pv_gdal_trap_push(&t);
   if (st == 0) st = read_meta(r);
   if (st == 0 && !strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(r->ds)), "ENVI"))
     st = envi_check(r);
+  pv_gdal_trap_pop(&t);
+  if (st == 0 && t.warnings + t.failures)
+    pv_log(ctx, PV_LOG_DEBUG, "io", "%s: GDAL said while reading metadata: %s", path, t.msg);
   if (st) {
     pv_raster_close(&r);
     return st;
@@ -322,8 +336,12 @@ int pv_raster_read(pv_ctx *ctx, const char *path, const pv_raster_read_options *
   pv_raster_window win = {0, 0, r->width, r->height};
   if (o.window) win = *o.window;
   size_t nb = o.bands ? o.n_bands : r->bands;
-  size_t bytes = win.width * win.height * nb * pv_dtype_size(o.dtype);
-  if (ctx && bytes > pv_ctx_ram_budget(ctx))
+  size_t bytes;
+  int over = __builtin_mul_overflow(win.width, win.height, &bytes) ||
+             __builtin_mul_overflow(bytes, nb, &bytes) ||
+             __builtin_mul_overflow(bytes, pv_dtype_size(o.dtype), &bytes);
+  if (over) bytes = (size_t)-1;
+  if ((ctx && bytes > pv_ctx_ram_budget(ctx)) || over)
     st = PV_ERROR(PV_ENOMEM, "%s: cube of %zu bytes exceeds the RAM budget of %zu bytes "
                   "(stream it block-wise)", path, bytes, pv_ctx_ram_budget(ctx));
   if (st == 0) st = pv_raster_cube_alloc(cube, win.width, win.height, nb, o.dtype);

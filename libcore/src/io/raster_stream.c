@@ -42,7 +42,18 @@ static int make_plan(pv_ctx *ctx, pv_raster *in, pv_raster_writer *out,
     return PV_ERROR(PV_ENOMEM, "%s: one pixel of %zu bands needs %zu bytes, block cap is %zu",
                     path, p->nb_in + p->nb_out, px, cap);
   size_t rows = cap / (r->width * px);
-  if (rows >= 1) {
+  size_t bw, bh, tile_all;
+  pv_raster_natural_block(in, &bw, &bh, &tile_all);
+  size_t cache = ctx ? pv_ctx_ram_budget(ctx) / 4 : ((size_t)1 << 28);
+  size_t tile_cols = bh > 1 ? cap / (bh * px) / bw * bw : 0;
+  if (rows < bh && bh <= r->height && tile_cols >= bw && tile_cols < r->width &&
+      cache >= tile_all) {
+    /* Thin full-width strips would decompress each input tile again for every
+     * strip: walk tile-aligned blocks instead (each tile read once, given a
+     * cache that holds one tile of every band). */
+    p->rows = bh;
+    p->cols = tile_cols;
+  } else if (rows >= 1) {
     if (rows >= tile && tile > 1) rows = rows / tile * tile;
     if (rows > r->height) rows = r->height;
     p->rows = rows;

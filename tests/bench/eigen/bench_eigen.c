@@ -202,7 +202,7 @@ static int run_ours(const mesh *m, const config *cfg, FILE *out) {
 /* Run fn in a child (or exec argv when fn is NULL); capture its stdout line,
  * its peak RSS (MiB) and its exit status. */
 static int in_child(const mesh *m, const config *cfg, char *const argv[], char *line, size_t len,
-                    double *rss_mib) {
+                    double *rss_mib, double *cpu_s) {
   int fd[2];
   if (pipe(fd))
     return 1;
@@ -230,6 +230,8 @@ static int in_child(const mesh *m, const config *cfg, char *const argv[], char *
   struct rusage ru;
   wait4(pid, &status, 0, &ru);
   *rss_mib = ru.ru_maxrss / 1024.0;
+  *cpu_s = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
   line[strcspn(line, "\n")] = 0;
   return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
@@ -241,14 +243,16 @@ static double field(const char *line, const char *key) {
 
 static void bench_case(const char *label, const mesh *m, const config *cfg, char *const *peer) {
   char ours[512], theirs[512];
-  double rss_o = 0, rss_p = 0;
-  int bad = in_child(m, cfg, NULL, ours, sizeof ours, &rss_o);
-  int badp = peer ? in_child(m, cfg, peer, theirs, sizeof theirs, &rss_p) : 1;
+  double rss_o = 0, rss_p = 0, cpu_o = 0, cpu_p = 0;
+  int bad = in_child(m, cfg, NULL, ours, sizeof ours, &rss_o, &cpu_o);
+  int badp = peer ? in_child(m, cfg, peer, theirs, sizeof theirs, &rss_p, &cpu_p) : 1;
   double to = field(ours, "solve_s="), tp = field(theirs, "eigsh_s=");
   printf("%-14s nv=%-7lld k=%-4d ours %7.2f s (resid %.1e, %5.0f MiB)  eigsh %7.2f s "
          "(resid %.1e, %5.0f MiB)  speed-up %.2fx%s\n",
          label, (long long)m->nv, cfg->k, to, field(ours, "max_resid="), rss_o, tp,
          field(theirs, "max_resid="), rss_p, tp / to, bad || badp ? "  [FAILED RUN]" : "");
+  printf("    cpu s of the whole child (start-up, assembly, solve): ours %.2f, peer %.2f\n", cpu_o,
+         cpu_p);
   printf("    %s\n    %s\n", ours, peer ? theirs : "(peer skipped)");
 }
 

@@ -164,5 +164,41 @@ static void test_bad_input(void) {
   pv_sparse_destroy(&W);
 }
 
+/* Allocation-failure countdown: every failure is PV_ENOMEM and leaks nothing. */
+static void test_allocation_failures(void) {
+  pv_rng g;
+  pv_rng_init(&g, 23, 0);
+  int per = 60, n = 3 * per, truth[180], lab[180];
+  double P[360];
+  blobs(&g, per, P, truth);
+  for (int which = 0; which < 2; which++) {
+    pv_sparse *W = NULL;
+    if (which == 1)
+      CHECK_OK(pv_cluster_knn_graph(NULL, P, n, 2, NULL, &W));
+    int failures = 0;
+    for (long k = 0; k < 300; k++) {
+      long before = pv_test_alloc_live();
+      pv_sparse *G = NULL;
+      pv_test_fail_alloc_after(k);
+      int rc = which == 0 ? pv_cluster_knn_graph(NULL, P, n, 2, NULL, &G)
+                          : pv_cluster_spectral(NULL, W, 3, NULL, lab);
+      pv_test_fail_alloc_after(-1);
+      pv_sparse_destroy(&G);
+      CHECK_EQ_INT(pv_test_alloc_live(), before);
+      if (rc == PV_OK)
+        break;
+      CHECK_EQ_INT(rc, PV_ENOMEM);
+      pv_error_clear();
+      failures++;
+    }
+    printf("  %s: %d allocation failure points\n",
+           which ? "pv_cluster_spectral" : "pv_cluster_knn_graph", failures);
+    CHECK(failures > 2 && failures < 300);
+    if (which == 1)
+      CHECK(same_partition(lab, truth, n, 3));
+    pv_sparse_destroy(&W);
+  }
+}
+
 PV_TEST_MAIN(PV_CASE(test_blobs_exact), PV_CASE(test_two_rings_exact), PV_CASE(test_barbell_ncut),
-             PV_CASE(test_bad_input))
+             PV_CASE(test_bad_input), PV_CASE(test_allocation_failures))

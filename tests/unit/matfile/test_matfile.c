@@ -258,5 +258,33 @@ static void test_jasper_moffett(void) {
   pv_ctx_destroy(&ctx);
 }
 
-PV_TEST_MAIN(PV_CASE(test_matrix_v5_v73), PV_CASE(test_cube_and_transposed),
+/* Each of our allocations failing in turn: clean error, nothing leaked. */
+static void test_alloc_failures(void) {
+  pv_ctx *ctx;
+  CHECK_OK(pv_ctx_create(&ctx));
+  write_matrix(tmp("af.mat"), MAT_FT_MAT5, 4, 2, 3, 1);
+  int fails = 0, ok = 0;
+  for (long k = 0; k < 200 && !ok; k++) {
+    pv_test_fail_alloc_after(-1);
+    long live = pv_test_alloc_live();
+    pv_test_fail_alloc_after(k);
+    pv_raster_cube c;
+    int st = pv_matfile_read(ctx, tmp("af.mat"), NULL, &c);
+    pv_test_fail_alloc_after(-1);
+    if (st == 0) {
+      ok = 1;
+      check_matrix_cube(&c, 4, 2, 3);
+      pv_raster_cube_free(&c);
+      continue;
+    }
+    fails++;
+    pv_error_clear();
+    CHECK(c.data == NULL);
+    CHECK_EQ_INT(pv_test_alloc_live(), live);
+  }
+  CHECK(ok && fails >= 3);
+  pv_ctx_destroy(&ctx);
+}
+
+PV_TEST_MAIN(PV_CASE(test_alloc_failures), PV_CASE(test_matrix_v5_v73), PV_CASE(test_cube_and_transposed),
              PV_CASE(test_bad_files), PV_CASE(test_jasper_moffett))

@@ -164,6 +164,14 @@ static void test_bad_input(void) {
   /* band out of range, unknown .mat variable */
   snprintf(args, sizeof args, "--bands=99 %s %s", scene("scene.img"), tmp("o4.tif"));
   expect_failure(args, tmp("o4.tif"), "--bands");
+  /* .mat: a missing variable, a shape that does not fit the image size */
+  char mat[1024];
+  snprintf(mat, sizeof mat, "%s/tests/fuzz/corpus/matfile/m5.mat",
+           getenv("PV_SOURCE_DIR") ? getenv("PV_SOURCE_DIR") : ".");
+  snprintf(args, sizeof args, "--var=Q %s %s", mat, tmp("o6.tif"));
+  expect_failure(args, tmp("o6.tif"), "'Q'");
+  snprintf(args, sizeof args, "--rows=5 --cols=5 %s %s", mat, tmp("o7.tif"));
+  expect_failure(args, tmp("o7.tif"), "'Y' is 4 x 6");
   /* existing output without --overwrite: untouched */
   fp = fopen(tmp("exists.tif"), "wb");
   fputs("keep me", fp);

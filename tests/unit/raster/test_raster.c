@@ -122,6 +122,11 @@ static void check_data(const pv_raster_cube *c, double tol) {
   CHECK_EQ_INT(c->invalid[0] + c->invalid[2] + c->invalid[4], 0);
 }
 
+static int mentions(const char *what) {
+  if (getenv("PV_TEST_VERBOSE")) fprintf(stderr, "message: %s\n", pv_error_message());
+  return strstr(pv_error_message(), what) != NULL;
+}
+
 /* ---- round trips ------------------------------------------------------- */
 
 static void round_trip(const char *name, pv_raster_format fmt, pv_dtype stored, double tol) {
@@ -186,6 +191,46 @@ static void test_envi_layout(void) {
   CHECK(strstr(text, "data ignore value = -9999") != NULL);
   pv_free(text);
   pv_raster_cube_free(&c);
+  pv_ctx_destroy(&ctx);
+}
+
+/* A hand-made ENVI file: BIL, big-endian int16, 16-byte header offset,
+ * data ignore value; read through GDAL + our header reader. */
+static void test_envi_bil_bigendian(void) {
+  pv_ctx *ctx = make_ctx(NULL);
+  enum { S = 3, L = 2, NB = 2 };
+  unsigned char raw[16 + S * L * NB * 2];
+  memset(raw, 0xAB, 16);
+  /* BIL: line r, then band b, then sample c; value = 100*b + 10*r + c, -7 at (b1, r1, c2) */
+  for (int r = 0; r < L; r++)
+    for (int b = 0; b < NB; b++)
+      for (int c = 0; c < S; c++) {
+        int v = (b == 1 && r == 1 && c == 2) ? -7 : 100 * b + 10 * r + c;
+        size_t off = 16 + 2 * (size_t)((r * NB + b) * S + c);
+        raw[off] = (unsigned char)(((unsigned)v >> 8) & 0xff);
+        raw[off + 1] = (unsigned char)((unsigned)v & 0xff);
+      }
+  CHECK_OK(pv_file_write_atomic(tmp("bil.dat"), raw, sizeof raw, 0));
+  const char *hdr = "ENVI\nsamples = 3\nlines = 2\nbands = 2\nheader offset = 16\n"
+                    "data type = 2\ninterleave = bil\nbyte order = 1\ndata ignore value = -7\n"
+                    "wavelength = {0.45, 0.55}\nwavelength units = Micrometers\n";
+  CHECK_OK(pv_file_write_atomic(tmp("bil.hdr"), hdr, strlen(hdr), 0));
+  pv_raster_cube c;
+  CHECK_OK(pv_raster_read(ctx, tmp("bil.dat"), NULL, &c));
+  CHECK_EQ_INT(c.width, S);
+  CHECK_EQ_INT(c.bands, NB);
+  const double *x = c.data;
+  CHECK(x && x[(1 * L + 0) * S + 2] == 102 && x[(0 * L + 1) * S + 1] == 11);
+  CHECK(x && isnan(x[(1 * L + 1) * S + 2]));
+  CHECK_EQ_INT(c.invalid[1], 1);
+  CHECK(c.meta.wavelength && c.meta.wavelength[1] == 0.55);
+  CHECK(c.meta.wavelength_units && !strcmp(c.meta.wavelength_units, "Micrometers"));
+  pv_raster_cube_free(&c);
+  /* one byte short of header offset + data: refused by field */
+  CHECK_OK(pv_file_write_atomic(tmp("bil.dat"), raw, sizeof raw - 1, 1));
+  int st = pv_raster_read(ctx, tmp("bil.dat"), NULL, &c);
+  CHECK(st == PV_EFORMAT && mentions("'header offset' 16") && mentions("bil.hdr"));
+  pv_error_clear();
   pv_ctx_destroy(&ctx);
 }
 
@@ -320,6 +365,14 @@ static int copy_in(pv_ctx *ctx, pv_raster_block *blk, void *user) {
   return 0;
 }
 
+static int cancel_after_3(double frac, const char *msg, void *user) {
+  return ++*(int *)user < 3;
+}
+
+static int fail_block(pv_ctx *ctx, pv_raster_block *blk, void *user) {
+  return blk->index == 2 ? PV_ERROR(PV_ENUMERIC, "block %zu: test failure", blk->index) : 0;
+}
+
 static void test_stream_column_strips(void) {
   pv_ctx *ctx = make_ctx(NULL);
   pv_raster_cube c, d;
@@ -353,7 +406,22 @@ static void test_stream_column_strips(void) {
       }
   CHECK_EQ_INT(bad, 0);
   CHECK_NEAR(d.meta.geotransform[0], 500060.0, 1e-9);
-  /* cancellation through the progress callback stops the stream */
+  /* cancellation through the progress callback stops the stream; the
+   * aborted writer leaves nothing */
+  int calls = 0;
+  pv_ctx_set_progress(ctx, cancel_after_3, &calls);
+  CHECK_OK(pv_raster_open(ctx, in_path, &in));
+  CHECK_OK(pv_raster_writer_create(ctx, tmp("cancel.tif"), PV_RASTER_GTIFF, 30, 17, B, PV_F64, &m,
+                                   0, &w));
+  blocks = 0;
+  CHECK_STATUS(pv_raster_process(ctx, in, w, &o, copy_in, &blocks), PV_ECANCEL);
+  CHECK_EQ_INT(blocks, 3);
+  pv_raster_writer_abort(&w);
+  CHECK(access(tmp("cancel.tif"), F_OK) != 0);
+  /* an error from the block function stops the stream with that status */
+  pv_ctx_set_progress(ctx, NULL, NULL);
+  CHECK_STATUS(pv_raster_process(ctx, in, NULL, &o, fail_block, NULL), PV_ENUMERIC);
+  pv_raster_close(&in);
   pv_raster_meta_clear(&m);
   pv_raster_cube_free(&c);
   pv_raster_cube_free(&d);
@@ -362,10 +430,6 @@ static void test_stream_column_strips(void) {
 
 /* ---- bad input ----------------------------------------------------------- */
 
-static int mentions(const char *what) {
-  if (getenv("PV_TEST_VERBOSE")) fprintf(stderr, "message: %s\n", pv_error_message());
-  return strstr(pv_error_message(), what) != NULL;
-}
 
 static void test_bad_inputs(void) {
   pv_ctx *ctx = make_ctx(NULL);
@@ -513,7 +577,47 @@ static void test_meta(void) {
   pv_raster_cube_free(&c);
 }
 
-PV_TEST_MAIN(PV_CASE(test_gtiff_f64), PV_CASE(test_gtiff_f32), PV_CASE(test_envi_f64),
-             PV_CASE(test_envi_f32), PV_CASE(test_envi_layout), PV_CASE(test_window_subset),
+/* Every allocation of ours failing in turn: a clean error, nothing leaked,
+ * no output left behind (CHOLMOD's Tcov idea). */
+static void test_alloc_failures(void) {
+  pv_ctx *ctx = make_ctx(NULL);
+  pv_raster_cube c, d;
+  make_cube(&c);
+  const char *src = tmp("af_src.img");
+  CHECK_OK(pv_raster_write(ctx, src, PV_RASTER_ENVI, &c, PV_F32, 0));
+  const char *outs[2] = {tmp("af_out.img"), tmp("af_out.tif")};
+  pv_raster_format fmts[2] = {PV_RASTER_ENVI, PV_RASTER_GTIFF};
+  int done[3] = {0, 0, 0}, fails = 0;
+  for (long k = 0; k < 400 && !(done[0] && done[1] && done[2]); k++) {
+    for (int op = 0; op < 3; op++) {
+      if (done[op]) continue;
+      pv_test_fail_alloc_after(-1);
+      long live = pv_test_alloc_live();
+      pv_test_fail_alloc_after(k);
+      int st = op == 0 ? pv_raster_read(ctx, src, NULL, &d)
+                       : pv_raster_write(ctx, outs[op - 1], fmts[op - 1], &c, PV_F32, 0);
+      pv_test_fail_alloc_after(-1);
+      if (st == 0) {
+        done[op] = 1;
+        if (op == 0) pv_raster_cube_free(&d);
+        continue;
+      }
+      fails++;
+      pv_error_clear();
+      if (pv_test_alloc_live() != live)
+        pv_test_fail(__FILE__, __LINE__, "op %d, failing allocation %ld: %ld blocks leaked", op, k,
+                     pv_test_alloc_live() - live);
+      if (op > 0 && access(outs[op - 1], F_OK) == 0)
+        pv_test_fail(__FILE__, __LINE__, "op %d, failing allocation %ld: output left", op, k);
+    }
+  }
+  CHECK(done[0] && done[1] && done[2]);
+  CHECK(fails > 10);
+  pv_raster_cube_free(&c);
+  pv_ctx_destroy(&ctx);
+}
+
+PV_TEST_MAIN(PV_CASE(test_alloc_failures), PV_CASE(test_gtiff_f64), PV_CASE(test_gtiff_f32), PV_CASE(test_envi_f64),
+             PV_CASE(test_envi_f32), PV_CASE(test_envi_layout), PV_CASE(test_envi_bil_bigendian), PV_CASE(test_window_subset),
              PV_CASE(test_stream_small_budget), PV_CASE(test_stream_column_strips),
              PV_CASE(test_bad_inputs), PV_CASE(test_envi_header), PV_CASE(test_meta))

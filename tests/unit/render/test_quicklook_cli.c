@@ -152,7 +152,7 @@ static void test_scene_true_colour(void) {
   size_t shape[2] = {c.height, c.width};
   for (int k = 0; k < 3; k++) pv_view_init(&v[k], (double *)data + want[k] * np, PV_F64, 2, shape);
   pv_quicklook_opts o = PV_QUICKLOOK_OPTS_INIT;
-  o.title = "scene.img: RGB";
+  o.title = "scene.img: RGB = bands 5,3,2";
   pv_image *ref = NULL;
   pv_quicklook_info in;
   CHECK_OK(pv_quicklook_rgb(&v[0], &v[1], &v[2], &o, &ref, &in));
@@ -223,6 +223,55 @@ static void test_npy_band(void) {
   pv_free(a);
 }
 
+/* --max-size: a 40 x 40 band shown as means of 3 x 3 blocks (14 x 14). */
+static void test_reduction(void) {
+  const char *out = tmp("reduced.png");
+  char args[4096];
+  snprintf(args, sizeof args, "--bands=12 --max-size=16 --zoom=2 --cmap=gray %s %s", scene("scene.tif"), out);
+  CHECK_EQ_INT(run(args), 0);
+  pv_ctx *ctx = NULL;
+  CHECK_OK(pv_ctx_create(&ctx));
+  pv_raster_cube c;
+  CHECK_OK(pv_raster_read(ctx, scene("scene.tif"), NULL, &c));
+  const double *band = (const double *)c.data + 11 * c.width * c.height;
+  double mean[14 * 14];
+  for (size_t i = 0; i < 14; i++)
+    for (size_t j = 0; j < 14; j++) {
+      double s = 0;
+      int n = 0;
+      for (size_t r = 3 * i; r < 3 * i + 3 && r < 40; r++)
+        for (size_t q = 3 * j; q < 3 * j + 3 && q < 40; q++)
+          if (isfinite(band[r * 40 + q])) { s += band[r * 40 + q]; n++; }
+      mean[i * 14 + j] = n ? s / n : NAN;
+    }
+  double lo = pct_sorted(mean, 196, 2), hi = pct_sorted(mean, 196, 98);
+  png_img d;
+  CHECK(load_png(out, &d) == 0);
+  pv_view v;
+  size_t shape[2] = {14, 14};
+  pv_view_init(&v, mean, PV_F64, 2, shape);
+  pv_quicklook_opts o = PV_QUICKLOOK_OPTS_INIT;
+  o.zoom = 2;
+  o.cmap = PV_CMAP_GRAY;
+  o.title = "x";
+  pv_image *ref = NULL;
+  pv_quicklook_info in;
+  CHECK_OK(pv_quicklook_band(&v, &o, &ref, &in));
+  pv_image_destroy(&ref);
+  int bad = 0;
+  for (int i = 0; i < 14; i++)
+    for (int j = 0; j < 14; j++) {
+      const unsigned char *p = pix(&d, in.x0 + 2 * j, in.y0 + 2 * i);
+      if (isnan(mean[i * 14 + j])) { bad += p[3] != 0; continue; }
+      bad += abs(p[0] - byte_of(mean[i * 14 + j], lo, hi)) > 1;
+    }
+  CHECK_EQ_INT(bad, 0);
+  CHECK(text(&d, "parseval.param.reduction") && !strcmp(text(&d, "parseval.param.reduction"), "3"));
+  free(d.rgba);
+  pv_raster_cube_free(&c);
+  pv_ctx_destroy(&ctx);
+}
+
 static void test_jasper(void) {
   const char *ds = pv_test_shared_datasets();
   if (!ds) { printf("SKIP: shared datasets absent\n"); return; }
@@ -291,6 +340,7 @@ static void test_bad_input(void) {
 int main(int argc, char **argv) {
   host = argc > 1 ? argv[argc - 1] : "parseval";
   static const pv_test_case cases[] = {PV_CASE(test_scene_true_colour), PV_CASE(test_npy_band),
-                                       PV_CASE(test_jasper), PV_CASE(test_bad_input)};
-  return pv_test_main(argc > 2 ? 2 : 1, argv, cases, 4);
+                                       PV_CASE(test_reduction), PV_CASE(test_jasper),
+                                       PV_CASE(test_bad_input)};
+  return pv_test_main(argc > 2 ? 2 : 1, argv, cases, 5);
 }

@@ -279,8 +279,7 @@ static void test_umfpack_unsymmetric_and_singular(void) {
 
 /* CHOLMOD and UMFPACK error paths print nothing: stdout and stderr are
  * redirected to files that must stay empty. */
-static void test_solvers_never_print(void)
-{
+static void test_solvers_never_print(void) {
   char path[2][600];
   int saved[2] = {dup(1), dup(2)};
   for (int f = 0; f < 2; f++) {
