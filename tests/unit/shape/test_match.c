@@ -50,6 +50,20 @@ static void test_descriptor_integrals(void) {
     CHECK_REL(ih, tr, 1e-9);
     CHECK_REL(iw, 1.0, 1e-9);
   }
+  /* Landmark heat kernels: int k_t(x, l) dA(x) = 1 (only the constant mode
+   * has a nonzero integral) and k_t(a, b) = k_t(b, a). */
+  int64_t lm[2] = {5, 300};
+  double *K = pv_malloc((size_t)b->n * 2 * 4 * sizeof *K);
+  CHECK_OK(pv_shape_landmark_hks(b, 0, 4, lm, 2, K));
+  for (int c = 0; c < 8; c++) {
+    double s = 0;
+    for (int64_t v = 0; v < b->n; v++) s += b->mass[v] * K[v + b->n * c];
+    CHECK_REL(s, 1.0, 1e-9);
+  }
+  for (int t = 0; t < 4; t++) CHECK_REL(K[lm[1] + b->n * t], K[lm[0] + b->n * (4 + t)], 1e-12);
+  int64_t badlm = b->n;
+  CHECK_STATUS(pv_shape_landmark_hks(b, 0, 4, &badlm, 1, K), PV_EINVAL);
+  pv_free(K);
   CHECK_OK(pv_shape_descr_normalize(b, 8, W));
   double nrm = 0;
   for (int64_t v = 0; v < b->n; v++) nrm += b->mass[v] * W[v + b->n * 3] * W[v + b->n * 3];
