@@ -38,6 +38,10 @@ int pv_dvec_push(pv_dvec *a, double x);
 int pv_ivec_push(pv_ivec *a, int64_t x);
 
 /* Check index/coordinate sanity after a reader filled m; names the file. */
+/* A colour channel (0..255 scale) as a byte: clamped, NaN -> 0. */
+static inline unsigned char pv_mesh_color_byte(double x) {
+  return !(x >= 0) ? 0 : x > 255 ? 255 : (unsigned char)x;
+}
 int pv_mesh_validate_read(const pv_mesh *m, const char *name);
 
 int pv_mesh_read_off(const char *data, size_t n, const char *name, pv_mesh **out);

@@ -102,7 +102,7 @@ int pv_mesh_read_obj(const char *data, size_t n, const char *name, pv_mesh **out
     if (tri.n) memcpy(m->f, tri.d, (size_t)tri.n * sizeof(int64_t));
     for (int64_t i = 0; with_rgb && i < col.n; i++) {
       double x = col.d[i] * 255.0 + 0.5;
-      m->rgb[i] = (unsigned char)(x < 0 ? 0 : x > 255 ? 255 : x);
+      m->rgb[i] = pv_mesh_color_byte(x);
     }
   }
   pv_free(v.d);

@@ -44,7 +44,7 @@ static int read_vertices(pv_mcur *c, int color, pv_mesh *m) {
         double x;
         if (pv_mcur_double(c, 0, "vertex colour", &x)) return PV_ERROR(PV_EFORMAT, "%s: vertex %lld colour", c->name, (long long)i);
         if (x <= 1.0 && x >= 0 && x != (double)(int)x) x *= 255;
-        m->rgb[3 * i + k] = (unsigned char)(x < 0 ? 0 : x > 255 ? 255 : x);
+        m->rgb[3 * i + k] = pv_mesh_color_byte(x);
       }
     }
     pv_mcur_next_line(c);

@@ -168,7 +168,7 @@ static int read_vertices(ply_in *in, const ply_elem *e, pv_mesh *m) {
       int ch = !strcmp(pp->name, "red") ? 0 : !strcmp(pp->name, "green") ? 1 : !strcmp(pp->name, "blue") ? 2 : -1;
       if (ch >= 0 && m->rgb) {
         if (pp->type >= 6) x *= 255;
-        m->rgb[3 * i + ch] = (unsigned char)(x < 0 ? 0 : x > 255 ? 255 : x);
+        m->rgb[3 * i + ch] = pv_mesh_color_byte(x);
       }
     }
   }
