@@ -1,0 +1,37 @@
+/* out/strbuf.h - internal growable byte buffer and C-locale formatting
+ * shared by the JSON, provenance, NPY and SVG writers. */
+#ifndef PV_OUT_STRBUF_H
+#define PV_OUT_STRBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct pv_strbuf {
+  char *data; /* pv_malloc'd, always NUL-terminated once anything was added */
+  size_t len;
+  size_t cap;
+  int status; /* first error met (sticky) */
+} pv_strbuf;
+
+/* Append n bytes / a string / printf-formatted text in the C locale. */
+int pv_strbuf_add(pv_strbuf *b, const void *s, size_t n);
+int pv_strbuf_puts(pv_strbuf *b, const char *s);
+int pv_strbuf_printf(pv_strbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Release the buffer (keeps the struct usable as empty). */
+void pv_strbuf_free(pv_strbuf *b);
+
+/* vsnprintf evaluated in the C locale whatever the process locale is. */
+int pv_vsnprintf_c(char *buf, size_t cap, const char *fmt, va_list ap);
+int pv_snprintf_c(char *buf, size_t cap, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* strtod in the C locale. */
+double pv_strtod_c(const char *s, char **end);
+
+#endif
