@@ -60,3 +60,14 @@ function(pv_add_fuzz_target name)
 endfunction()
 set(PV_FUZZ_SECONDS 15 CACHE STRING "Seconds of fuzzing per target in ctest (PV_FUZZ builds)")
 get_filename_component(PV_SHARED_DIR "${PROJECT_SOURCE_DIR}/../shared" ABSOLUTE)
+
+# pv_add_subdirectories(DIR): add every folder of DIR holding a CMakeLists.txt,
+# so that modules add plugins, samples and tests without editing shared files.
+function(pv_add_subdirectories dir)
+  file(GLOB children LIST_DIRECTORIES true CONFIGURE_DEPENDS "${dir}/*")
+  foreach(d ${children})
+    if(IS_DIRECTORY "${d}" AND EXISTS "${d}/CMakeLists.txt")
+      add_subdirectory(${d})
+    endif()
+  endforeach()
+endfunction()

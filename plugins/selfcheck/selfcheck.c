@@ -14,18 +14,19 @@
 
 #define SELFCHECK_VERSION "1.0"
 
-static void iso_date(char *buf, size_t cap) {
+/* Open the verb's "report" output; *date gets the UTC time for the record. */
+static int open_report(const pv_args *args, pv_fileout **fo, char date[32]) {
   time_t t = time(NULL);
-  strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+  strftime(date, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+  return pv_fileout_open(pv_args_string(args, "report"), pv_args_overwrite(args), fo);
 }
 
 static int run_info(pv_ctx *ctx, const pv_args *args) {
   if (pv_ctx_rank(ctx) != 0) return PV_OK;
   pv_fileout *fo;
-  int rc = pv_fileout_open(pv_args_string(args, "report"), pv_args_overwrite(args), &fo);
-  if (rc) return rc;
   char date[32];
-  iso_date(date, sizeof date);
+  int rc = open_report(args, &fo, date);
+  if (rc) return rc;
   fprintf(pv_fileout_stream(fo),
           "{\n  \"tool\": \"parseval selfcheck info\",\n  \"version\": \"%s\",\n  \"date\": \"%s\",\n"
           "  \"libraries\": %s,\n  \"threads\": %d,\n  \"ranks\": %d,\n  \"ram_budget_bytes\": %zu\n}\n",
@@ -80,10 +81,9 @@ static int write_rng_report(const pv_args *args, pv_ctx *ctx, const double *tot,
   pv_rng r;
   pv_rng_init(&r, pv_ctx_seed(ctx), 0);
   pv_fileout *fo;
-  int rc = pv_fileout_open(pv_args_string(args, "report"), pv_args_overwrite(args), &fo);
-  if (rc) return rc;
   char date[32];
-  iso_date(date, sizeof date);
+  int rc = open_report(args, &fo, date);
+  if (rc) return rc;
   fprintf(pv_fileout_stream(fo),
           "{\n  \"tool\": \"parseval selfcheck rng\",\n  \"version\": \"%s\",\n  \"date\": \"%s\",\n"
           "  \"parameters\": {\"samples\": %.0f, \"blocks\": %lld, \"seed\": %llu},\n"

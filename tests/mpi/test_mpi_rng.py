@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """MPI smoke test: `mpirun -np 2 parseval selfcheck rng` must give the same
 moments, bit for bit, as the single-process run, and report 2 ranks.
-Usage: test_mpi_rng.py MPIEXEC PARSEVAL"""
+Usage: test_mpi_rng.py MPIEXEC PARSEVAL LSAN_SUPPRESSIONS"""
 import json, os, subprocess, sys, tempfile
 
-mpiexec, pv = sys.argv[1], sys.argv[2]
+mpiexec, pv, supp = sys.argv[1], sys.argv[2], sys.argv[3]
 tmp = tempfile.mkdtemp(prefix="pv-mpi-")
 env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_mca_base_component_disable_dlclose="1", OMPI_MCA_rmaps_base_oversubscribe="1")
+# Open MPI keeps memory until exit by design: in sanitizer builds let
+# LeakSanitizer see into it (slow unwinding) and apply the suppressions.
+env.setdefault("ASAN_OPTIONS", "fast_unwind_on_malloc=0")
+env.setdefault("LSAN_OPTIONS", f"suppressions={supp}")
 args = ["selfcheck", "rng", "--seed=2024", "--blocks=7", "--samples=300001"]
 one, two = os.path.join(tmp, "one.json"), os.path.join(tmp, "two.json")
 r1 = subprocess.run([pv] + args + [one], env=env, capture_output=True, text=True, timeout=300)

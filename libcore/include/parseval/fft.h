@@ -30,11 +30,14 @@
  * thread, so FFT threads and OpenMP threads never multiply.
  *
  * Alignment: plans assume PV_ALIGN-aligned buffers (pv_malloc) so FFTW may use
- * SIMD. Executing on buffers with another alignment, or in place on an
- * out-of-place plan (or the reverse), is served by a variant plan fetched
- * from the cache on first use (planned with the same rigor; FFTW_UNALIGNED
- * when needed), so it always works; results may differ from the aligned
- * plan's in the last bits.
+ * SIMD. Executing on buffers with another alignment, out of place on an
+ * in-place plan, or in place on an out-of-place c2c plan is served by a
+ * variant plan fetched from the cache on first use (same rigor, or ESTIMATE
+ * when wisdom_only finds no wisdom for it; FFTW_UNALIGNED when needed), so it
+ * works; results may differ from the main plan's in the last bits. In-place
+ * execution of an out-of-place r2c/c2r plan is refused (PV_EINVAL): its
+ * packed rows cannot hold the half spectrum. The first such call plans, so
+ * it allocates and takes the planner lock once.
  *
  * Reproducibility. With rigor PV_FFT_ESTIMATE, or with wisdom_only and a
  * wisdom file, the planner's choice depends only on the problem, the FFTW
@@ -76,9 +79,10 @@ typedef enum {
 
 /* Plan options; start from PV_FFT_OPTIONS_INIT. Strides and distances are in
  * elements of the respective side (reals or complex numbers); 0 selects the
- * packed default described above. Only the last axis may be strided (stride
- * applies to every axis as FFTW's advanced interface does: element (b, j) is
- * at b*dist + stride*linear_index(j)). */
+ * packed default described above. As in FFTW's advanced interface, element
+ * j (multi-index, row-major linear index lin(j)) of transform b lives at
+ * b * dist + stride * lin(j): e.g. channel-last data of C channels is
+ * stride = C, dist = 1, howmany = C. */
 typedef struct pv_fft_options {
   size_t struct_size;   /* sizeof(pv_fft_options) */
   pv_fft_rigor rigor;   /* default PV_FFT_MEASURE */

@@ -17,8 +17,8 @@
  * the grid resolves.
  *
  * A box holds its plans, wavenumbers and workspaces: make it once, reuse it,
- * one box per thread (the functions write its workspace). Output arrays may
- * not alias inputs unless stated. */
+ * one box per thread (the functions write its workspace). Outputs may alias
+ * inputs: every input is transformed before any output is written. */
 #ifndef PARSEVAL_SPECTRAL_H
 #define PARSEVAL_SPECTRAL_H
 
@@ -98,7 +98,8 @@ PV_API int pv_spectral_filter_exp(const pv_spectral_box *box, double *uh, double
  * n_in), axis by axis. Nyquist: an even input's Nyquist coefficient is split
  * equally between +-n/2; on truncation to an even size the coefficients at
  * +-n_out/2 are summed (which equals sampling a field band-limited below
- * n_out/2). Plans come from the FFT cache (ESTIMATE); ctx may be NULL. */
+ * n_out/2). Plans come from the FFT cache (ESTIMATE); buffers are allocated
+ * per call; ctx may be NULL. */
 PV_API int pv_spectral_resample(pv_ctx *ctx, int dim, const int n_in[], const double *u,
                                 const int n_out[], double *out);
 /* Strided down-sampling: out[i] = u[i * stride] on every axis (sizes
@@ -148,7 +149,8 @@ typedef struct pv_grf_options {
  * the FNO generator (GaussianRF: sqrt-eigenvalues n^d sqrt(2) sigma (...)
  * times torch.randn complex coefficients, ifftn(...).real) on a unit box.
  * E u^2 = sigma^2 sum_{k != 0} (|kappa|^2 + tau^2)^(-alpha); about 0.185^2 for
- * alpha 2.5, tau 7 in 2D. The same (seed, stream) gives the same bytes. */
+ * alpha 2.5, tau 7 in 2D. The same (seed, stream) gives the same bytes.
+ * Allocates (and frees) 2N doubles of coefficients per call. */
 PV_API int pv_spectral_grf_sample(pv_spectral_box *box, const pv_grf_options *opts,
                                   uint64_t seed, uint64_t stream, double *u);
 
@@ -167,6 +169,8 @@ typedef struct pv_spectral_conv {
   int n[3];            /* real-space sizes */
   int modes[3];        /* m_a: 2 m_a <= n_a (non-last axes), m_last <= n_last/2 + 1 */
   int batch, cin, cout;
+  int threads;         /* OpenMP threads for the mode products (0 or 1: serial;
+                        * e.g. pv_ctx_threads(ctx); results do not depend on it) */
 } pv_spectral_conv;
 
 /* Number of complex weights: nblocks * cin * cout * prod m_a. */

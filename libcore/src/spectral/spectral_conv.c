@@ -7,6 +7,7 @@
 /* Resolved geometry: spectrum sizes, blocks, retained modes per block. */
 typedef struct pvs_conv_geom {
   int batch, cin, cout, nblocks;
+  int threads;    /* OpenMP threads (1 = serial) */
   int sp[3];      /* half-spectrum sizes (leading 1 in 2D) */
   int md[3];      /* modes per axis (leading 1 in 2D) */
   size_t spec;    /* complex numbers per channel */
@@ -48,7 +49,9 @@ static int geometry(const pv_spectral_conv *c, pvs_conv_geom *g) {
     return PV_ERROR(PV_EINVAL, "pv_spectral_conv: batch %d, cin %d, cout %d must be >= 1", c->batch,
                     c->cin, c->cout);
   const int off = 3 - c->dim, last = c->dim - 1;
+  if (c->threads < 0) return PV_ERROR(PV_EINVAL, "pv_spectral_conv: threads = %d must be >= 0", c->threads);
   g->batch = c->batch; g->cin = c->cin; g->cout = c->cout;
+  g->threads = c->threads > 1 ? c->threads : 1;
   g->nblocks = c->dim == 2 ? 2 : 4;
   g->sp[0] = g->md[0] = 1;
   for (int a = 0; a < c->dim; a++) {

@@ -8,6 +8,8 @@
  *                             1 thread, MEASURE, packed layout: the workload
  *                             of ../shared/peers/ns/fftw_floor.c, printed in
  *                             its format (median of R repetitions)
+ *   bench_fft conv N B C M R  FNO-2D spectral-conv forward (B x C spectra of
+ *                             N x N, modes M, width C -> C, float)
  *
  * This program calls FFTW directly only to measure the layer against it. */
 #include <fftw3.h>
@@ -17,6 +19,7 @@
 #include <time.h>
 #include <parseval/parseval.h>
 #include <parseval/fft.h>
+#include <parseval/spectral.h>
 
 static double now(void) {
   struct timespec t;
@@ -132,6 +135,29 @@ static void ns_case(int N, int B, int R) {
   pv_fft_plan_destroy(&pb);
 }
 
+/* FNO-2D spectral conv (forward) on B x C spectra of N x N, modes M, float. */
+static void conv_case(int N, int B, int C, int M, int R) {
+  pv_spectral_conv c = {sizeof c, PV_F32, 2, {N, N, 0}, {M, M, 0}, B, C, C, 1};
+  size_t nw = 0, spec = (size_t)N * (N / 2 + 1);
+  if (pv_spectral_conv_weight_count(&c, &nw)) die("conv");
+  float *X = pv_malloc(2 * spec * B * C * sizeof(float)), *Y = pv_malloc(2 * spec * B * C * sizeof(float));
+  float *W = pv_malloc(2 * nw * sizeof(float));
+  for (size_t i = 0; i < 2 * spec * B * C; i++) X[i] = (float)((i * 7919) % 1000) / 1000.0f;
+  for (size_t i = 0; i < 2 * nw; i++) W[i] = (float)((i * 104729) % 1000) / 1000.0f;
+  double *t = malloc(sizeof(double) * R);
+  for (int r = 0; r < R; r++) {
+    double a = now();
+    pv_spectral_conv_forward(&c, X, W, Y);
+    t[r] = now() - a;
+  }
+  printf("parseval_spectral_conv N=%d batch=%d width=%d modes=%d forward_ms=%.4f\n", N, B, C, M,
+         median(t, R) * 1e3);
+  free(t);
+  pv_free(X);
+  pv_free(Y);
+  pv_free(W);
+}
+
 int main(int argc, char **argv) {
   if (pv_init()) die("pv_init");
   if (argc >= 3 && strcmp(argv[1], "overhead") == 0) {
@@ -148,6 +174,10 @@ int main(int argc, char **argv) {
     ns_case(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
     return 0;
   }
-  fprintf(stderr, "usage: bench_fft overhead R | bench_fft ns N B R\n");
+  if (argc >= 7 && strcmp(argv[1], "conv") == 0) {
+    conv_case(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
+    return 0;
+  }
+  fprintf(stderr, "usage: bench_fft overhead R | bench_fft ns N B R | bench_fft conv N B C M R\n");
   return 2;
 }

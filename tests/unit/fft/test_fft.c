@@ -242,6 +242,27 @@ static void test_c2c_inplace_variant(void) {
   pv_fft_plan_destroy(&p);
 }
 
+/* preserve_input on a 2D c2r either works (input untouched) or is refused
+ * with PV_EUNSUPPORTED; without it the plan is allowed to overwrite. */
+static void test_preserve_input(void) {
+  int n[2] = {8, 6};
+  pv_fft_options o = opts_estimate();
+  o.preserve_input = 1;
+  pv_fft_plan *p = NULL;
+  int s = pv_fft_plan_create(NULL, PV_F64, PV_FFT_C2R, 2, n, 1, &o, &p);
+  CHECK(s == 0 || s == PV_EUNSUPPORTED);
+  pv_error_clear();
+  if (s == 0) {
+    double X[2 * 8 * 4], Y[2 * 8 * 4], x[48];
+    for (int i = 0; i < 64; i++) X[i] = (i % 7) - 3.0;
+    for (int i = 0; i < 8; i++) X[2 * (i * 4) + 1] = X[2 * (i * 4 + 3) + 1] = 0; /* real rows 0, Nyq */
+    memcpy(Y, X, sizeof X);
+    CHECK_OK(pv_fft_execute(p, X, x));
+    CHECK(memcmp(X, Y, sizeof X) == 0);
+  }
+  pv_fft_plan_destroy(&p);
+}
+
 /* Custom layout: channel-last batch (stride = C, dist = 1) equals the packed
  * transform of each channel. */
 static void test_strided_layout(void) {
@@ -315,6 +336,13 @@ static void test_wisdom(void) {
   int s = pv_fft_wisdom_load(bad);
   CHECK(s == PV_EFORMAT && strstr(pv_error_message(), "bad-wisdom") != NULL);
   pv_error_clear();
+  /* Oversized (sparse) file: refused by size before it is read. */
+  FILE *f = fopen(bad, "wb");
+  CHECK(f && ftruncate(fileno(f), (off_t)65 << 20) == 0);
+  if (f) fclose(f);
+  s = pv_fft_wisdom_load(bad);
+  CHECK(s == PV_EFORMAT && strstr(pv_error_message(), "bad-wisdom") != NULL);
+  pv_error_clear();
   CHECK_STATUS(pv_fft_wisdom_load("/nonexistent/dir/wisdom"), PV_EIO);
   pv_free(good);
   char dp[16];
@@ -327,14 +355,20 @@ static void test_wisdom(void) {
 }
 
 /* Reproducible mode: ESTIMATE plans with 2 threads give the same bytes in
- * this process and in a fresh process (this program re-run by itself). */
-static void emit_reproducible(double *X, size_t *count) {
+ * this process and in a fresh process (this program re-run by itself); a
+ * MEASURE plan rebuilt in the fresh process from the saved wisdom
+ * (wisdom_only) gives the same bytes as the measured original. */
+static void emit_reproducible(int measured, double *X, size_t *count) {
   int n[2] = {48, 40};
   const int B = 3, nh = 21;
   pv_ctx *ctx = NULL;
   CHECK_OK(pv_ctx_create(&ctx));
   CHECK_OK(pv_ctx_set_threads(ctx, 2));
   pv_fft_options o = opts_estimate();
+  if (measured) {
+    o.rigor = PV_FFT_MEASURE;
+    o.wisdom_only = measured == 2;
+  }
   pv_fft_plan *p = NULL;
   CHECK_OK(pv_fft_plan_create(ctx, PV_F64, PV_FFT_R2C, 2, n, B, &o, &p));
   double *x = pv_malloc(sizeof(double) * 48 * 40 * B);
@@ -346,27 +380,48 @@ static void emit_reproducible(double *X, size_t *count) {
   pv_ctx_destroy(&ctx);
 }
 
+static int same_file(const char *path, const double *v, size_t n) {
+  char *data = NULL;
+  size_t len = 0;
+  int ok = pv_file_read_all(path, 1 << 24, &data, &len) == 0 && len == n * sizeof(double) &&
+           memcmp(data, v, len) == 0;
+  pv_free(data);
+  return ok;
+}
+
 static void test_reproducible_mode(void) {
   const size_t cap = 2 * 48 * 21 * 3;
   double *a = pv_malloc(cap * sizeof(double)), *b = pv_malloc(cap * sizeof(double));
-  size_t na = 0, nb = 0;
+  double *m = pv_malloc(cap * sizeof(double));
+  size_t na = 0, nb = 0, nm = 0;
+  char est[700], wis[700], wfile[600];
   const char *child_out = getenv("PV_FFT_REPRO_OUT");
-  if (child_out) { /* we are the child: write the bytes and stop */
-    emit_reproducible(a, &na);
-    CHECK_OK(pv_file_write_atomic(child_out, a, na * sizeof(double), 1));
-    pv_free(a);
-    pv_free(b);
+  snprintf(est, sizeof est, "%s.est", child_out ? child_out : "");
+  snprintf(wis, sizeof wis, "%s.wis", child_out ? child_out : "");
+  if (child_out) { /* the child: write the bytes of both modes and stop */
+    emit_reproducible(0, a, &na);
+    CHECK_OK(pv_file_write_atomic(est, a, na * sizeof(double), 1));
+    CHECK_OK(pv_fft_wisdom_load(getenv("PV_FFT_REPRO_WISDOM")));
+    emit_reproducible(2, m, &nm);
+    CHECK_OK(pv_file_write_atomic(wis, m, nm * sizeof(double), 1));
+    pv_free(a); pv_free(b); pv_free(m);
     return;
   }
-  emit_reproducible(a, &na);
+  emit_reproducible(0, a, &na);
   pv_fft_cache_clear();
   pv_fft_wisdom_forget();
-  emit_reproducible(b, &nb);
+  emit_reproducible(0, b, &nb);
   CHECK(na == nb && memcmp(a, b, na * sizeof(double)) == 0);
-  char out[600], env[700];
+  pv_fft_cache_clear();
+  pv_fft_wisdom_forget();
+  emit_reproducible(1, m, &nm);
+  snprintf(wfile, sizeof wfile, "%s/repro-wisdom", pv_test_tmpdir());
+  CHECK_OK(pv_fft_wisdom_save(wfile));
+  char out[600], env1[700], env2[700];
   snprintf(out, sizeof out, "%s/repro.bin", pv_test_tmpdir());
-  snprintf(env, sizeof env, "PV_FFT_REPRO_OUT=%s", out);
-  char *envp[] = {env, NULL};
+  snprintf(env1, sizeof env1, "PV_FFT_REPRO_OUT=%s", out);
+  snprintf(env2, sizeof env2, "PV_FFT_REPRO_WISDOM=%s", wfile);
+  char *envp[] = {env1, env2, NULL};
   char *argv[] = {"test_fft", "test_reproducible_mode", NULL};
   char exe[512];
   ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -376,13 +431,45 @@ static void test_reproducible_mode(void) {
   int st = -1;
   CHECK(posix_spawn(&pid, exe, NULL, NULL, argv, envp) == 0 && waitpid(pid, &st, 0) == pid);
   CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-  char *data = NULL;
-  size_t len = 0;
-  CHECK_OK(pv_file_read_all(out, 1 << 24, &data, &len));
-  CHECK(data && len == na * sizeof(double) && memcmp(data, a, len) == 0);
-  pv_free(data);
-  pv_free(a);
-  pv_free(b);
+  snprintf(est, sizeof est, "%s.est", out);
+  snprintf(wis, sizeof wis, "%s.wis", out);
+  CHECK(same_file(est, a, na));
+  CHECK(same_file(wis, m, nm));
+  pv_free(a); pv_free(b); pv_free(m);
+}
+
+/* Several threads creating and destroying plans of one key at once share
+ * one cache entry. */
+typedef struct { int ok; } maker;
+static void *make_plans(void *arg) {
+  maker *mk = arg;
+  int n[2] = {20, 22};
+  pv_fft_options o = opts_estimate();
+  mk->ok = 1;
+  for (int r = 0; r < 20; r++) {
+    pv_fft_plan *p = NULL;
+    if (pv_fft_plan_create(NULL, PV_F32, PV_FFT_C2R, 2, n, 2, &o, &p) != 0) mk->ok = 0;
+    pv_fft_plan_destroy(&p);
+  }
+  return NULL;
+}
+
+static void test_concurrent_create(void) {
+  pv_fft_cache_clear();
+  pthread_t t[4];
+  maker mk[4];
+  for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, make_plans, &mk[i]);
+  for (int i = 0; i < 4; i++) {
+    pthread_join(t[i], NULL);
+    CHECK(mk[i].ok);
+  }
+  pv_fft_cache_stats st = {.struct_size = sizeof st};
+  CHECK_OK(pv_fft_cache_stats_get(&st));
+  CHECK_EQ_INT(st.entries, 1);
+  CHECK_EQ_INT(st.in_use, 0);
+  CHECK_EQ_INT(st.misses, 1);
+  CHECK_EQ_INT(st.hits, 79);
+  pv_fft_cache_clear();
 }
 
 /* Threads: a 2-thread plan agrees with the 1-thread plan. */
@@ -555,7 +642,8 @@ static void test_alloc_failures(void) {
 PV_TEST_MAIN(PV_CASE(test_analytic_1d), PV_CASE(test_analytic_3d_c2c),
              PV_CASE(test_properties_2d), PV_CASE(test_cache_reuse),
              PV_CASE(test_alignment_and_inplace), PV_CASE(test_c2c_inplace_variant),
-             PV_CASE(test_strided_layout), PV_CASE(test_wisdom), PV_CASE(test_reproducible_mode),
+             PV_CASE(test_strided_layout), PV_CASE(test_preserve_input), PV_CASE(test_wisdom), PV_CASE(test_reproducible_mode),
+             PV_CASE(test_concurrent_create),
              PV_CASE(test_threads), PV_CASE(test_concurrent_execute), PV_CASE(test_openmp_region),
              PV_CASE(test_bad_input),
              PV_CASE(test_alloc_failures))

@@ -297,7 +297,7 @@ static double cdot(pv_dtype t, const void *a, const void *b, size_t count) {
 }
 
 static void dot_test(pv_dtype t, int dim, const int *n, const int *modes, double tol) {
-  pv_spectral_conv c = {sizeof c, t, dim, {0}, {0}, 2, 3, 2};
+  pv_spectral_conv c = {sizeof c, t, dim, {0}, {0}, 2, 3, 2, 1};
   size_t spec = 1;
   for (int a = 0; a < dim; a++) {
     c.n[a] = n[a];
@@ -319,6 +319,14 @@ static void dot_test(pv_dtype t, int dim, const int *n, const int *modes, double
   CHECK_REL(lhs, rhs, tol);
   CHECK_REL(lhs, rw, tol);
   CHECK(fabs(lhs) > 1.0); /* not trivially zero */
+  /* Two threads: the same bytes (each output is summed by one thread). */
+  void *Y2 = pv_malloc(ny * es), *Xb2 = pv_malloc(nx * es), *Wb2 = pv_malloc(nw * es);
+  c.threads = 2;
+  CHECK_OK(pv_spectral_conv_forward(&c, X, W, Y2));
+  CHECK_OK(pv_spectral_conv_adjoint(&c, Yb, W, Xb2));
+  CHECK_OK(pv_spectral_conv_weight_adjoint(&c, X, Yb, Wb2));
+  CHECK(memcmp(Y, Y2, ny * es) == 0 && memcmp(Xb, Xb2, nx * es) == 0 && memcmp(Wb, Wb2, nw * es) == 0);
+  pv_free(Y2); pv_free(Xb2); pv_free(Wb2);
   pv_free(X); pv_free(W); pv_free(Yb); pv_free(Y); pv_free(Xb); pv_free(Wb);
 }
 
@@ -335,7 +343,7 @@ static void test_conv_adjoints(void) {
 static void test_conv_is_derivative(void) {
   int n[2] = {16, 16};
   const int m = 5, nh = 9;
-  pv_spectral_conv c = {sizeof c, PV_F64, 2, {16, 16}, {m, m}, 1, 1, 1};
+  pv_spectral_conv c = {sizeof c, PV_F64, 2, {16, 16}, {m, m}, 1, 1, 1, 1};
   double W[2 * 2 * 5 * 5], u[256], ux[256], X[2 * 16 * 9], Y[2 * 16 * 9], d[256];
   for (int blk = 0; blk < 2; blk++)
     for (int a = 0; a < m; a++)
