@@ -37,6 +37,7 @@
 #include <parseval/config.h>
 #include <parseval/ctx.h>
 #include <parseval/fft.h>
+#include <parseval/provenance.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -175,9 +176,12 @@ PV_API int pv_ns_dataset_info_read(const char *path, pv_ns_dataset_info *info);
 PV_API int pv_ns_dataset_read_sample(const char *path, int s, double *w);
 /* Write a complete dataset as little-endian float32 .npy [N, X, Y, T]
  * (FNO's .mat layout: T = time slices t_begin..t_end-1 of the file; 0,0 =
- * all). Atomic; PV_EEXIST unless overwrite when out exists. */
+ * all), with the provenance sidecar out.json when prov is given. Holds the
+ * exported array in memory (checked against ctx's RAM budget). Atomic;
+ * PV_EEXIST unless overwrite when out exists. */
 PV_API int pv_ns_dataset_export_npy(pv_ctx *ctx, const char *path, const char *out,
-                                    int overwrite, int t_begin, int t_end);
+                                    int overwrite, int t_begin, int t_end,
+                                    const pv_provenance *prov);
 
 #ifdef __cplusplus
 }

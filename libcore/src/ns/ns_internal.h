@@ -45,6 +45,9 @@ struct pv_ns_solver {
   pv_spectral_box *grf_box; /* made on first pv_ns_set_grf */
 };
 
+/* PV_EINVAL naming the first bad solver option. */
+int pv_ns_options_check(const pv_ns_options *o);
+
 /* Per-precision kernels (suffix _f64 / _f32). */
 #define PV_NS_DECLARE(SUF)                                                          \
   void pv_ns_coef_##SUF(pv_ns_solver *s, double dt);                                \

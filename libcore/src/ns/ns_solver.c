@@ -23,7 +23,7 @@ int pv_ns_scheme_parse(const char *name, pv_ns_scheme *s) {
   return PV_ERROR(PV_EINVAL, "unknown NS scheme '%s' (fno, cnab2, ifrk4)", name ? name : "(null)");
 }
 
-static int check_options(const pv_ns_options *o) {
+int pv_ns_options_check(const pv_ns_options *o) {
   if (!o || o->struct_size < sizeof(pv_ns_options))
     return PV_ERROR(PV_EINVAL, "pv_ns_options: struct_size %zu, expected %zu",
                     o ? o->struct_size : 0, sizeof(pv_ns_options));
@@ -181,7 +181,7 @@ static int init_forcing(pv_ns_solver *s) {
 int pv_ns_solver_create(pv_ctx *ctx, const pv_ns_options *opts, pv_ns_solver **out) {
   if (!out) return PV_ERROR(PV_EINVAL, "pv_ns_solver_create: out is NULL");
   *out = NULL;
-  int rc = check_options(opts);
+  int rc = pv_ns_options_check(opts);
   if (rc) return rc;
   pv_ns_solver *s = pv_calloc(1, sizeof *s);
   if (!s) return PV_ERROR(PV_ENOMEM, "NS solver: out of memory");
