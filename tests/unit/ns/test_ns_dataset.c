@@ -173,6 +173,10 @@ static void test_layout_mismatch_refused(void) {
   CHECK(na == nb && memcmp(before, after, (size_t)nb) == 0);
   free(before);
   free(after);
+  /* an incomplete dataset is not exported */
+  const char *npy = tmp("partial.npy");
+  CHECK_STATUS(pv_ns_dataset_export_npy(NULL, part, npy, 1, 0, 0, NULL), PV_EINVAL);
+  CHECK(!exists(npy));
   /* a .partial that is not HDF5 is refused and kept */
   FILE *f = fopen(part, "wb");
   fputs("not hdf5", f);
