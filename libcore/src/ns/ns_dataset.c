@@ -211,6 +211,8 @@ typedef struct gen_state {
   double *full, *small;
   unsigned char *flags;
   int ndone, total;
+  int rank, nranks;
+  const unsigned char *main_flags; /* MPI: samples already in the main file */
 } gen_state;
 
 static int record(gen_state *g, int b, int sample, int k) {
@@ -258,6 +260,7 @@ static int run_blocks(gen_state *g, int begin, int end) {
   const pv_ns_dataset_options *o = g->o;
   int rc = PV_OK;
   for (int first = begin; first < end && !rc; first += o->batch) {
+    if ((first / o->batch) % g->nranks != g->rank) continue; /* another rank's block */
     int cnt = end - first < o->batch ? end - first : o->batch, todo = 0;
     for (int b = 0; b < cnt; b++) todo |= !g->flags[first + b];
     if (!todo) continue;
@@ -286,6 +289,8 @@ static int generate_in(gen_state *g, const char *part, int begin, int end) {
   else if (!g->full || !g->small || !g->flags) rc = PV_ERROR(PV_ENOMEM, "NS dataset buffers");
   hsize_t z[1] = {0}, c[1] = {(hsize_t)o->samples};
   if (!rc) rc = pv_ns_h5_read_block(g->done, 1, z, c, H5T_NATIVE_UINT8, g->flags);
+  if (!rc && g->main_flags)
+    for (int i = 0; i < o->samples; i++) g->flags[i] |= g->main_flags[i];
   for (int i = 0; i < o->samples && !rc; i++) g->ndone += g->flags[i] != 0;
   if (!rc && g->ndone)
     pv_log(g->ctx, PV_LOG_INFO, "ns", "%s: resuming, %d of %d samples already done", part,
@@ -304,6 +309,42 @@ static void gen_close(gen_state *g) {
   pv_free(g->flags);
 }
 
+static char *suffixed(const char *path, const char *suffix, int k) {
+  size_t len = strlen(path) + strlen(suffix) + 16;
+  char *p = pv_malloc(len);
+  if (p) {
+    if (k >= 0) snprintf(p, len, "%s%s%d", path, suffix, k);
+    else snprintf(p, len, "%s%s", path, suffix);
+  }
+  return p;
+}
+
+/* Done flags of an existing main .partial (all zero when absent or foreign). */
+static void main_done_flags(const char *part, int samples, unsigned char *fl) {
+  memset(fl, 0, (size_t)samples);
+  if (!file_exists(part) || H5Fis_hdf5(part) <= 0) return;
+  hid_t f = H5Fopen(part, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t d = f < 0 ? -1 : H5Dopen2(f, "done", H5P_DEFAULT);
+  hsize_t z[1] = {0}, c[1] = {(hsize_t)samples};
+  if (d >= 0 && pv_ns_h5_read_block(d, 1, z, c, H5T_NATIVE_UINT8, fl)) memset(fl, 0, (size_t)samples);
+  if (d >= 0) H5Dclose(d);
+  if (f >= 0) H5Fclose(f);
+  pv_error_clear();
+}
+
+/* Generate this rank's blocks into `file`; returns the status. */
+static int generate_file(pv_ctx *ctx, const pv_ns_dataset_options *o, const char *file,
+                         int rank, int nranks, const unsigned char *main_flags, int *ndone) {
+  gen_state g = {ctx, o, NULL, -1, -1, -1, o->solver.n / o->stride, NULL, NULL, NULL, 0,
+                 o->samples, rank, nranks, main_flags};
+  int begin = o->sample_begin, end = o->sample_end;
+  if (begin == 0 && end == 0) end = o->samples;
+  int rc = generate_in(&g, file, begin, end);
+  *ndone = g.ndone;
+  gen_close(&g);
+  return rc;
+}
+
 int pv_ns_dataset_generate(pv_ctx *ctx, const char *path, int overwrite,
                            const pv_ns_dataset_options *o) {
   if (!path) return PV_ERROR(PV_EINVAL, "pv_ns_dataset_generate: path is NULL");
@@ -311,19 +352,106 @@ int pv_ns_dataset_generate(pv_ctx *ctx, const char *path, int overwrite,
   if (!rc) rc = pv_ns_options_check(&o->solver); /* before any file is touched */
   if (!rc) rc = pv_output_check(path, overwrite);
   if (rc) return rc;
-  size_t len = strlen(path);
-  char *part = pv_malloc(len + 9);
+  int nranks = ctx ? pv_ctx_nranks(ctx) : 1;
+  if (nranks > 1) return pv_ns_dataset_generate_ranks(ctx, path, o);
+  char *part = suffixed(path, ".partial", -1);
   if (!part) return PV_ERROR(PV_ENOMEM, "NS dataset path");
-  memcpy(part, path, len);
-  memcpy(part + len, ".partial", 9);
-  gen_state g = {ctx, o, NULL, -1, -1, -1, o->solver.n / o->stride, NULL, NULL, NULL, 0, o->samples};
-  int begin = o->sample_begin, end = o->sample_end;
-  if (begin == 0 && end == 0) end = o->samples;
-  rc = generate_in(&g, part, begin, end);
-  int complete = !rc && g.ndone == o->samples;
-  gen_close(&g);
-  if (complete && rename(part, path) != 0)
+  int ndone = 0;
+  rc = generate_file(ctx, o, part, 0, 1, NULL, &ndone);
+  if (!rc && ndone == o->samples && rename(part, path) != 0)
     rc = PV_ERROR(PV_EIO, "cannot rename %s to %s", part, path);
   pv_free(part);
   return rc;
 }
+
+/* ---- MPI: blocks of samples split over ranks ------------------------- */
+
+/* Copy the done samples of `src` that `dst` lacks; counts dst's done ones. */
+static int merge_part(hid_t dst, const char *src, int samples, int r, unsigned char *dfl,
+                      double *buf, size_t per) {
+  if (!file_exists(src)) return PV_OK;
+  hid_t f = H5Fopen(src, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return PV_ERROR(PV_EIO, "%s: cannot open", src);
+  hid_t sv = H5Dopen2(f, "vorticity", H5P_DEFAULT), sd = H5Dopen2(f, "done", H5P_DEFAULT);
+  hid_t dv = H5Dopen2(dst, "vorticity", H5P_DEFAULT), dd = H5Dopen2(dst, "done", H5P_DEFAULT);
+  unsigned char *sfl = pv_calloc((size_t)samples, 1);
+  hsize_t z[1] = {0}, c[1] = {(hsize_t)samples};
+  int rc = (sv < 0 || sd < 0 || dv < 0 || dd < 0 || !sfl)
+               ? PV_ERROR(PV_EFORMAT, "%s: cannot merge", src)
+               : pv_ns_h5_read_block(sd, 1, z, c, H5T_NATIVE_UINT8, sfl);
+  for (int s = 0; s < samples && !rc; s++) {
+    if (!sfl[s] || dfl[s]) continue;
+    hsize_t off[4] = {(hsize_t)s, 0, 0, 0}, cnt[4] = {1, (hsize_t)(per / ((size_t)r * r)), (hsize_t)r, (hsize_t)r};
+    rc = pv_ns_h5_read_block(sv, 4, off, cnt, H5T_NATIVE_DOUBLE, buf);
+    if (!rc) rc = pv_ns_h5_write_block(dv, 4, off, cnt, H5T_NATIVE_DOUBLE, buf);
+    dfl[s] = !rc;
+  }
+  if (!rc) rc = pv_ns_h5_write_block(dd, 1, z, c, H5T_NATIVE_UINT8, dfl);
+  hid_t ids[4] = {sv, sd, dv, dd};
+  for (int i = 0; i < 4; i++)
+    if (ids[i] >= 0) H5Dclose(ids[i]);
+  H5Fclose(f);
+  pv_free(sfl);
+  return rc;
+}
+
+/* Rank 0: merge every rank's part into PATH.partial; rename when complete. */
+static int assemble(pv_ctx *ctx, const char *path, const pv_ns_dataset_options *o, int nranks) {
+  char *part = suffixed(path, ".partial", -1);
+  int r = o->solver.n / o->stride;
+  size_t per = (size_t)(o->nt + 1) * (size_t)r * (size_t)r;
+  double *buf = pv_malloc(per * sizeof(double));
+  unsigned char *fl = pv_calloc((size_t)o->samples, 1);
+  hid_t f = -1;
+  int rc = (!part || !buf || !fl) ? PV_ERROR(PV_ENOMEM, "NS dataset assembly") : PV_OK;
+  if (!rc) rc = open_partial(part, o, r, &f);
+  if (!rc) main_done_flags(part, o->samples, fl);
+  for (int k = 0; k < nranks && !rc; k++) {
+    char *src = suffixed(path, ".partial.rank", k);
+    rc = src ? merge_part(f, src, o->samples, r, fl, buf, per) : PV_ERROR(PV_ENOMEM, "path");
+    if (!rc && src) remove(src);
+    pv_free(src);
+  }
+  if (f >= 0) H5Fclose(f);
+  int done = 0;
+  for (int s = 0; s < o->samples; s++) done += fl[s] != 0;
+  if (!rc && done == o->samples && rename(part, path) != 0)
+    rc = PV_ERROR(PV_EIO, "cannot rename %s to %s", part, path);
+  pv_log(ctx, PV_LOG_INFO, "ns", "%s: %d of %d samples assembled", path, done, o->samples);
+  pv_free(part);
+  pv_free(buf);
+  pv_free(fl);
+  return rc;
+}
+
+#if PV_HAVE_MPI
+int pv_ns_dataset_generate_ranks(pv_ctx *ctx, const char *path, const pv_ns_dataset_options *o) {
+  MPI_Comm comm = pv_ctx_comm(ctx);
+  int rank = pv_ctx_rank(ctx), nranks = pv_ctx_nranks(ctx), ndone = 0;
+  char *main_part = suffixed(path, ".partial", -1), *mine = suffixed(path, ".partial.rank", rank);
+  unsigned char *mf = pv_calloc((size_t)o->samples, 1);
+  int rc = (!main_part || !mine || !mf) ? PV_ERROR(PV_ENOMEM, "NS dataset paths") : PV_OK;
+  if (!rc) {
+    main_done_flags(main_part, o->samples, mf);
+    rc = generate_file(ctx, o, mine, rank, nranks, mf, &ndone);
+  }
+  int worst = rc, all;
+  if (MPI_Allreduce(&worst, &all, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
+    rc = rc ? rc : PV_ERROR(PV_EMPI, "MPI_Allreduce failed");
+  if (!rc && all) rc = PV_ERROR(all, "NS dataset: another rank failed (status %d)", all);
+  /* rank 0 assembles what every rank finished, even after a failure elsewhere */
+  int arc = rank == 0 ? assemble(ctx, path, o, nranks) : PV_OK;
+  if (!rc) rc = arc;
+  int brc = rc;
+  MPI_Bcast(&brc, 1, MPI_INT, 0, comm);
+  if (!rc && brc) rc = PV_ERROR(brc, "NS dataset: assembly on rank 0 failed (status %d)", brc);
+  pv_free(main_part);
+  pv_free(mine);
+  pv_free(mf);
+  return rc;
+}
+#else
+int pv_ns_dataset_generate_ranks(pv_ctx *ctx, const char *path, const pv_ns_dataset_options *o) {
+  return PV_ERROR(PV_EUNSUPPORTED, "NS dataset over %d ranks: built without MPI", pv_ctx_nranks(ctx));
+}
+#endif

@@ -48,6 +48,9 @@ struct pv_ns_solver {
 /* PV_EINVAL naming the first bad solver option. */
 int pv_ns_options_check(const pv_ns_options *o);
 
+/* pv_ns_dataset_generate over the ranks of ctx (ns_dataset.c). */
+int pv_ns_dataset_generate_ranks(pv_ctx *ctx, const char *path, const pv_ns_dataset_options *o);
+
 /* Per-precision kernels (suffix _f64 / _f32). */
 #define PV_NS_DECLARE(SUF)                                                          \
   void pv_ns_coef_##SUF(pv_ns_solver *s, double dt);                                \
