@@ -123,6 +123,25 @@ PV_API int pv_ns_diagnostics(pv_ns_solver *s, int b, pv_ns_diag *d);
 PV_API const char *pv_ns_scheme_name(pv_ns_scheme s);
 PV_API int pv_ns_scheme_parse(const char *name, pv_ns_scheme *s);
 
+/* ---- One field over MPI ranks (fftw3-mpi slabs, parseval/fft_mpi.h) ---- */
+
+/* The same schemes on one field split into slabs of rows over ctx's ranks,
+ * spectrum kept transposed (no transpose back): memory per rank ~ n^2 / ranks,
+ * so a field may exceed one machine. Double precision, batch 1, fixed dt.
+ * Results equal the serial solver's to round-off. Collective calls. */
+typedef struct pv_ns_mpi_solver pv_ns_mpi_solver;
+PV_API int pv_ns_mpi_solver_create(pv_ctx *ctx, const pv_ns_options *opts,
+                                   pv_ns_mpi_solver **out);
+PV_API void pv_ns_mpi_solver_destroy(pv_ns_mpi_solver **s); /* NULL-safe, not collective */
+/* This rank's rows [*row_start, *row_start + *rows) of the n x n field. */
+PV_API int pv_ns_mpi_local_rows(const pv_ns_mpi_solver *s, int *rows, int *row_start);
+/* Set / get this rank's rows (rows x n doubles, C order). Collective. */
+PV_API int pv_ns_mpi_set_local(pv_ns_mpi_solver *s, const double *w);
+PV_API int pv_ns_mpi_get_local(pv_ns_mpi_solver *s, double *w);
+/* nsteps steps of the fixed dt; PV_ENUMERIC (on every rank) if any rank's
+ * field became non-finite. Collective. */
+PV_API int pv_ns_mpi_step(pv_ns_mpi_solver *s, int64_t nsteps);
+
 /* ---- Datasets ---------------------------------------------------------- */
 
 /* Dataset generation options; start from PV_NS_DATASET_OPTIONS_INIT.
