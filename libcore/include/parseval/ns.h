@@ -180,7 +180,11 @@ typedef struct pv_ns_dataset_options {
  * file at path (never needed to resume a .partial). Progress and
  * cancellation through ctx (a cancelled run keeps its finished samples). When
  * sample_begin/end select a sub-range, the file stays PATH.partial unless the
- * range completes it. */
+ * range completes it. Over several MPI ranks (ctx's communicator; collective)
+ * blocks of `batch` samples are dealt round-robin, rank k writes its own
+ * PATH.partial.rank<k> (same layout), then rank 0 merges every rank's
+ * finished samples into PATH.partial (removing the parts) and renames it when
+ * complete; the data equal the single-process run's. */
 PV_API int pv_ns_dataset_generate(pv_ctx *ctx, const char *path, int overwrite,
                                   const pv_ns_dataset_options *opts);
 
