@@ -24,8 +24,29 @@ static const host_opt host_opts[] = {
     {"help", HOST_FLAG},       {"version", HOST_FLAG}, {"progress", HOST_FLAG},
     {"overwrite", HOST_FLAG},  {"verbose", HOST_FLAG}, {"quiet", HOST_FLAG},
     {"threads", HOST_VALUE},   {"seed", HOST_VALUE},   {"params", HOST_VALUE},
-    {"out", HOST_VALUE},
+    {"out", HOST_VALUE},       {"memory", HOST_VALUE},
 };
+
+/* "512M", "2G", "65536" -> bytes (K, M, G, T binary multiples). */
+static int parse_size(const char *opt, const char *s, size_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = s && *s >= '0' && *s <= '9' ? strtoull(s, &end, 10) : 0;
+  if (!s || !*s || *s < '0' || *s > '9' || errno == ERANGE)
+    return PV_ERROR(PV_EINVAL, "--%s: \"%s\" is not a size (e.g. 512M, 4G)", opt, s ? s : "");
+  int shift = 0;
+  switch (*end) {
+  case 'K': case 'k': shift = 10; end++; break;
+  case 'M': case 'm': shift = 20; end++; break;
+  case 'G': case 'g': shift = 30; end++; break;
+  case 'T': case 't': shift = 40; end++; break;
+  default: break;
+  }
+  if (*end || v == 0 || v > (SIZE_MAX >> shift))
+    return PV_ERROR(PV_EINVAL, "--%s: \"%s\" is not a positive size (e.g. 512M, 4G)", opt, s);
+  *out = (size_t)v << shift;
+  return PV_OK;
+}
 
 static int set_host_opt(pv_host_opts *o, const char *name, const char *val) {
   uint64_t v;
@@ -47,6 +68,8 @@ static int set_host_opt(pv_host_opts *o, const char *name, const char *val) {
     o->params = val;
   } else if (!strcmp(name, "out")) {
     o->out = val;
+  } else if (!strcmp(name, "memory")) {
+    rc = parse_size(name, val, &o->memory);
   }
   return rc;
 }

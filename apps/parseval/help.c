@@ -17,7 +17,8 @@ void pv_host_print_usage(FILE *f) {
           "  demo [--out=DIR] [APP...]     every application on its bundled sample, with out/index.html\n"
           "\n"
           "host options (anywhere before --):\n"
-          "  --help, --version, --threads=N, --seed=N, --progress, --overwrite,\n"
+          "  --help, --version, --threads=N, --seed=N, --memory=SIZE (RAM budget, e.g. 4G),\n"
+          "  --progress, --overwrite,\n"
           "  --params=FILE (name = value lines), --verbose, --quiet\n"
           "exit codes: 0 ok, 1 the work failed, 2 usage error, 3 plugin/ABI error\n");
 }

@@ -44,6 +44,7 @@ const pv_host_plugin *pv_host_registry_find(const pv_host_registry *reg, const c
 typedef struct {
   int help, version, progress, overwrite, verbose, quiet;
   int threads;          /* 0: not given */
+  size_t memory;        /* --memory RAM budget in bytes; 0: not given */
   int seed_given;
   uint64_t seed;
   const char *params;   /* --params FILE (borrowed from argv) */

@@ -15,7 +15,7 @@
 #define PV_DESC_SIZE_1_0 offsetof(pv_plugin_descriptor, demos)
 
 static const char *const reserved_names[] = {"help", "version", "threads", "seed", "progress",
-                                             "overwrite", "params", "verbose", "quiet", "out"};
+                                             "overwrite", "params", "verbose", "quiet", "out", "memory"};
 
 static int valid_name(const char *s) {
   if (!s || !*s || strlen(s) > 64) return 0;

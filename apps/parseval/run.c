@@ -64,6 +64,7 @@ static int make_ctx(const pv_host_opts *o, pv_ctx **ctx) {
   int rc = pv_ctx_create(ctx);
   if (rc) return rc;
   if (o->threads) pv_ctx_set_threads(*ctx, o->threads);
+  if (o->memory) pv_ctx_set_ram_budget(*ctx, o->memory);
   if (o->seed_given) pv_ctx_set_seed(*ctx, o->seed);
   pv_log_level lvl = o->quiet ? PV_LOG_ERROR : o->verbose ? PV_LOG_INFO : PV_LOG_WARN;
   pv_ctx_set_log(*ctx, lvl, pv_log_stderr, NULL);

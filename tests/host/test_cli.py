@@ -97,16 +97,19 @@ expect("threads zero", ["--threads=0", "list"], 2, stderr_has="--threads")
 expect("threads missing value", ["list", "--threads"], 2)
 expect("seed not a number", ["--seed=abc", "list"], 2, stderr_has="--seed")
 expect("flag with value", ["--overwrite=yes", "list"], 2)
+expect("memory not a size", ["--memory=lots", "list"], 2, stderr_has="--memory")
+expect("memory zero", ["--memory=0", "list"], 2)
 o = expect("list", ["list"], 0, path=("good", "old"))
 check("list shows plugins", all(n in o for n in ("pvtest", "pvsingle", "pvold", "selfcheck")), o)
 
 # ---- parsing of every type, host options anywhere
 o = expect("echo all types", ["pvtest", "echo", "--n", "7", "--ratio=1.5e-3", "--flag", "--mode=long-name",
                               "--name=hello world", "--bands=4,5", "--weights=0.25,-1e2", inp, out,
-                              "--threads=2", "--seed=99"], 0)
+                              "--threads=2", "--seed=99", "--memory=64M"], 0)
 kv = read_kv(out)
 want = {"n": "7", "ratio": "0.0015", "flag": "1", "mode": "long-name", "name": "hello world",
-        "bands": "4,5", "weights": "0.25,-100", "threads": "2", "seed": "99", "input": inp}
+        "bands": "4,5", "weights": "0.25,-100", "threads": "2", "seed": "99", "input": inp,
+        "memory": str(64 << 20)}
 check("echo values", all(kv.get(k) == v for k, v in want.items()), kv)
 expect("output exists", ["pvtest", "echo", "--weights=1", inp, out], 1, stderr_has="exists")
 check("existing output untouched", read_kv(out).get("n") == "7")

@@ -30,8 +30,8 @@ static int run_echo(pv_ctx *ctx, const pv_args *a) {
   for (size_t i = 0; i < nb; i++) fprintf(o, "%s%lld", i ? "," : "", (long long)bands[i]);
   fprintf(o, "\nweights=");
   for (size_t i = 0; i < nw; i++) fprintf(o, "%s%.17g", i ? "," : "", w[i]);
-  fprintf(o, "\nthreads=%d\nseed=%llu\nranks=%d\n", pv_ctx_threads(ctx), (unsigned long long)pv_ctx_seed(ctx),
-          pv_ctx_nranks(ctx));
+  fprintf(o, "\nthreads=%d\nseed=%llu\nranks=%d\nmemory=%zu\n", pv_ctx_threads(ctx),
+          (unsigned long long)pv_ctx_seed(ctx), pv_ctx_nranks(ctx), pv_ctx_ram_budget(ctx));
   return pv_fileout_commit(&f);
 }
 

@@ -7,7 +7,9 @@
  * ("/" for the file's root group, or a dataset/group name). Strings are
  * stored as fixed-length, NUL-terminated UTF-8; the readers also accept the
  * variable-length strings h5py writes. HDF5 messages are never printed:
- * failures come back as PV_E* errors naming the file and object. */
+ * failures come back as PV_E* errors naming the file and object. Debian's
+ * serial libhdf5 is built thread-safe (one global lock): handles may be used
+ * from several threads, but calls do not run in parallel. */
 #ifndef PARSEVAL_H5_H
 #define PARSEVAL_H5_H
 

@@ -55,8 +55,8 @@ PV_API int pv_json_kv_string(pv_json *j, const char *key, const char *s);
 PV_API int pv_json_kv_number(pv_json *j, const char *key, double v);
 PV_API int pv_json_kv_int(pv_json *j, const char *key, int64_t v);
 
-/* The text written so far (borrowed until the next call on j); *len may be
- * NULL. Returns the sticky error status through *status if given. */
+/* The text written so far (borrowed until the next call on j; "" when
+ * empty); *len (may be NULL) gets its length. */
 PV_API const char *pv_json_text(const pv_json *j, size_t *len);
 /* Status of the builder: 0, or the first error it met. */
 PV_API int pv_json_status(const pv_json *j);

@@ -161,7 +161,8 @@ PV_API int pv_spectral_grf_sample(pv_spectral_box *box, const pv_grf_options *op
  * columns low/high x [0, m2) in the last axis. Block b (2D: b = high0;
  * 3D: b = high0 + 2 high1, FNO's weights1..4) has weights
  * W[b][cin][cout][m0][m1]([m2]) complex, and
- *   Y[b,o,k] = sum_i X[b,i,k] W[blk(k),i,o,k]   on retained k, 0 elsewhere. */
+ *   Y[b,o,k] = sum_i X[b,i,k] W[blk(k),i,o,k]   on retained k, 0 elsewhere.
+ * Inputs and outputs of these three functions must not overlap. */
 typedef struct pv_spectral_conv {
   size_t struct_size;  /* sizeof(pv_spectral_conv) */
   pv_dtype precision;  /* PV_F64 or PV_F32 (complex of that real type) */

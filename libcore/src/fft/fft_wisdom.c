@@ -12,9 +12,96 @@
 #define WISDOM_MAGIC "parseval-fftw-wisdom 1\n"
 #define WISDOM_MAX_BYTES ((size_t)64 << 20)
 
+/* FFTW's importer aborts (a CK assertion) on entries whose flag fields do
+ * not fit its bit fields, so the text is checked against the grammar FFTW
+ * exports before FFTW sees it:
+ *   "(" "fftw-<version>" "<fftw|fftwf>_wisdom" hex x4
+ *   { "(" name decimal hex hex hex hex hex hex hex ")" } ")"
+ * with hex "#x" + 1-8 lowercase digits, l and u (1st, 2nd hex) < 2^20 and
+ * the time limit (3rd) < 2^9. */
+typedef struct { const char *p; const char *end; } wscan;
+
+static void skip_space(wscan *w) {
+  while (w->p < w->end && (*w->p == ' ' || *w->p == '\n' || *w->p == '\t' || *w->p == '\r')) w->p++;
+}
+
+static int take_char(wscan *w, char c) {
+  skip_space(w);
+  if (w->p < w->end && *w->p == c) {
+    w->p++;
+    return 1;
+  }
+  return 0;
+}
+
+/* A word of [A-Za-z0-9_.-] of 1..64 characters; copied into buf. */
+static int take_word(wscan *w, char *buf) {
+  skip_space(w);
+  size_t n = 0;
+  while (w->p < w->end && n < 64 &&
+         ((*w->p >= 'a' && *w->p <= 'z') || (*w->p >= 'A' && *w->p <= 'Z') ||
+          (*w->p >= '0' && *w->p <= '9') || *w->p == '_' || *w->p == '.' || *w->p == '-'))
+    buf[n++] = *w->p++;
+  buf[n] = '\0';
+  return n > 0 && (w->p == w->end || *w->p == ' ' || *w->p == '\n' || *w->p == ')' || *w->p == '\t');
+}
+
+static int take_hex(wscan *w, unsigned long *v) {
+  skip_space(w);
+  if (w->end - w->p < 3 || w->p[0] != '#' || w->p[1] != 'x') return 0;
+  w->p += 2;
+  int n = 0;
+  *v = 0;
+  while (w->p < w->end && n < 9 &&
+         ((*w->p >= '0' && *w->p <= '9') || (*w->p >= 'a' && *w->p <= 'f'))) {
+    *v = *v * 16 + (unsigned long)(*w->p <= '9' ? *w->p - '0' : *w->p - 'a' + 10);
+    w->p++;
+    n++;
+  }
+  return n >= 1 && n <= 8;
+}
+
+static int take_dec(wscan *w) {
+  skip_space(w);
+  int n = 0;
+  while (w->p < w->end && n < 10 && *w->p >= '0' && *w->p <= '9') {
+    w->p++;
+    n++;
+  }
+  return n >= 1 && n <= 9;
+}
+
+/* 0 when text is well formed; else the 1-based entry number that is not
+ * (0-th = the preamble) through *bad. */
+static int check_text(const char *text, size_t len, const char *word, long *bad) {
+  wscan w = {text, text + len};
+  char buf[65];
+  unsigned long h;
+  *bad = 0;
+  if (!take_char(&w, '(') || !take_word(&w, buf) || strncmp(buf, "fftw-", 5) != 0 ||
+      !take_word(&w, buf) || strcmp(buf, word) != 0)
+    return -1;
+  for (int i = 0; i < 4; i++)
+    if (!take_hex(&w, &h)) return -1;
+  for (long entry = 1;; entry++) {
+    *bad = entry;
+    if (take_char(&w, ')')) break;
+    unsigned long l, u, t;
+    if (!take_char(&w, '(') || !take_word(&w, buf) || !take_dec(&w) || !take_hex(&w, &l) ||
+        !take_hex(&w, &u) || !take_hex(&w, &t) || l >= (1ul << 20) || u >= (1ul << 20) ||
+        t >= (1ul << 9))
+      return -1;
+    for (int i = 0; i < 4; i++)
+      if (!take_hex(&w, &h)) return -1;
+    if (!take_char(&w, ')')) return -1;
+  }
+  skip_space(&w);
+  return w.p == w.end ? 0 : -1;
+}
+
 /* Parse "<tag> <bytes>\n<text>\n" at *pos; import the text. */
 static int import_section(const char *path, const char *data, size_t n, size_t *pos,
-                          const char *tag, int (*import)(const char *)) {
+                          const char *tag, const char *word, int (*import)(const char *)) {
   size_t p = *pos, tl = strlen(tag);
   if (n - p < tl + 2 || memcmp(data + p, tag, tl) != 0 || data[p + tl] != ' ')
     return PV_ERROR(PV_EFORMAT, "wisdom file %s: section '%s' missing at byte %zu", path, tag, p);
@@ -30,6 +117,10 @@ static int import_section(const char *path, const char *data, size_t n, size_t *
   if (len > n - p || n - p - len < 1 || data[p + len] != '\n')
     return PV_ERROR(PV_EFORMAT, "wisdom file %s: section '%s' of %zu bytes is truncated",
                     path, tag, len);
+  long bad = 0;
+  if (len > 0 && check_text(data + p, len, word, &bad) != 0)
+    return PV_ERROR(PV_EFORMAT, "wisdom file %s: section '%s' is not FFTW wisdom (%s %ld)", path,
+                    tag, bad ? "entry" : "preamble", bad);
   char *text = pv_malloc(len + 1);
   if (!text) return PV_ERROR(PV_ENOMEM, "wisdom file %s", path);
   memcpy(text, data + p, len);
@@ -54,8 +145,8 @@ int pv_fft_wisdom_load(const char *path) {
     pv_free(data);
     return PV_ERROR(PV_EFORMAT, "wisdom file %s: not a Parseval FFTW wisdom file", path);
   }
-  s = import_section(path, data, n, &pos, "f64", pv_fft_raw_import_f64);
-  if (!s) s = import_section(path, data, n, &pos, "f32", pv_fft_raw_import_f32);
+  s = import_section(path, data, n, &pos, "f64", "fftw_wisdom", pv_fft_raw_import_f64);
+  if (!s) s = import_section(path, data, n, &pos, "f32", "fftwf_wisdom", pv_fft_raw_import_f32);
   pv_free(data);
   return s;
 }

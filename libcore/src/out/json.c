@@ -77,33 +77,13 @@ static void after_value(pv_json *j) {
   if (j->depth == 0) j->top_done = 1;
 }
 
-/* Length of a valid UTF-8 sequence at s (n bytes left), 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *cp) {
-  unsigned c = s[0];
-  size_t len;
-  uint32_t v, min;
-  if (c < 0x80) { *cp = c; return 1; }
-  if (c >= 0xC2 && c <= 0xDF) { len = 2; v = c & 0x1F; min = 0x80; }
-  else if (c >= 0xE0 && c <= 0xEF) { len = 3; v = c & 0x0F; min = 0x800; }
-  else if (c >= 0xF0 && c <= 0xF4) { len = 4; v = c & 0x07; min = 0x10000; }
-  else return 0;
-  if (len > n) return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (s[i] & 0x3F);
-  }
-  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-  *cp = v;
-  return len;
-}
-
 static void put_escaped(pv_strbuf *b, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;
   pv_strbuf_add(b, "\"", 1);
   size_t i = 0;
   while (i < n) {
-    uint32_t cp;
-    size_t len = utf8_len(p + i, n - i, &cp);
+    unsigned cp;
+    size_t len = pv_utf8_len(p + i, n - i, &cp);
     if (len == 0) { pv_strbuf_add(b, "\\ufffd", 6); i++; continue; }
     if (cp == '"') pv_strbuf_add(b, "\\\"", 2);
     else if (cp == '\\') pv_strbuf_add(b, "\\\\", 2);

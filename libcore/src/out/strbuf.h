@@ -31,6 +31,11 @@ int pv_snprintf_c(char *buf, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* Length of the valid UTF-8 sequence at s (n bytes left) with its code
+ * point in *cp, or 0 when the bytes are not valid UTF-8 (overlong forms,
+ * surrogates and values above U+10FFFF are invalid). */
+size_t pv_utf8_len(const unsigned char *s, size_t n, unsigned *cp);
+
 /* strtod in the C locale. */
 double pv_strtod_c(const char *s, char **end);
 

@@ -60,13 +60,12 @@ int pv_spectral_resample(pv_ctx *ctx, int dim, const int n_in[], const double *u
                          const int n_out[], double *out) {
   if (dim < 1 || dim > 3) return PV_ERROR(PV_EINVAL, "pv_spectral_resample: dim = %d", dim);
   if (!n_in || !n_out || !u || !out) return PV_ERROR(PV_EINVAL, "pv_spectral_resample: NULL argument");
-  size_t cur[3], total_in = 1, total_out = 1, peak = 1;
+  size_t cur[3], total_out = 1, peak = 1;
   for (int a = 0; a < dim; a++) {
     if (n_in[a] < 1 || n_out[a] < 1)
       return PV_ERROR(PV_EINVAL, "pv_spectral_resample: axis %d sizes %d -> %d must be >= 1", a,
                       n_in[a], n_out[a]);
     cur[a] = (size_t)n_in[a];
-    total_in *= cur[a];
     total_out *= (size_t)n_out[a];
     peak *= (size_t)(n_in[a] > n_out[a] ? n_in[a] : n_out[a]);
   }
@@ -84,8 +83,7 @@ int pv_spectral_resample(pv_ctx *ctx, int dim, const int n_in[], const double *u
     src = buf[which];
     which ^= 1;
   }
-  if (!s) memcpy(out, src, total_out * sizeof(double));
-  (void)total_in;
+  if (!s) memmove(out, src, total_out * sizeof(double)); /* out may be u */
   pv_free(buf[0]);
   pv_free(buf[1]);
   return s;
