@@ -87,7 +87,8 @@ static int check_side_outputs(const pv_args *a) {
 }
 
 /* PNG snapshots of sample 0: at most 11 evenly spaced recorded times. */
-static int write_pngs(const char *file, const char *dir, int overwrite, double dt_rec) {
+static int write_pngs(const char *file, const char *dir, int overwrite, double dt_rec,
+                      const pv_provenance *prov) {
   pv_ns_dataset_info info = {sizeof info, 0, 0, 0, 0, PV_U8};
   int rc = pv_ns_dataset_info_read(file, &info);
   if (rc) return rc;
@@ -101,8 +102,8 @@ static int write_pngs(const char *file, const char *dir, int overwrite, double d
     int t = nimg == 1 ? 0 : (int)lround((double)k * (info.times - 1) / (nimg - 1));
     char path[4096], title[64];
     snprintf(path, sizeof path, "%s/vorticity_t%04d.png", dir, t);
-    snprintf(title, sizeof title, "w t=%g", t * dt_rec);
-    rc = ns_png_write(path, overwrite, w + (size_t)t * rr, info.res, vmax, title);
+    snprintf(title, sizeof title, "vorticity, t = %g", t * dt_rec);
+    rc = ns_png_write(path, overwrite, w + (size_t)t * rr, info.res, vmax, title, prov);
   }
   free(w);
   return rc;
@@ -153,7 +154,7 @@ static int run_simulate(pv_ctx *ctx, const pv_args *a) {
   if (!rc) rc = pv_ns_dataset_generate(ctx, out, pv_args_overwrite(a), &o);
   int root = pv_ctx_rank(ctx) == 0;
   if (!rc && root && pv_args_has(a, "png"))
-    rc = write_pngs(out, pv_args_string(a, "png"), pv_args_overwrite(a), o.dt_record);
+    rc = write_pngs(out, pv_args_string(a, "png"), pv_args_overwrite(a), o.dt_record, prov);
   ns_error_estimate est = {0, 0, 0};
   int want_est = pv_args_flag(a, "estimate-error");
   if (!rc && root && want_est) rc = estimate_error(ctx, out, &o, &est);
