@@ -324,7 +324,38 @@ static void test_blowup_reported(void) {
   pv_ns_solver_destroy(&s);
 }
 
-PV_TEST_MAIN(PV_CASE(test_taylor_green_fno), PV_CASE(test_taylor_green_cnab2),
+/* Every allocation failure during set-up is reported and leaks nothing. */
+static void alloc_run(long k, int *st) {
+  pv_ns_options o = PV_NS_OPTIONS_INIT;
+  o.n = 16;
+  o.batch = 2;
+  o.scheme = (pv_ns_scheme)(k % 3);
+  o.rigor = PV_FFT_ESTIMATE;
+  pv_ns_solver *s = NULL;
+  *st = pv_ns_solver_create(NULL, &o, &s);
+  if (!*st) *st = pv_ns_set_grf(s, 1, 1, 1);
+  if (!*st) *st = pv_ns_step(s, 2);
+  pv_ns_solver_destroy(&s);
+}
+
+static void test_alloc_failures(void) {
+  int done = 0, st;
+  alloc_run(0, &st); /* fills the process-wide FFT plan cache first */
+  CHECK_OK(st);
+  for (long k = 0; k < 500 && !done; k++) {
+    long live = pv_test_alloc_live();
+    pv_test_fail_alloc_after(k);
+    alloc_run(k, &st);
+    pv_test_fail_alloc_after(-1);
+    CHECK(st == 0 || st == PV_ENOMEM);
+    pv_error_clear();
+    CHECK_EQ_INT(pv_test_alloc_live(), live);
+    done = st == 0 && k > 30;
+  }
+  CHECK(done);
+}
+
+PV_TEST_MAIN(PV_CASE(test_alloc_failures), PV_CASE(test_taylor_green_fno), PV_CASE(test_taylor_green_cnab2),
              PV_CASE(test_taylor_green_ifrk4), PV_CASE(test_taylor_green_f32),
              PV_CASE(test_laminar_steady), PV_CASE(test_temporal_orders),
              PV_CASE(test_enstrophy_budget), PV_CASE(test_mean_conserved),
