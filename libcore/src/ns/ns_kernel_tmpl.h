@@ -61,8 +61,8 @@ static double FN(cfl_rate)(const pv_ns_solver *s, const R *r) {
   return (double)m * (double)s->n;
 }
 
-/* F = f_hat - mask * DFT(u w_x + v w_y) for state w; *umax if want_umax. */
-static void FN(eval_F)(const pv_ns_solver *s, pv_ns_ws *ws, const R *w, R *F, double *umax) {
+/* NL = DFT(u w_x + v w_y) for state w (unmasked); *umax if asked. */
+static void FN(eval_NL)(const pv_ns_solver *s, pv_ns_ws *ws, const R *w, R *NL, double *umax) {
   R *r = ws->real4;
   const size_t N = s->N;
   FN(build4)(s, w, ws->spec4);
@@ -70,7 +70,12 @@ static void FN(eval_F)(const pv_ns_solver *s, pv_ns_ws *ws, const R *w, R *F, do
   if (umax) *umax = FN(cfl_rate)(s, r);
   const R *v = r + N, *wx = r + 2 * N, *wy = r + 3 * N;
   for (size_t p = 0; p < N; p++) r[p] = r[p] * wx[p] + v[p] * wy[p];
-  pv_fft_execute(s->r2c1, r, F);
+  pv_fft_execute(s->r2c1, r, NL);
+}
+
+/* F = f_hat - mask * DFT(u w_x + v w_y) for state w; *umax if want_umax. */
+static void FN(eval_F)(const pv_ns_solver *s, pv_ns_ws *ws, const R *w, R *F, double *umax) {
+  FN(eval_NL)(s, ws, w, F, umax);
   const R *mrow = s->mrow, *mcol = s->mcol, *fh = s->fhat;
   const int n = s->n, nh = s->nh;
   for (int i = 0; i < n; i++) {
@@ -84,48 +89,22 @@ static void FN(eval_F)(const pv_ns_solver *s, pv_ns_ws *ws, const R *w, R *F, do
   }
 }
 
-/* spec4 entries of mode k (row wavenumber kx, column ky) from state w. */
-static inline void FN(build_mode)(const pv_ns_solver *s, const R *w, R *spec4, size_t k, R kx,
-                                  R ky, R sc) {
-  const size_t M = s->M, re = 2 * k, im = re + 1;
-  const R il = ((const R *)s->invL)[k] * sc;
-  const R wr = w[re] * sc, wi = w[im] * sc, pr = w[re] * il, pi = w[im] * il;
-  R *u = spec4, *v = spec4 + 2 * M, *wx = spec4 + 4 * M, *wy = spec4 + 6 * M;
-  u[re] = -ky * pi;  u[im] = ky * pr;
-  v[re] = kx * pi;   v[im] = -kx * pr;
-  wx[re] = -kx * wi; wx[im] = kx * wr;
-  wy[re] = -ky * wi; wy[im] = ky * wr;
-}
-
-/* nsteps FNO steps w = c1 w + c2 (f_hat - mask N_hat(w)) of one field. The
- * update pass also builds the next step's derivative spectra (one pass over
- * the spectrum per step besides the FFTs and the product). */
-static void FN(fno_run)(const pv_ns_solver *s, pv_ns_ws *ws, R *w, int64_t nsteps, double *umax) {
-  R *r = ws->real4, *NL = ws->F, *spec4 = ws->spec4;
-  const size_t N = s->N;
+/* One FNO step: w = c1 w + c2 (f_hat - mask N_hat(w)), mask and forcing
+ * applied in the update pass. */
+static void FN(step_fno)(const pv_ns_solver *s, pv_ns_ws *ws, R *w, double *umax) {
+  R *NL = ws->F;
+  FN(eval_NL)(s, ws, w, NL, umax);
   const R *c1 = s->c1, *c2 = s->c2, *fh = s->fhat, *mrow = s->mrow, *mcol = s->mcol;
-  const R *kxd = s->kxd, *kyd = s->kyd;
-  const R sc = (R)(1.0 / (double)s->N);
   const int n = s->n, nh = s->nh;
-  FN(build4)(s, w, spec4);
-  for (int64_t it = 0; it < nsteps; it++) {
-    pv_fft_execute(s->c2r4, spec4, r);
-    if (umax && it == 0) *umax = FN(cfl_rate)(s, r);
-    const R *v = r + N, *wx = r + 2 * N, *wy = r + 3 * N;
-    for (size_t p = 0; p < N; p++) r[p] = r[p] * wx[p] + v[p] * wy[p];
-    pv_fft_execute(s->r2c1, r, NL);
-    const int more = it + 1 < nsteps;
-    for (int i = 0; i < n; i++) {
-      const size_t row = (size_t)i * (size_t)nh;
-      const R kx = kxd[i];
-      for (int j = 0; j < nh; j++) {
-        const size_t k = row + (size_t)j;
-        const R m = mrow[i] * mcol[j];
-        const R gr = fh[2 * k] - m * NL[2 * k], gi = fh[2 * k + 1] - m * NL[2 * k + 1];
-        w[2 * k] = c1[k] * w[2 * k] + c2[k] * gr;
-        w[2 * k + 1] = c1[k] * w[2 * k + 1] + c2[k] * gi;
-        if (more) FN(build_mode)(s, w, spec4, k, kx, kyd[j], sc);
-      }
+  for (int i = 0; i < n; i++) {
+    const size_t row = (size_t)i * (size_t)nh;
+    const R mr = mrow[i];
+    for (int j = 0; j < nh; j++) {
+      const size_t k = row + (size_t)j;
+      const R m = mr * mcol[j];
+      const R gr = fh[2 * k] - m * NL[2 * k], gi = fh[2 * k + 1] - m * NL[2 * k + 1];
+      w[2 * k] = c1[k] * w[2 * k] + c2[k] * gr;
+      w[2 * k + 1] = c1[k] * w[2 * k + 1] + c2[k] * gi;
     }
   }
 }
@@ -190,16 +169,18 @@ static void FN(step_ifrk4)(const pv_ns_solver *s, pv_ns_ws *ws, R *w, R h, doubl
 static void FN(field_run)(pv_ns_solver *s, pv_ns_ws *ws, int b, int64_t nsteps, double dt,
                           int want_umax) {
   R *w = (R *)s->w + 2 * s->M * (size_t)b;
-  double um = 0, *ump = want_umax ? &um : NULL; /* CFL rate of the state entering the call */
+  double um = 0, *ump = want_umax ? &um : NULL;
   double ratio = s->dt_prev > 0 ? dt / s->dt_prev : 1.0;
-  if (s->o.scheme == PV_NS_SCHEME_FNO) FN(fno_run)(s, ws, w, nsteps, ump);
-  for (int64_t it = 0; it < nsteps && s->o.scheme != PV_NS_SCHEME_FNO; it++) {
-    double *u1 = it == 0 ? ump : NULL;
-    if (s->o.scheme == PV_NS_SCHEME_CNAB2)
+  for (int64_t it = 0; it < nsteps; it++) {
+    double *u1 = it == 0 ? ump : NULL; /* CFL rate of the state entering the call */
+    switch (s->o.scheme) {
+    case PV_NS_SCHEME_FNO: FN(step_fno)(s, ws, w, u1); break;
+    case PV_NS_SCHEME_CNAB2:
       FN(step_cnab2)(s, ws, w, (R *)s->fprev + 2 * s->M * (size_t)b, &s->have_prev[b],
                      it == 0 ? ratio : 1.0, u1);
-    else
-      FN(step_ifrk4)(s, ws, w, (R)dt, u1);
+      break;
+    case PV_NS_SCHEME_IFRK4: FN(step_ifrk4)(s, ws, w, (R)dt, u1); break;
+    }
   }
   if (want_umax) s->umax[b] = um;
 }
