@@ -32,7 +32,8 @@ static void plugin_dirs(char *buf, size_t cap) {
   char dir[PATH_MAX];
   exe_dir(dir, sizeof dir);
   const char *env = getenv("PARSEVAL_PLUGIN_PATH");
-  snprintf(buf, cap, "%s%s%s/%s", env ? env : "", env && *env ? ":" : "", dir, PV_BIN_TO_PLUGINS);
+  if (snprintf(buf, cap, "%s%s%s/%s", env ? env : "", env && *env ? ":" : "", dir, PV_BIN_TO_PLUGINS) >= (int)cap)
+    buf[0] = '\0'; /* too long to be a real path list: search nothing rather than a cut path */
 }
 
 static void data_dir(char *buf, size_t cap) {
@@ -43,7 +44,7 @@ static void data_dir(char *buf, size_t cap) {
   }
   char dir[PATH_MAX];
   exe_dir(dir, sizeof dir);
-  snprintf(buf, cap, "%s/%s/datasets", dir, PV_BIN_TO_DATA);
+  if (snprintf(buf, cap, "%s/%s/datasets", dir, PV_BIN_TO_DATA) >= (int)cap) buf[0] = '\0';
 }
 
 static int under_mpi_launcher(void) {

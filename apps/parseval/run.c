@@ -34,6 +34,14 @@ static int load_params_file(const char *path, pv_args *args) {
   return rc == PV_EFORMAT || rc == PV_ENOTFOUND ? PV_EINVAL : rc;
 }
 
+/* GDAL dataset names that are not plain files: /vsizip/..., /vsicurl/...,
+ * and driver-prefixed names such as HDF5:"f.h5"://ds or NETCDF:"f.nc":var. */
+static int is_gdal_dataset_name(const char *path) {
+  if (!strncmp(path, "/vsi", 4)) return 1;
+  size_t k = strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+  return k >= 2 && path[k] == ':';
+}
+
 /* Inputs must exist; outputs must be writable and new (or --overwrite). */
 static int check_paths(const pv_verb *v, const pv_args *args, int overwrite) {
   for (uint32_t i = 0; i < v->n_params; i++) {
@@ -43,6 +51,7 @@ static int check_paths(const pv_verb *v, const pv_args *args, int overwrite) {
     struct stat st;
     int is_dir = (q->flags & PV_PARAM_DIR) != 0;
     if (q->role == PV_ROLE_INPUT) {
+      if (!is_dir && is_gdal_dataset_name(path)) continue; /* GDAL checks these when it opens them */
       if (stat(path, &st) != 0)
         return PV_ERROR(PV_ENOTFOUND, "input %s: %s: %s", q->name, path, strerror(errno));
       if (is_dir != S_ISDIR(st.st_mode))

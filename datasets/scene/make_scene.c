@@ -104,34 +104,12 @@ static void set_common_meta(pv_raster_meta *m) {
   pv_raster_meta_set_srs(m, "EPSG:32610");
 }
 
-int main(int argc, char **argv) {
-  opts o;
-  if (parse(argc, argv, &o)) {
-    fprintf(stderr, "usage: make_scene [--width=40] [--height=40] [--bands=32] [--snr=40] [--seed=1] "
-                    "[--overwrite] OUTDIR\n");
-    return 2;
-  }
-  pv_init();
-  pv_ctx *ctx;
-  if (pv_ctx_create(&ctx)) return 1;
-  pv_ctx_set_log(ctx, PV_LOG_WARN, pv_log_stderr, NULL);
-  size_t W = (size_t)o.width, H = (size_t)o.height, B = (size_t)o.bands, n = W * H;
-  double *a = malloc(P * n * sizeof(double));
-  double *wl = malloc(B * sizeof(double)), *fw = malloc(B * sizeof(double));
-  pv_raster_cube scene, ab;
-  int st = pv_raster_cube_alloc(&scene, W, H, B, PV_F64);
-  if (!st) st = pv_raster_cube_alloc(&ab, W, H, P, PV_F32);
-  if (st || !a || !wl || !fw) {
-    fprintf(stderr, "make_scene: %s\n", pv_error_message());
-    return 1;
-  }
-  abundances(&o, a);
-  for (size_t b = 0; b < B; b++) {
-    wl[b] = 400.0 + 2080.0 * (double)b / (double)(B - 1);
-    fw[b] = 1.1 * 2080.0 / (double)(B - 1);
-  }
-  /* clean signal, its mean square, then noise of the chosen SNR */
-  double *x = scene.data, ms = 0;
+/* Signal = sum_k a_k spectrum_k; white noise of the chosen SNR; reflectance
+ * x 10000 clipped at 0; a 3x2 no-data hole in the bottom-right corner.
+ * Returns the noise sigma (reflectance units). */
+static double fill_scene(const opts *o, const double *a, const double *wl, double *x) {
+  size_t W = (size_t)o->width, H = (size_t)o->height, B = (size_t)o->bands, n = W * H;
+  double ms = 0;
   for (size_t b = 0; b < B; b++)
     for (size_t i = 0; i < n; i++) {
       double v = 0;
@@ -139,57 +117,106 @@ int main(int argc, char **argv) {
       x[b * n + i] = v;
       ms += v * v;
     }
-  double sigma = sqrt(ms / (double)(n * B)) * pow(10.0, -o.snr / 20.0);
+  double sigma = sqrt(ms / (double)(n * B)) * pow(10.0, -o->snr / 20.0);
   pv_rng r;
-  pv_rng_init(&r, (uint64_t)o.seed, 1);
+  pv_rng_init(&r, (uint64_t)o->seed, 1);
   for (size_t i = 0; i < n * B; i++) x[i] = fmax(0.0, 10000.0 * (x[i] + sigma * pv_rng_normal(&r)));
-  /* a 3x2 hole of no-data in the bottom-right corner */
   for (size_t b = 0; b < B; b++)
     for (size_t y = H - 2; y < H; y++)
       for (size_t c = W - 3; c < W; c++) x[b * n + y * W + c] = NAN;
-  for (size_t i = 0; i < P * n; i++) ((float *)ab.data)[i] = (float)a[i];
-  /* metadata */
-  pv_raster_meta *m = &scene.meta;
+  return sigma;
+}
+
+/* Spectral fields, no-data, provenance of the generator. */
+static int scene_meta(const opts *o, const double *wl, const double *fw, double sigma,
+                      pv_raster_meta *m) {
+  size_t B = (size_t)o->bands;
   set_common_meta(m);
-  set_common_meta(&ab.meta);
-  pv_raster_meta_set_wavelengths(m, wl, fw, "Nanometers");
-  m->bbl = pv_malloc(B);
-  for (size_t b = 0; b < B; b++)
+  int st = pv_raster_meta_set_wavelengths(m, wl, fw, "Nanometers");
+  if (st == 0 && !(m->bbl = pv_malloc(B))) st = PV_ENOMEM;
+  for (size_t b = 0; st == 0 && b < B; b++)
     m->bbl[b] = !((wl[b] > 1340 && wl[b] < 1460) || (wl[b] > 1790 && wl[b] < 1960));
   m->has_nodata = 1;
   m->nodata = 65535;
   char buf[256];
-  snprintf(buf, sizeof buf, "make_scene --width=%ld --height=%ld --bands=%ld --snr=%g --seed=%ld", o.width,
-           o.height, o.bands, o.snr, o.seed);
-  pv_raster_meta_set_item(m, "generator", buf);
-  pv_raster_meta_set_item(m, "scale_factor", "0.0001");
+  snprintf(buf, sizeof buf, "make_scene --width=%ld --height=%ld --bands=%ld --snr=%g --seed=%ld",
+           o->width, o->height, o->bands, o->snr, o->seed);
+  if (st == 0) st = pv_raster_meta_set_item(m, "generator", buf);
+  if (st == 0) st = pv_raster_meta_set_item(m, "scale_factor", "0.0001");
   snprintf(buf, sizeof buf, "%.17g", sigma);
-  pv_raster_meta_set_item(m, "noise_sigma_reflectance", buf);
-  for (int k = 0; k < P; k++) pv_raster_meta_set_band_name(&ab.meta, (size_t)k, names[k]);
-  pv_raster_meta_set_item(&ab.meta, "generator", "make_scene abundances (sum to one per pixel)");
-  /* outputs */
+  if (st == 0) st = pv_raster_meta_set_item(m, "noise_sigma_reflectance", buf);
+  return st;
+}
+
+static int write_csv(const opts *o, const double *wl) {
+  char csv[65536], path[4096];
+  size_t u = (size_t)snprintf(csv, sizeof csv, "wavelength_nm,%s,%s,%s,%s\n", names[0], names[1],
+                              names[2], names[3]);
+  for (size_t b = 0; b < (size_t)o->bands && u < sizeof csv - 128; b++)
+    u += (size_t)snprintf(csv + u, sizeof csv - u, "%.6f,%.6f,%.6f,%.6f,%.6f\n", wl[b],
+                          spectrum(0, wl[b]), spectrum(1, wl[b]), spectrum(2, wl[b]),
+                          spectrum(3, wl[b]));
+  snprintf(path, sizeof path, "%s/endmembers.csv", o->dir);
+  return pv_file_write_atomic(path, csv, u, o->overwrite);
+}
+
+static int write_all(pv_ctx *ctx, const opts *o, const pv_raster_cube *scene,
+                     const pv_raster_cube *ab, const double *wl) {
   char path[4096];
-  snprintf(path, sizeof path, "%s/scene.img", o.dir);
-  st = pv_raster_write(ctx, path, PV_RASTER_ENVI, &scene, PV_U16, o.overwrite);
-  snprintf(path, sizeof path, "%s/scene.tif", o.dir);
-  if (!st) st = pv_raster_write(ctx, path, PV_RASTER_GTIFF, &scene, PV_U16, o.overwrite);
-  snprintf(path, sizeof path, "%s/abundances.tif", o.dir);
-  if (!st) st = pv_raster_write(ctx, path, PV_RASTER_GTIFF, &ab, PV_F32, o.overwrite);
+  snprintf(path, sizeof path, "%s/scene.img", o->dir);
+  int st = pv_raster_write(ctx, path, PV_RASTER_ENVI, scene, PV_U16, o->overwrite);
+  snprintf(path, sizeof path, "%s/scene.tif", o->dir);
+  if (!st) st = pv_raster_write(ctx, path, PV_RASTER_GTIFF, scene, PV_U16, o->overwrite);
+  snprintf(path, sizeof path, "%s/abundances.tif", o->dir);
+  if (!st) st = pv_raster_write(ctx, path, PV_RASTER_GTIFF, ab, PV_F32, o->overwrite);
+  if (!st) st = write_csv(o, wl);
+  return st;
+}
+
+static int run(pv_ctx *ctx, const opts *o) {
+  size_t W = (size_t)o->width, H = (size_t)o->height, B = (size_t)o->bands, n = W * H;
+  double *a = pv_malloc(P * n * sizeof(double));
+  double *wl = pv_malloc(B * sizeof(double)), *fw = pv_malloc(B * sizeof(double));
+  pv_raster_cube scene, ab;
+  memset(&scene, 0, sizeof scene);
+  memset(&ab, 0, sizeof ab);
+  int st = (a && wl && fw) ? 0 : PV_ENOMEM;
+  if (!st) st = pv_raster_cube_alloc(&scene, W, H, B, PV_F64);
+  if (!st) st = pv_raster_cube_alloc(&ab, W, H, P, PV_F32);
   if (!st) {
-    char csv[65536];
-    size_t u = (size_t)snprintf(csv, sizeof csv, "wavelength_nm,%s,%s,%s,%s\n", names[0], names[1], names[2], names[3]);
-    for (size_t b = 0; b < B && u < sizeof csv - 128; b++)
-      u += (size_t)snprintf(csv + u, sizeof csv - u, "%.6f,%.6f,%.6f,%.6f,%.6f\n", wl[b], spectrum(0, wl[b]),
-                            spectrum(1, wl[b]), spectrum(2, wl[b]), spectrum(3, wl[b]));
-    snprintf(path, sizeof path, "%s/endmembers.csv", o.dir);
-    st = pv_file_write_atomic(path, csv, u, o.overwrite);
+    abundances(o, a);
+    for (size_t b = 0; b < B; b++) {
+      wl[b] = 400.0 + 2080.0 * (double)b / (double)(B - 1);
+      fw[b] = 1.1 * 2080.0 / (double)(B - 1);
+    }
+    double sigma = fill_scene(o, a, wl, scene.data);
+    for (size_t i = 0; i < P * n; i++) ((float *)ab.data)[i] = (float)a[i];
+    st = scene_meta(o, wl, fw, sigma, &scene.meta);
   }
-  if (st) fprintf(stderr, "make_scene: %s\n", pv_error_message());
+  set_common_meta(&ab.meta);
+  for (int k = 0; !st && k < P; k++) st = pv_raster_meta_set_band_name(&ab.meta, (size_t)k, names[k]);
+  if (!st) st = pv_raster_meta_set_item(&ab.meta, "generator", "make_scene abundances (sum to one per pixel)");
+  if (!st) st = write_all(ctx, o, &scene, &ab, wl);
   pv_raster_cube_free(&scene);
   pv_raster_cube_free(&ab);
-  free(a);
-  free(wl);
-  free(fw);
+  pv_free(a);
+  pv_free(wl);
+  pv_free(fw);
+  return st;
+}
+
+int main(int argc, char **argv) {
+  opts o;
+  if (parse(argc, argv, &o)) {
+    fprintf(stderr, "usage: make_scene [--width=40] [--height=40] [--bands=32] [--snr=40] [--seed=1] "
+                    "[--overwrite] OUTDIR\n");
+    return 2;
+  }
+  pv_ctx *ctx;
+  if (pv_init() || pv_ctx_create(&ctx)) return 1;
+  pv_ctx_set_log(ctx, PV_LOG_WARN, pv_log_stderr, NULL);
+  int st = run(ctx, &o);
+  if (st) fprintf(stderr, "make_scene: %s\n", pv_error_message());
   pv_ctx_destroy(&ctx);
   return st ? 1 : 0;
 }

@@ -150,6 +150,9 @@ expect("help command", ["help", "pvtest"], 0)
 expect("missing input", ["pvtest", "echo", "--weights=1", os.path.join(tmp, "nope"), out, "--overwrite"], 1,
        stderr_has="nope")
 expect("unwritable folder", ["pvtest", "echo", "--weights=1", inp, "/proc/pv-out.txt"], 1, stderr_has="writable")
+expect("GDAL dataset names pass to the plugin", ["pvtest", "echo", "--weights=1", "--overwrite",
+       'HDF5:"scene.h5"://cube', out], 0)
+check("GDAL name echoed", read_kv(out).get("input") == 'HDF5:"scene.h5"://cube')
 expect("missing folder", ["pvtest", "echo", "--weights=1", inp, os.path.join(tmp, "no/dir/o.txt")], 1)
 expect("numerical failure", ["pvtest", "fail"], 1, stderr_has="not positive definite")
 expect("progress", ["pvtest", "progress", "--progress", "--steps=20"], 0)

@@ -10,8 +10,9 @@ env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIR
            OMPI_MCA_mca_base_component_disable_dlclose="1", OMPI_MCA_rmaps_base_oversubscribe="1")
 # Open MPI keeps memory until exit by design: in sanitizer builds let
 # LeakSanitizer see into it (slow unwinding) and apply the suppressions.
-env.setdefault("ASAN_OPTIONS", "fast_unwind_on_malloc=0")
-env.setdefault("LSAN_OPTIONS", f"suppressions={supp}")
+env["ASAN_OPTIONS"] = ":".join(x for x in (env.get("ASAN_OPTIONS"), "fast_unwind_on_malloc=0") if x)
+if "suppressions=" not in env.get("LSAN_OPTIONS", ""):
+    env["LSAN_OPTIONS"] = ":".join(x for x in (env.get("LSAN_OPTIONS"), f"suppressions={supp}") if x)
 args = ["selfcheck", "rng", "--seed=2024", "--blocks=7", "--samples=300001"]
 one, two = os.path.join(tmp, "one.json"), os.path.join(tmp, "two.json")
 r1 = subprocess.run([pv] + args + [one], env=env, capture_output=True, text=True, timeout=300)

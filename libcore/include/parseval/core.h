@@ -2,6 +2,8 @@
 #ifndef PARSEVAL_CORE_H
 #define PARSEVAL_CORE_H
 
+#include <stdarg.h>
+#include <stddef.h>
 #include <parseval/config.h>
 
 #ifdef __cplusplus
@@ -23,6 +25,18 @@ PV_API const char *pv_build_info_json(void);
  * as cholmod_common.error_handler. */
 PV_API void pv_cholmod_error_handler(int status, const char *file, int line,
                                      const char *message);
+
+/* ---- Numbers in the C locale ('.' decimals whatever the locale is) ---- */
+
+/* strtod in the C locale; same contract as strtod. Thread-safe. */
+PV_API double pv_strtod_c(const char *s, char **end);
+/* snprintf / vsnprintf in the C locale; same contract. Thread-safe. */
+PV_API int pv_snprintf_c(char *buf, size_t cap, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+PV_API int pv_vsnprintf_c(char *buf, size_t cap, const char *fmt, va_list ap);
 
 #ifdef __cplusplus
 }

@@ -61,6 +61,10 @@ PV_API int pv_error_frame(int i, int *code, const char **file, int *line,
 /* The whole stack as one line, outermost context first:
  * "reading a.tif: band 7: 0 valid pixels". Borrowed; "" when empty. */
 PV_API const char *pv_error_message(void);
+/* Drop the newest frames so that `depth` remain (no-op if fewer): a caller
+ * that replaces a library's generic refusal by a precise message saves
+ * pv_error_depth() before the call and truncates back to it. */
+PV_API void pv_error_truncate(int depth);
 /* Forget this thread's error frames. */
 PV_API void pv_error_clear(void);
 /* Short constant description of a status code ("out of memory"). */

@@ -50,6 +50,9 @@ PV_API int pv_json_null(pv_json *j);
  * the caller vouches that it is valid JSON. */
 PV_API int pv_json_raw(pv_json *j, const char *json);
 
+/* An array of n numbers (NaN/inf as null): [v0, v1, ...]. */
+PV_API int pv_json_numbers(pv_json *j, const double *v, size_t n);
+
 /* Shortcuts: key then value. */
 PV_API int pv_json_kv_string(pv_json *j, const char *key, const char *s);
 PV_API int pv_json_kv_number(pv_json *j, const char *key, double v);

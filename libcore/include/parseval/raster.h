@@ -228,9 +228,12 @@ typedef struct pv_raster_process_options {
 } pv_raster_process_options;
 #define PV_RASTER_PROCESS_OPTIONS_INIT {sizeof(pv_raster_process_options), NULL, 0, NULL, 0}
 
-/* Stream the input through fn block by block: each block holds whole rows
- * when they fit in the working-set cap (else column strips), so memory stays
- * bounded by the cap plus GDAL's cache whatever the raster's size. With a
+/* Stream the input through fn block by block, in row-major block order:
+ * whole-row strips when they fit in the working-set cap (aligned to the
+ * writer's tile rows); tile-aligned blocks when thin strips would decompress
+ * each input tile many times and GDAL's cache holds one tile of every band;
+ * else column strips. Memory stays bounded by the cap plus GDAL's cache
+ * (a quarter of the budget) whatever the raster's size. With a
  * writer (width/height equal to the region's; may be NULL) each block's
  * `out` is written at the block's position relative to the region. Progress
  * goes to ctx; masked values are counted and warned about at the end.

@@ -40,7 +40,10 @@ int pv_view_init(pv_view *v, void *data, pv_dtype dtype, int ndim, const size_t 
   for (int i = ndim - 1; i >= 0; i--) {
     v->shape[i] = shape[i];
     v->strides[i] = stride;
-    stride *= (ptrdiff_t)(shape[i] ? shape[i] : 1);
+    size_t s = shape[i] ? shape[i] : 1; /* a 0 axis leaves the others' strides as if it were 1 */
+    if (i > 0 && s > (size_t)PTRDIFF_MAX / (size_t)stride)
+      return PV_ERROR(PV_EINVAL, "pv_view_init: strides overflow at axis %d (shape %zu)", i, shape[i]);
+    stride *= (ptrdiff_t)s;
   }
   return PV_OK;
 }

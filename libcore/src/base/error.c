@@ -73,6 +73,10 @@ const char *pv_error_message(void) {
 
 void pv_error_clear(void) { tls_err.depth = 0; }
 
+void pv_error_truncate(int depth) {
+  if (depth >= 0 && depth < tls_err.depth) tls_err.depth = depth;
+}
+
 const char *pv_strerror(int code) {
   switch (code) {
   case PV_OK: return "success";

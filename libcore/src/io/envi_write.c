@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cpl_conv.h>
 #include <ogr_srs_api.h>
@@ -28,6 +29,8 @@ struct pv_envi_out {
   unsigned char *scratch;
   size_t scratch_size;
   off_t end; /* one past the last byte written */
+  char *path; /* the data file, and whether it existed before */
+  int existed;
 };
 
 int pv_envi_type_of(pv_dtype t) {
@@ -61,6 +64,7 @@ void pv_envi_out_abort(pv_envi_out **pe) {
   pv_fileout_abort(&e->hdr);
   pv_raster_meta_clear(&e->meta);
   pv_free(e->scratch);
+  pv_free(e->path);
   pv_free(e);
   *pe = NULL;
 }
@@ -86,7 +90,9 @@ int pv_envi_out_create(const char *path, size_t width, size_t height, size_t ban
   e->height = height;
   e->bands = bands;
   e->dtype = dtype;
-  st = pv_fileout_open(path, overwrite, &e->data);
+  e->existed = access(path, F_OK) == 0;
+  e->path = pv_strdup(path);
+  st = e->path ? pv_fileout_open(path, overwrite, &e->data) : PV_ERROR(PV_ENOMEM, "%s", path);
   if (st == 0) st = pv_fileout_open(hdr, overwrite, &e->hdr);
   if (st == 0 && meta) st = pv_raster_meta_copy(&e->meta, meta);
   if (st == 0 && !meta) pv_raster_meta_init(&e->meta, bands);
@@ -239,7 +245,11 @@ int pv_envi_out_commit(pv_envi_out **pe) {
     put_header(pv_fileout_stream(e->hdr), e);
     st = pv_fileout_commit(&e->data);
   }
-  if (st == 0) st = pv_fileout_commit(&e->hdr);
+  if (st == 0) {
+    st = pv_fileout_commit(&e->hdr);
+    /* the pair is one output: without its header a new data file goes too */
+    if (st && !e->existed) unlink(e->path);
+  }
   pv_envi_out_abort(pe);
   return st;
 }

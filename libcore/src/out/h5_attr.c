@@ -21,7 +21,7 @@ static int put_attr(pv_h5 *f, const char *object, const char *name, hid_t ftype,
                     const void *value) {
   if (!f || !f->out || !name || !*name)
     return PV_ERROR(PV_EINVAL, "HDF5 attribute: bad name or file not being written");
-  hid_t obj;
+  hid_t obj = H5I_INVALID_HID;
   int st = open_object(f, object, &obj);
   if (st) return st;
   if (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0)

@@ -201,6 +201,13 @@ int pv_json_raw(pv_json *j, const char *json) {
   return scalar(j, json, strlen(json));
 }
 
+int pv_json_numbers(pv_json *j, const double *v, size_t n) {
+  if (n && !v) return fail(j, PV_EINVAL, "NULL number array");
+  int st = pv_json_array_begin(j);
+  for (size_t i = 0; i < n && !st; i++) st = pv_json_number(j, v[i]);
+  return st ? st : pv_json_array_end(j);
+}
+
 int pv_json_kv_string(pv_json *j, const char *key, const char *s) {
   int st = pv_json_key(j, key);
   return st ? st : pv_json_string(j, s);

@@ -61,31 +61,6 @@ void pv_strbuf_free(pv_strbuf *b) {
   b->status = 0;
 }
 
-/* glibc returns a static object for "C" (no allocation, nothing to free). */
-static locale_t c_locale(void) { return newlocale(LC_ALL_MASK, "C", (locale_t)0); }
-
-int pv_vsnprintf_c(char *buf, size_t cap, const char *fmt, va_list ap) {
-  locale_t c = c_locale();
-  locale_t old = c ? uselocale(c) : (locale_t)0;
-  int n = vsnprintf(buf, cap, fmt, ap);
-  if (c) uselocale(old);
-  return n;
-}
-
-int pv_snprintf_c(char *buf, size_t cap, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = pv_vsnprintf_c(buf, cap, fmt, ap);
-  va_end(ap);
-  return n;
-}
-
-double pv_strtod_c(const char *s, char **end) {
-  locale_t c = c_locale();
-  double v = c ? strtod_l(s, end, c) : strtod(s, end);
-  return v;
-}
-
 size_t pv_utf8_len(const unsigned char *s, size_t n, unsigned *cp) {
   unsigned c = s[0], v, min;
   size_t len;

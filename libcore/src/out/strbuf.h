@@ -4,6 +4,7 @@
 #define PV_OUT_STRBUF_H
 
 #include <stdarg.h>
+#include <parseval/core.h> /* pv_snprintf_c, pv_strtod_c */
 #include <stddef.h>
 
 typedef struct pv_strbuf {
@@ -24,8 +25,7 @@ int pv_strbuf_printf(pv_strbuf *b, const char *fmt, ...)
 /* Release the buffer (keeps the struct usable as empty). */
 void pv_strbuf_free(pv_strbuf *b);
 
-/* vsnprintf evaluated in the C locale whatever the process locale is. */
-int pv_vsnprintf_c(char *buf, size_t cap, const char *fmt, va_list ap);
+
 int pv_snprintf_c(char *buf, size_t cap, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -36,7 +36,6 @@ int pv_snprintf_c(char *buf, size_t cap, const char *fmt, ...)
  * surrogates and values above U+10FFFF are invalid). */
 size_t pv_utf8_len(const unsigned char *s, size_t n, unsigned *cp);
 
-/* strtod in the C locale. */
-double pv_strtod_c(const char *s, char **end);
+
 
 #endif

@@ -1,12 +1,11 @@
 /* Parsed, validated verb arguments: the values a run function reads. */
 #include <parseval/alloc.h>
+#include <parseval/core.h>
 #include <parseval/error.h>
 #include <parseval/plugin.h>
 
 #include <errno.h>
-#include <locale.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,10 +27,6 @@ struct pv_args {
   int overwrite;
   pv_arg_value *vals;
 };
-
-static locale_t c_locale;
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static void c_locale_init(void) { c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0); }
 
 static void value_clear(pv_arg_value *v) {
   pv_free(v->text);
@@ -90,13 +85,9 @@ static int parse_real(const pv_param *p, const char *s, double *out) {
   /* Plain decimal notation only: no hex floats, no inf/nan words. */
   if (!*s || strspn(s, "0123456789+-.eE") != strlen(s))
     return PV_ERROR(PV_EINVAL, "--%s: \"%s\" is not a number", p->name, s);
-  pthread_once(&c_locale_once, c_locale_init);
   errno = 0;
   char *end;
-  /* Parse in the C locale whatever the process locale is (thread-local switch). */
-  locale_t old = c_locale ? uselocale(c_locale) : (locale_t)0;
-  double v = strtod(s, &end);
-  if (c_locale) uselocale(old);
+  double v = pv_strtod_c(s, &end);
   if (*end || end == s || !isfinite(v))
     return PV_ERROR(PV_EINVAL, "--%s: \"%s\" is not a finite number", p->name, s);
   if (((p->flags & PV_PARAM_HAS_MIN) && v < p->min) || ((p->flags & PV_PARAM_HAS_MAX) && v > p->max))

@@ -152,7 +152,7 @@ static void draw_legend(const pv_plot *p, const plot_layout *L, const pv_canvas 
       w = tw > w ? tw : w;
     }
   if (!n) return;
-  double bw = w + 40, bh = n * (ch + 4) + 8, bx, by;
+  double bw = w + 40, bh = n * (ch + 4) + 8, bx = 0, by = 0;
   legend_corner(p, L, bw, bh, &bx, &by);
   c->rect(c->self, bx, by, bw, bh, WHITE, 1);
   c->rect(c->self, bx, by, bw, bh, BLACK, 0);

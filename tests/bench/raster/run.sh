@@ -3,6 +3,8 @@
 # larger than the RAM budget: ours streaming under the budget, ours reading the
 # whole cube, and the peer (GDAL Python + NumPy, whole cube), each in its own
 # process under /usr/bin/time -v, in the same run.
+# Then the format conversion GeoTIFF -> ENVI float32: `parseval --memory=MB
+# convert` against gdal_translate with GDAL_CACHEMAX=MB (outputs compared).
 # usage: tests/bench/raster/run.sh [BUILD_DIR] [W H B] [BUDGET_MB]
 set -eu
 build=${1:-build}
@@ -32,3 +34,10 @@ echo "ours whole  : wall $w_t  peak RSS $w_m MiB"
 echo "peer numpy  : wall $p_t  peak RSS $p_m MiB"
 echo "peak RSS ratio peer/ours-stream: $(awk "BEGIN{printf \"%.1f\", $p_m/$s_m}")"
 echo "floor: budget $MB MiB for streaming; $raw MiB (the float32 cube) for whole-cube methods"
+c=$(rss "$build/bin/parseval" --memory=${MB}M --overwrite convert "$in" "$dir/conv_ours.img")
+g=$(rss gdal_translate -q -of ENVI --config GDAL_CACHEMAX "$MB" "$in" "$dir/conv_gdal.img")
+set -- $c; c_t=$1; c_m=$2
+set -- $g; g_t=$1; g_m=$2
+same=$(cmp -s "$dir/conv_ours.img" "$dir/conv_gdal.img" && echo "identical data" || echo "DATA DIFFER")
+echo "convert ours (parseval convert): wall $c_t  peak RSS $c_m MiB"
+echo "convert peer (gdal_translate)  : wall $g_t  peak RSS $g_m MiB  ($same)"

@@ -56,6 +56,10 @@ static void test_bad_shapes(void) {
   CHECK_STATUS(pv_array_create(PV_F64, PV_MAX_DIMS + 1, huge, &a), PV_EINVAL);
   CHECK_STATUS(pv_array_create((pv_dtype)99, 1, huge, &a), PV_EINVAL);
   CHECK_EQ_INT(pv_dtype_size(PV_C128), 16);
+  /* A zero axis makes the count 0, but the strides of the others still overflow. */
+  size_t zero_huge[3] = {0, SIZE_MAX / 2, SIZE_MAX / 2};
+  pv_view v;
+  CHECK_STATUS(pv_view_init(&v, NULL, PV_F64, 3, zero_huge), PV_EINVAL);
 }
 
 PV_TEST_MAIN(PV_CASE(test_create_and_index), PV_CASE(test_slice_permute_copy), PV_CASE(test_bad_shapes))

@@ -68,6 +68,21 @@ static void test_threads_are_isolated(void) {
   pv_error_clear();
 }
 
+static void test_truncate_keeps_older_frames(void) {
+  pv_error_clear();
+  PV_ERROR(PV_EIO, "caller context");
+  int saved = pv_error_depth();
+  PV_ERROR(PV_EIO, "GDAL: generic refusal");
+  PV_ERROR(PV_EIO, "more noise");
+  pv_error_truncate(saved);
+  PV_ERROR(PV_EFORMAT, "precise: field 'samples'");
+  CHECK_EQ_INT(pv_error_depth(), 2);
+  CHECK(strcmp(pv_error_message(), "precise: field 'samples': caller context") == 0);
+  pv_error_truncate(10); /* more than there are: no-op */
+  CHECK_EQ_INT(pv_error_depth(), 2);
+  pv_error_clear();
+}
+
 static void test_strerror(void) {
   CHECK(strcmp(pv_strerror(PV_ENOMEM), "out of memory") == 0);
   CHECK(strcmp(pv_strerror(-999), "unknown error") == 0);
@@ -76,4 +91,4 @@ static void test_strerror(void) {
 
 PV_TEST_MAIN(PV_CASE(test_frames_and_message), PV_CASE(test_overflow_keeps_root_cause),
              PV_CASE(test_long_message_truncated), PV_CASE(test_threads_are_isolated),
-             PV_CASE(test_strerror))
+             PV_CASE(test_truncate_keeps_older_frames), PV_CASE(test_strerror))

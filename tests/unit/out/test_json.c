@@ -98,6 +98,9 @@ static void test_document(void) {
   CHECK_OK(pv_json_uint(j, 18446744073709551615ULL));
   CHECK_OK(pv_json_raw(j, "{\"a\":[]}"));
   CHECK_OK(pv_json_array_end(j));
+  CHECK_OK(pv_json_key(j, "curve"));
+  double curve[3] = {0.5, NAN, -2};
+  CHECK_OK(pv_json_numbers(j, curve, 3));
   CHECK_OK(pv_json_key(j, "empty"));
   CHECK_OK(pv_json_object_begin(j));
   CHECK_OK(pv_json_object_end(j));
@@ -105,7 +108,7 @@ static void test_document(void) {
   CHECK_OK(pv_json_finish(j));
   CHECK(strcmp(pv_json_text(j, NULL),
                "{\"name\":\"x\",\"v\":null,\"n\":-9007199254740993,\"list\":[true,false,null,"
-               "18446744073709551615,{\"a\":[]}],\"empty\":{}}\n") == 0);
+               "18446744073709551615,{\"a\":[]}],\"curve\":[0.5,null,-2],\"empty\":{}}\n") == 0);
   pv_json_destroy(&j);
   CHECK(j == NULL);
   pv_json_destroy(&j); /* NULL-safe */

@@ -365,6 +365,14 @@ static int copy_in(pv_ctx *ctx, pv_raster_block *blk, void *user) {
   return 0;
 }
 
+static int cancel_after_3(double frac, const char *msg, void *user) {
+  return ++*(int *)user < 3;
+}
+
+static int fail_block(pv_ctx *ctx, pv_raster_block *blk, void *user) {
+  return blk->index == 2 ? PV_ERROR(PV_ENUMERIC, "block %zu: test failure", blk->index) : 0;
+}
+
 static void test_stream_column_strips(void) {
   pv_ctx *ctx = make_ctx(NULL);
   pv_raster_cube c, d;
@@ -398,7 +406,22 @@ static void test_stream_column_strips(void) {
       }
   CHECK_EQ_INT(bad, 0);
   CHECK_NEAR(d.meta.geotransform[0], 500060.0, 1e-9);
-  /* cancellation through the progress callback stops the stream */
+  /* cancellation through the progress callback stops the stream; the
+   * aborted writer leaves nothing */
+  int calls = 0;
+  pv_ctx_set_progress(ctx, cancel_after_3, &calls);
+  CHECK_OK(pv_raster_open(ctx, in_path, &in));
+  CHECK_OK(pv_raster_writer_create(ctx, tmp("cancel.tif"), PV_RASTER_GTIFF, 30, 17, B, PV_F64, &m,
+                                   0, &w));
+  blocks = 0;
+  CHECK_STATUS(pv_raster_process(ctx, in, w, &o, copy_in, &blocks), PV_ECANCEL);
+  CHECK_EQ_INT(blocks, 3);
+  pv_raster_writer_abort(&w);
+  CHECK(access(tmp("cancel.tif"), F_OK) != 0);
+  /* an error from the block function stops the stream with that status */
+  pv_ctx_set_progress(ctx, NULL, NULL);
+  CHECK_STATUS(pv_raster_process(ctx, in, NULL, &o, fail_block, NULL), PV_ENUMERIC);
+  pv_raster_close(&in);
   pv_raster_meta_clear(&m);
   pv_raster_cube_free(&c);
   pv_raster_cube_free(&d);

@@ -1,0 +1,283 @@
+/* parseval/gp.h - Gaussian-process PDE solver for high-frequency and
+ * multi-scale problems (GP-HM, Fang et al., ICLR 2024).
+ *
+ * The solution u is a GP whose values U on a uniform tensor grid (1-D or 2-D,
+ * row-major, axis 0 slowest) are free parameters. The covariance is a product
+ * of one stationary kernel per axis, so it is a Kronecker product and every
+ * solve, log-determinant and derivative operator works axis by axis.
+ * Derivatives of u are those of the GP mean: u_x(X) = K_x K^-1 U with
+ * K_x[i][j] = k'(x_i - x_j), K_xx[i][j] = k''(x_i - x_j).
+ *
+ * Kernel parameters of one axis: theta[3q] = [log w (q) | log l (q) | mu (q)],
+ * weights in the log domain (flat prior in log w = Jeffreys prior on w),
+ * l an inverse (squared) length scale, mu a frequency in cycles per unit. */
+#ifndef PARSEVAL_GP_H
+#define PARSEVAL_GP_H
+
+#include <stddef.h>
+#include <parseval/config.h>
+#include <parseval/ctx.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Kernel families; z = x - x', d = |z|, m = 2 pi mu.
+ *  GM (GP-HM-GM):  sum w exp(-l z^2) cos(m z)
+ *  STM (GP-HM-StM, the reference's Matern-5/2 envelope, b = sqrt(5) l):
+ *                  sum w (1 + b d + b^2 d^2 / 3) exp(-b d) cos(m z)
+ *  SE, MATERN52:   the same envelopes without the cosine (mu unused). */
+typedef enum {
+  PV_GP_KERNEL_GM = 0,
+  PV_GP_KERNEL_STM = 1,
+  PV_GP_KERNEL_SE = 2,
+  PV_GP_KERNEL_MATERN52 = 3
+} pv_gp_kernel_kind;
+
+/* Kind from its name ("gm", "stm", "se", "matern"); PV_EINVAL otherwise. */
+PV_API int pv_gp_kernel_kind_parse(const char *name, pv_gp_kernel_kind *kind);
+/* Name of a kind ("gm", "stm", "se", "matern"), "?" when out of range. */
+PV_API const char *pv_gp_kernel_kind_name(pv_gp_kernel_kind kind);
+
+/* The reference initialisation: log w = log(1/q), log l = 0,
+ * mu = linspace(0, 1, q) * freq_scale. theta has 3q entries. */
+PV_API int pv_gp_kernel_init(int q, double freq_scale, double *theta);
+
+/* k, k', k'' (derivatives in z) at lag z into k[3]. */
+PV_API int pv_gp_kernel_eval(pv_gp_kernel_kind kind, int q, const double *theta,
+                             double z, double k[3]);
+
+/* Parameter gradients at lag z: dk[r * 3q + p] = d k^(r)(z) / d theta_p for
+ * r = 0, 1, 2 (dk has 9q entries). mu entries are 0 for SE and MATERN52. */
+PV_API int pv_gp_kernel_grad(pv_gp_kernel_kind kind, int q, const double *theta,
+                             double z, double *dk);
+
+/* Matrices on the uniform grid x_i = i h, i < n, row-major n x n:
+ * K[i][j] = k(z) + jitter [i == j], K1[i][j] = k'(z), K2[i][j] = k''(z) with
+ * z = (i - j) h. Any of K, K1, K2 may be NULL. */
+PV_API int pv_gp_kernel_matrices(pv_gp_kernel_kind kind, int q, const double *theta,
+                                 int n, double h, double jitter,
+                                 double *K, double *K1, double *K2);
+
+/* Cross matrix C[i][j] = k(xs_i - x_j), xs: ns points, x: n points, row-major ns x n. */
+PV_API int pv_gp_kernel_cross(pv_gp_kernel_kind kind, int q, const double *theta,
+                              const double *xs, int ns, const double *x, int n,
+                              double *C);
+
+/* ---- Kronecker algebra over d <= 3 axes --------------------------------- */
+
+/* Mode product: y = (I x .. A .. x I) x, A (m x n[axis], row-major) applied
+ * along `axis` of the row-major tensor x with sizes n[0..d); y has n[axis]
+ * replaced by m. x and y must not overlap. */
+PV_API int pv_gp_mode_apply(int d, const int n[], int axis, const double *A, int m,
+                            const double *x, double *y);
+
+/* Per-axis eigendecompositions K_a = Q_a diag(lambda_a) Q_a^T of a Kronecker
+ * product K_0 x ... x K_{d-1} of symmetric positive-definite factors. */
+typedef struct pv_gp_kron pv_gp_kron;
+
+/* Decompose the factors K[a] (n[a] x n[a], borrowed, copied). PV_ENUMERIC when
+ * a factor is not positive definite. *out owned by the caller. */
+PV_API int pv_gp_kron_create(int d, const int n[], const double *const K[],
+                             pv_gp_kron **out);
+PV_API void pv_gp_kron_destroy(pv_gp_kron **kron); /* NULL-safe */
+/* Replace factor `axis` (the others keep their decompositions). */
+PV_API int pv_gp_kron_update(pv_gp_kron *kron, int axis, const double *K);
+/* y = (K_0 x ... x K_{d-1}) x; x, y of prod n entries (may not overlap). */
+PV_API int pv_gp_kron_matvec(pv_gp_kron *kron, const double *x, double *y);
+/* x = (K_0 x ... x K_{d-1})^-1 b. */
+PV_API int pv_gp_kron_solve(pv_gp_kron *kron, const double *b, double *x);
+/* log det = sum_a (M / n_a) log det K_a, M = prod n. */
+PV_API int pv_gp_kron_logdet(const pv_gp_kron *kron, double *logdet);
+/* Derivative operator along an axis: y = (Kd K_axis^-1) applied along axis,
+ * Kd an n[axis] x n[axis] derivative kernel matrix (K1 or K2). */
+PV_API int pv_gp_kron_deriv(pv_gp_kron *kron, int axis, const double *Kd,
+                            const double *x, double *y);
+
+/* ---- Problems ----------------------------------------------------------- */
+
+/* Second-order operator on a uniform tensor grid, residual
+ *   H = sum_a (c2[a] u_aa + c1[a] u_a) + c0 u + c3 u^3 - f
+ * Boundary: 1-D the two end points, 2-D the four edges (corners twice, as the
+ * reference does). Grid axis a: n[a] points, linspace(lo[a], hi[a]). */
+typedef struct pv_gp_problem {
+  size_t struct_size;
+  int dim;                 /* 1 or 2 */
+  int n[2];                /* grid points per axis, >= 3 */
+  double lo[2], hi[2];     /* domain, hi > lo */
+  double c2[2], c1[2];     /* second and first derivative coefficients */
+  double c0, c3;           /* u and u^3 coefficients (Allen-Cahn: -1, 1) */
+  const double *f;         /* source on the grid (M values), borrowed */
+  const double *ub;        /* full-grid array whose edge values are the
+                              Dirichlet data (interior ignored), borrowed */
+} pv_gp_problem;
+#define PV_GP_PROBLEM_INIT {sizeof(pv_gp_problem), 1, {0, 0}, {0, 0}, {1, 1}, \
+                            {0, 0}, {0, 0}, 0, 0, NULL, NULL}
+
+/* Model options; the defaults are the reference's. */
+typedef struct pv_gp_model_options {
+  size_t struct_size;
+  pv_gp_kernel_kind kind;  /* per-axis kernel family */
+  int q;                   /* mixture components (30) */
+  double freq_scale[2];    /* initial mu range per axis (20) */
+  double jitter;           /* added to every K diagonal (1e-6) */
+  double lambda_b;         /* boundary weight (200) */
+} pv_gp_model_options;
+#define PV_GP_MODEL_OPTIONS_INIT {sizeof(pv_gp_model_options), PV_GP_KERNEL_GM, 30, \
+                                  {20, 20}, 1e-6, 200}
+
+/* A problem bound to a kernel, with workspaces sized once. The parameter
+ * vector p (pv_gp_model_nparams entries) is laid out as
+ * [U (M) | theta axis 0 (3q) | theta axis 1 (3q, 2-D) | log tau | log v]. */
+typedef struct pv_gp_model pv_gp_model;
+
+/* Validate and bind (f and ub copied). PV_EINVAL with the field named for a
+ * missing boundary or source, a grid of fewer than 3 points, NaN or infinite
+ * data, an operator with no derivative term. */
+PV_API int pv_gp_model_create(const pv_gp_problem *prob, const pv_gp_model_options *opt,
+                              pv_gp_model **out);
+PV_API void pv_gp_model_destroy(pv_gp_model **model); /* NULL-safe */
+PV_API size_t pv_gp_model_nparams(const pv_gp_model *model);
+PV_API size_t pv_gp_model_npoints(const pv_gp_model *model); /* M */
+/* Offset of axis a's theta within p. */
+PV_API size_t pv_gp_model_theta_offset(const pv_gp_model *model, int axis);
+/* The reference initialisation (U = 0, reference kernel init, tau = v = 1). */
+PV_API int pv_gp_model_init_params(const pv_gp_model *model, double *p);
+
+/* Negative log joint (the reference's loss):
+ *   1/2 log|K| + 1/2 U^T K^-1 U + lambda_b (tau/2 |U_b - g|^2 - N_b/2 log tau)
+ *   + v/2 |H|^2 - M/2 log v.
+ * grad (may be NULL): its gradient in p, by hand-derived formulas.
+ * PV_ENUMERIC when a K factor is not positive definite. */
+PV_API int pv_gp_model_loss(pv_gp_model *model, const double *p, double *loss,
+                            double *grad);
+
+/* Replace U in p by the minimiser of the loss over U with everything else
+ * fixed: one dense least-squares solve for linear operators, Gauss-Newton
+ * from the U in p when c3 != 0 (1-D up to 4000 points, 2-D with M <= 4096;
+ * PV_EUNSUPPORTED beyond). */
+PV_API int pv_gp_model_solve_u(pv_gp_model *model, double *p);
+
+/* The GP mean on a uniform test grid of nt[a] points per axis over the same
+ * domain, row-major into out (prod nt values). */
+PV_API int pv_gp_model_predict(pv_gp_model *model, const double *p, const int nt[],
+                               double *out);
+
+/* ---- Optimisation ------------------------------------------------------- */
+
+typedef enum { PV_GP_ADAM = 0, PV_GP_LBFGS = 1 } pv_gp_method;
+
+/* Monitor called every `monitor_every` iterations; return nonzero to stop. */
+typedef int (*pv_gp_monitor_fn)(int iter, double loss, const double *p, void *user);
+
+typedef struct pv_gp_optim_options {
+  size_t struct_size;
+  pv_gp_method method;
+  int max_iter;            /* iterations (Adam steps or L-BFGS accepted steps) */
+  double max_time;         /* wall seconds, <= 0: none */
+  double tol;              /* stop when |dloss| <= tol (1 + |loss|) over 10 steps */
+  double lr;               /* Adam learning rate (0.01) */
+  int lbfgs_m;             /* L-BFGS memory (20) */
+  int profile_u;           /* 1: U is eliminated by pv_gp_model_solve_u at every
+                              evaluation (variable projection); the optimiser
+                              sees theta, tau, v */
+  const double *exact;     /* exact u on the test grid, or NULL */
+  int ntest[2];            /* test grid for `exact` and the progress error */
+  int monitor_every;       /* 0: never */
+  pv_gp_monitor_fn monitor;
+  void *user;
+  int fix_noise;           /* 1: keep log tau and log v at their values in p */
+} pv_gp_optim_options;
+#define PV_GP_OPTIM_OPTIONS_INIT {sizeof(pv_gp_optim_options), PV_GP_LBFGS, 1000, 0, \
+                                  1e-12, 0.01, 20, 0, NULL, {300, 300}, 0, NULL, NULL, 0}
+
+typedef struct pv_gp_optim_result {
+  int iterations;          /* iterations done */
+  int evaluations;         /* loss + gradient evaluations */
+  double loss;             /* final loss */
+  double rel_l2;           /* final relative L2 on the test grid (NaN without exact) */
+  double seconds;          /* wall time */
+  int stop_reason;         /* 0 iterations, 1 tolerance, 2 time, 3 monitor, 4 line search */
+  double solve_seconds;    /* of which in the elimination of U (profile_u) */
+  double loss_seconds;     /* of which in loss + gradient evaluations */
+} pv_gp_optim_result;
+
+/* Minimise the loss from p (updated in place, the final iterate). Progress
+ * goes through ctx (fraction of max_iter, message with loss and error).
+ * L-BFGS accepts only steps that lower the loss (Armijo backtracking). */
+PV_API int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *model, double *p,
+                                const pv_gp_optim_options *opt, pv_gp_optim_result *res);
+
+/* ---- The paper's benchmarks --------------------------------------------- */
+
+/* One benchmark: exact solution, operator, the reference's grid and settings
+ * and its logged relative L2 errors (StM, GM, SE, Matern; plain method). */
+typedef struct pv_gp_benchmark {
+  const char *name;
+  const char *formula;     /* exact u as text */
+  int dim;
+  int n[2];
+  double lo[2], hi[2];
+  double c2[2], c1[2], c0, c3;
+  double freq_scale;
+  double lambda_b;
+  double ref_err[4];       /* indexed by pv_gp_kernel_kind */
+} pv_gp_benchmark;
+
+PV_API int pv_gp_benchmark_count(void);
+/* Benchmark i (0 <= i < count), borrowed static data; NULL when out of range. */
+PV_API const pv_gp_benchmark *pv_gp_benchmark_get(int i);
+/* Benchmark by name, NULL when unknown. */
+PV_API const pv_gp_benchmark *pv_gp_benchmark_find(const char *name);
+/* Exact u on the uniform grid n[] over the benchmark's domain (u) and the
+ * source f of its operator (either may be NULL). */
+PV_API int pv_gp_benchmark_fields(const pv_gp_benchmark *b, const int n[], double *u,
+                                  double *f);
+/* The exact solution is that of the benchmark named b->name; b may be a
+ * modified copy (operator, domain): the source follows the copy's operator,
+ * which makes manufactured problems (Helmholtz-type: c0 != 0) from any
+ * benchmark's solution. PV_ENOTFOUND for an unknown name. */
+
+/* Exact u and source f at one point x[dim] (either output may be NULL). */
+PV_API int pv_gp_benchmark_point(const pv_gp_benchmark *b, const double x[], double *u,
+                                 double *f);
+/* Fill a problem from a benchmark; f and ub (prod n values each, caller-owned)
+ * receive the source and the exact solution used as boundary data. */
+PV_API int pv_gp_benchmark_problem(const pv_gp_benchmark *b, const int n[], double *f,
+                                   double *ub, pv_gp_problem *prob);
+
+/* ---- One benchmark run ---------------------------------------------- */
+
+typedef struct pv_gp_run_options {
+  size_t struct_size;
+  pv_gp_kernel_kind kind;
+  int n[2];                /* collocation grid; 0: the benchmark's */
+  int ntest;               /* test grid points per axis (300) */
+  int q;                   /* mixture components (30) */
+  double freq_scale;       /* <= 0: the benchmark's */
+  int profile;             /* -1 auto (dense U solve when cheap: 1-D, or 2-D
+                              with M <= 1024), 0 joint, 1 always */
+  pv_gp_optim_options optim; /* method, iterations, time, tolerance, monitor */
+} pv_gp_run_options;
+#define PV_GP_RUN_OPTIONS_INIT {sizeof(pv_gp_run_options), PV_GP_KERNEL_GM, {0, 0}, 300, 30, \
+                                0, -1, PV_GP_OPTIM_OPTIONS_INIT}
+
+typedef struct pv_gp_run_result {
+  int n[2], ntest[2];      /* grids used */
+  int profiled;            /* U eliminated by exact solves */
+  pv_gp_optim_result optim;/* iterations, time, loss, rel_l2 (final iterate) */
+} pv_gp_run_result;
+
+/* Solve benchmark b (or a modified copy) from the reference initialisation.
+ * u (may be NULL; prod n values) receives the GP mean on the collocation
+ * grid (U - jitter K^-1 U, the reference's prediction at the nodes), pred
+ * and exact (may be NULL; ntest^dim values) the GP mean and the
+ * exact solution on the test grid. */
+PV_API int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b,
+                               const pv_gp_run_options *opt, double *u, double *pred,
+                               double *exact, pv_gp_run_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

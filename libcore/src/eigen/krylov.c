@@ -1,0 +1,481 @@
+/* krylov.c - block Krylov-Schur for the B-self-adjoint operator
+ * OP = (A - sigma B)^{-1} B (Stewart's Krylov-Schur restart specialised to
+ * the symmetric case, i.e. block Lanczos with thick restart).
+ *
+ * Invariant after each expansion: OP V_j = V_j H_j + V_res R E^T, with V_j
+ * B-orthonormal (two passes of block classical Gram-Schmidt, then CholQR2,
+ * falling back to column-wise Gram-Schmidt with random replacement on rank
+ * deficiency). At a restart H is diagonalised, the wanted Ritz vectors (largest
+ * |theta|) are kept, H becomes diag(theta) plus the "arrow" row block coupling
+ * them to V_res. The residual of a Ritz pair in the original pencil is
+ * exactly ||(A - sigma B) V_res s|| / |theta| with s = R E^T y, which gives
+ * the stopping test without forming the vectors. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cblas.h>
+#include <lapacke.h>
+
+#include "eigen_internal.h"
+#include <parseval/alloc.h>
+#include <parseval/error.h>
+#include <parseval/rng.h>
+
+typedef struct ritz_key {
+  double mag;
+  int idx;
+} ritz_key;
+
+typedef struct ks {
+  pv_eig_op *op;
+  const pv_eig_ks_params *p;
+  int64_t n;
+  int b, m, ldh;
+  double *V;     /* n x (m + b) basis */
+  double *BW;    /* n x b: B W, (A - sigma B) V_res */
+  double *H;     /* ldh x ldh projected operator */
+  double *C;     /* (m + b) x b Gram-Schmidt coefficients */
+  double *Y;     /* m x m eigenvectors of H */
+  double *Yo;    /* m x m the same, wanted-first order */
+  double *th;    /* m eigenvalues of H */
+  double *tho;   /* m in wanted-first order */
+  double *S;     /* b x m coupling of the Ritz vectors to V_res */
+  double *R;     /* 3 b x b small matrices */
+  double *chunk; /* rows x m restart buffer */
+  int64_t chunk_rows;
+  ritz_key *order;
+  pv_rng rng;
+  int tightened; /* times tol was tightened */
+  double tol;    /* internal target of the estimates, tightened if the explicit
+                 residual check disagrees */
+  double t_op, t_orth, t_rr, t_restart; /* seconds, for the debug log */
+  int64_t passes;
+} ks;
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int alloc_ks(ks *s) {
+  int64_t n = s->n, m = s->m, b = s->b, ldh = s->ldh;
+  s->chunk_rows = n < 4096 ? n : 4096;
+  s->V = pv_malloc((size_t)(n * (m + b)) * sizeof(double));
+  s->BW = pv_malloc((size_t)(n * b) * sizeof(double));
+  s->H = pv_malloc((size_t)(ldh * ldh) * sizeof(double));
+  s->C = pv_malloc((size_t)((m + b) * b) * sizeof(double));
+  s->Y = pv_malloc((size_t)(m * m) * sizeof(double));
+  s->Yo = pv_malloc((size_t)(m * m) * sizeof(double));
+  s->th = pv_malloc((size_t)m * sizeof(double));
+  s->tho = pv_malloc((size_t)m * sizeof(double));
+  s->S = pv_malloc((size_t)(b * m) * sizeof(double));
+  s->R = pv_malloc((size_t)(3 * b * b) * sizeof(double));
+  s->chunk = pv_malloc((size_t)(s->chunk_rows * m) * sizeof(double));
+  s->order = pv_malloc((size_t)m * sizeof(*s->order));
+  if (!s->V || !s->BW || !s->H || !s->C || !s->Y || !s->Yo || !s->th || !s->tho || !s->S || !s->R ||
+      !s->chunk || !s->order)
+    return PV_ERROR(PV_ENOMEM, "eigen: Krylov workspace for n = %lld, basis %d + %d", (long long)n,
+                    s->m, s->b);
+  return 0;
+}
+
+static void free_ks(ks *s) {
+  pv_free(s->V);
+  pv_free(s->BW);
+  pv_free(s->H);
+  pv_free(s->C);
+  pv_free(s->Y);
+  pv_free(s->Yo);
+  pv_free(s->th);
+  pv_free(s->tho);
+  pv_free(s->S);
+  pv_free(s->R);
+  pv_free(s->chunk);
+  pv_free(s->order);
+}
+
+/* B-inner product of column vectors x and y, given By. */
+static double bdot(int64_t n, const double *x, const double *By) {
+  return cblas_ddot((int)n, x, 1, By, 1);
+}
+
+/* One pass of block CGS of W (n x nw) against V[:, i0:jv]; coefficients
+ * accumulate into Hc (leading dimension ldh, row i0 first) when Hc != NULL.
+ * *drop (may be NULL) receives max over columns of ||c||^2 / ||w||_B^2, the
+ * share of the column removed (Pythagoras: V is B-orthonormal). */
+static int cgs_pass(ks *s, int i0, int jv, double *W, int nw, double *Hc, double *drop) {
+  int64_t n = s->n;
+  int nc = jv - i0;
+  if (nc <= 0)
+    return 0;
+  int st = pv_eig_op_bmul(s->op, nw, W, s->BW);
+  if (st)
+    return st;
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, nc, nw, (int)n, 1.0, s->V + i0 * n, (int)n,
+              s->BW, (int)n, 0.0, s->C, nc);
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, nw, nc, -1.0, s->V + i0 * n,
+              (int)n, s->C, nc, 1.0, W, (int)n);
+  if (drop)
+    *drop = 0;
+  for (int c = 0; c < nw; c++) {
+    double cc = 0;
+    for (int i = 0; i < nc; i++) {
+      double h = s->C[i + (int64_t)c * nc];
+      cc += h * h;
+      if (Hc)
+        Hc[i0 + i + (int64_t)c * s->ldh] += h;
+    }
+    if (drop) {
+      double ww =
+          bdot(n, W + c * n, s->BW + c * n) + cc; /* ||w_before||^2 ~ ||w_after||^2 + ||c||^2 */
+      *drop = fmax(*drop, ww > 0 ? cc / ww : 1);
+    }
+  }
+  return 0;
+}
+
+/* Orthogonalise W against V[:, 0:jv]: first against the local columns
+ * [local, jv) (the three-term part of Lanczos, or the whole arrow after a
+ * restart), then one full pass, repeated while a pass removes more than
+ * half of a column's B-norm squared (Daniel-Gragg-Kaufman-Stewart). */
+static int orth_block(ks *s, int local, int jv, double *W, int nw, double *Hc) {
+  double drop = 1;
+  int st = local > 0 ? cgs_pass(s, local, jv, W, nw, Hc, NULL) : 0;
+  for (int pass = 0; !st && pass < 3 && drop > 0.5; pass++, s->passes++)
+    st = cgs_pass(s, 0, jv, W, nw, Hc, &drop);
+  return st;
+}
+
+/* One CholQR step: W = W G^{-1}, G upper with G^T G = W^T B W. Returns 1
+ * (W untouched) when the Gram matrix is numerically rank deficient. */
+static int cholqr(ks *s, double *W, int nw, double *G, int *fail) {
+  int64_t n = s->n;
+  int st = pv_eig_op_bmul(s->op, nw, W, s->BW);
+  if (st)
+    return st;
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, nw, nw, (int)n, 1.0, W, (int)n, s->BW,
+              (int)n, 0.0, G, nw);
+  *fail = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', nw, G, nw) != 0;
+  double dmin = INFINITY, dmax = 0;
+  for (int c = 0; c < nw && !*fail; c++) {
+    dmin = fmin(dmin, fabs(G[c + c * nw]));
+    dmax = fmax(dmax, fabs(G[c + c * nw]));
+  }
+  if (*fail || !(dmin > 1e-7 * dmax))
+    return *fail = 1, 0;
+  for (int c = 0; c < nw; c++)
+    for (int r = c + 1; r < nw; r++)
+      G[r + c * nw] = 0;
+  cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, (int)n, nw, 1.0, G,
+              nw, W, (int)n);
+  return 0;
+}
+
+/* Column-wise fallback: W = V[:, 0:jv] Hh + Q Rs with B-orthonormal Q; a
+ * column that vanishes is replaced by a random direction (Rs column zero).
+ * Hh is accumulated into Hc after multiplication by the earlier factor Racc. */
+static int orth_columns(ks *s, int jv, double *W, int nw, double *Rs, double *Hh) {
+  int64_t n = s->n;
+  memset(Rs, 0, sizeof(double) * (size_t)(nw * nw));
+  memset(Hh, 0, sizeof(double) * (size_t)((jv > 0 ? jv : 1) * nw));
+  for (int c = 0; c < nw; c++) {
+    double *w = W + c * n;
+    int st = pv_eig_op_bmul(s->op, 1, w, s->BW);
+    if (st)
+      return st;
+    double nrm0 = sqrt(fmax(bdot(n, w, s->BW), 0));
+    for (int attempt = 0; attempt < 2; attempt++) {
+      int record = attempt == 0;
+      for (int pass = 0; pass < 2; pass++) {
+        if ((st = pv_eig_op_bmul(s->op, 1, w, s->BW)))
+          return st;
+        for (int i = 0; i < jv; i++) {
+          double h = bdot(n, s->V + i * n, s->BW);
+          cblas_daxpy((int)n, -h, s->V + i * n, 1, w, 1);
+          if (record)
+            Hh[i + c * jv] += h;
+        }
+        for (int i = 0; i < c; i++) {
+          double h = bdot(n, W + i * n, s->BW);
+          cblas_daxpy((int)n, -h, W + i * n, 1, w, 1);
+          if (record)
+            Rs[i + c * nw] += h;
+        }
+      }
+      if ((st = pv_eig_op_bmul(s->op, 1, w, s->BW)))
+        return st;
+      double nrm = sqrt(fmax(bdot(n, w, s->BW), 0));
+      if (nrm > 1e-10 * nrm0 && nrm > 1e-300) {
+        cblas_dscal((int)n, 1.0 / nrm, w, 1);
+        if (record)
+          Rs[c + c * nw] = nrm;
+        break;
+      }
+      if (attempt == 1)
+        return PV_ERROR(PV_ENUMERIC, "eigen: cannot extend the Krylov basis beyond %d vectors",
+                        jv + c);
+      pv_rng_fill_normal(&s->rng, w, (size_t)n);
+      if ((st = pv_eig_op_bmul(s->op, 1, w, s->BW)))
+        return st;
+      nrm0 = sqrt(fmax(bdot(n, w, s->BW), 0));
+    }
+  }
+  return 0;
+}
+
+/* R = Rstep * R (both nw x nw upper triangular, column-major). */
+static void compose_upper(int nw, const double *Rstep, double *R) {
+  cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, nw, nw, 1.0, Rstep,
+              nw, R, nw);
+}
+
+/* B-orthonormalise W (n x nw, already orthogonal to V[:, 0:jv]):
+ * W_in = V Hh + W_out R. R (nw x nw) out; Hc (may be NULL) += Hh. */
+static int normalize_block(ks *s, int jv, double *W, int nw, double *R, double *Hc) {
+  double *G = s->R + s->b * s->b, *Hh = s->C;
+  memset(R, 0, sizeof(double) * (size_t)(nw * nw));
+  for (int c = 0; c < nw; c++)
+    R[c + c * nw] = 1;
+  for (int step = 0; step < 2; step++) {
+    int fail = 0, st = cholqr(s, W, nw, G, &fail);
+    if (st)
+      return st;
+    if (fail) {
+      double *Rs = s->R + 2 * s->b * s->b;
+      if ((st = orth_columns(s, jv, W, nw, Rs, Hh)))
+        return st;
+      if (Hc && jv > 0) { /* Hc += Hh R */
+        cblas_dtrmm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, jv, nw, 1.0,
+                    R, nw, Hh, jv);
+        for (int c = 0; c < nw; c++)
+          for (int i = 0; i < jv; i++)
+            Hc[i + (int64_t)c * s->ldh] += Hh[i + (int64_t)c * jv];
+      }
+      compose_upper(nw, Rs, R);
+      return 0;
+    }
+    compose_upper(nw, G, R);
+  }
+  return 0;
+}
+
+/* Add block j+b..j+2b: W = OP V_j, orthogonalise (locally first against
+ * columns from local on), record H's column block. */
+static int expand(ks *s, int j, int local) {
+  int64_t n = s->n;
+  int b = s->b;
+  double *W = s->V + (int64_t)(j + b) * n, *Hc = s->H + (int64_t)j * s->ldh;
+  double t0 = now();
+  int st = pv_eig_op_apply(s->op, b, s->V + (int64_t)j * n, W);
+  double t1 = now();
+  if (!st)
+    st = orth_block(s, local, j + b, W, b, Hc);
+  double *R = s->R;
+  if (!st)
+    st = normalize_block(s, j + b, W, b, R, Hc);
+  s->t_op += t1 - t0;
+  s->t_orth += now() - t1;
+  if (st)
+    return st;
+  for (int c = 0; c < b; c++)
+    for (int r = 0; r < b; r++)
+      s->H[(j + b + r) + (int64_t)(j + c) * s->ldh] = R[r + c * b];
+  return 0;
+}
+
+static int by_magnitude_desc(const void *a, const void *b) {
+  const ritz_key *x = a, *y = b;
+  return x->mag < y->mag ? 1 : x->mag > y->mag ? -1 : x->idx - y->idx;
+}
+
+/* Diagonalise the symmetrised H (mact x mact), order wanted-first into
+ * tho/Yo, and form S = R_last * (last b rows of Yo). */
+static int rayleigh_ritz(ks *s, int mact) {
+  int b = s->b;
+  for (int c = 0; c < mact; c++)
+    for (int r = 0; r < mact; r++)
+      s->Y[r + (int64_t)c * mact] =
+          0.5 * (s->H[r + (int64_t)c * s->ldh] + s->H[c + (int64_t)r * s->ldh]);
+  int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', mact, s->Y, mact, s->th);
+  if (info != 0)
+    return PV_ERROR(PV_ENUMERIC,
+                    "eigen: dense eigensolver failed on the %d x %d projection (info %d)", mact,
+                    mact, info);
+  for (int i = 0; i < mact; i++)
+    s->order[i] = (ritz_key){fabs(s->th[i]), i};
+  qsort(s->order, (size_t)mact, sizeof(ritz_key), by_magnitude_desc);
+  for (int i = 0; i < mact; i++) {
+    s->tho[i] = s->th[s->order[i].idx];
+    memcpy(s->Yo + (int64_t)i * mact, s->Y + (int64_t)s->order[i].idx * mact,
+           sizeof(double) * (size_t)mact);
+  }
+  const double *Rl = s->H + mact + (int64_t)(mact - b) * s->ldh;
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, b, mact, b, 1.0, Rl, s->ldh,
+              s->Yo + (mact - b), mact, 0.0, s->S, b);
+  return 0;
+}
+
+/* Residual measure estimates of the k wanted pairs; returns how many lead
+ * the list with estimate <= tol, and the worst estimate in *worst. */
+static int converged(ks *s, int mact, double *worst) {
+  int b = s->b, k = s->p->k;
+  int64_t n = s->n;
+  const pv_sparse *C = s->op->C;
+  double *G = s->R + b * b;
+  if (pv_sparse_matmul_t(s->op->ctx, C, b, 1.0, s->V + (int64_t)mact * n, n, 0.0, s->BW, n))
+    return 0;
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, b, b, (int)n, 1.0, s->BW, (int)n, s->BW,
+              (int)n, 0.0, G, b);
+  double lmax = s->p->lambda_floor;
+  for (int i = 0; i < k; i++)
+    lmax = fmax(lmax, fabs(s->p->sigma + 1.0 / s->tho[i]));
+  int nconv = 0, lead = 1;
+  *worst = 0;
+  for (int i = 0; i < k; i++) {
+    const double *si = s->S + (int64_t)i * b;
+    double q = 0;
+    for (int c = 0; c < b; c++)
+      for (int r = 0; r < b; r++)
+        q += si[r] * G[r + c * b] * si[c];
+    double res = sqrt(fmax(q, 0)) / fabs(s->tho[i]) * sqrt(s->p->bnorm_max) / lmax;
+    *worst = fmax(*worst, res);
+    lead = lead && res <= s->tol;
+    nconv += lead;
+  }
+  return nconv;
+}
+
+/* Thick restart keeping the first keep Ritz vectors. */
+static void restart(ks *s, int mact, int keep) {
+  int64_t n = s->n;
+  int b = s->b;
+  for (int64_t r0 = 0; r0 < n; r0 += s->chunk_rows) {
+    int rows = (int)(n - r0 < s->chunk_rows ? n - r0 : s->chunk_rows);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, rows, keep, mact, 1.0, s->V + r0, (int)n,
+                s->Yo, mact, 0.0, s->chunk, rows);
+    for (int c = 0; c < keep; c++)
+      memcpy(s->V + r0 + (int64_t)c * n, s->chunk + (int64_t)c * rows,
+             sizeof(double) * (size_t)rows);
+  }
+  memmove(s->V + (int64_t)keep * n, s->V + (int64_t)mact * n, sizeof(double) * (size_t)(n * b));
+  memset(s->H, 0, sizeof(double) * (size_t)(s->ldh * s->ldh));
+  for (int i = 0; i < keep; i++) {
+    s->H[i + (int64_t)i * s->ldh] = s->tho[i];
+    for (int r = 0; r < b; r++)
+      s->H[(keep + r) + (int64_t)i * s->ldh] = s->S[r + (int64_t)i * b];
+  }
+}
+
+static int start_block(ks *s) {
+  pv_rng_init(&s->rng, s->p->seed, 0x6569676eu);
+  pv_rng_fill_normal(&s->rng, s->V, (size_t)(s->n * s->b));
+  return normalize_block(s, 0, s->V, s->b, s->R, NULL);
+}
+
+/* max_i ||C x_i - (1/theta_i) B x_i|| / (lambda_max ||x_i||) over the k Ritz
+ * vectors in X, C = A - sigma B: the residual measure, computed explicitly. */
+static int explicit_residual(ks *s, const double *X, int64_t ldx, double *res) {
+  int64_t n = s->n;
+  int k = s->p->k;
+  double lmax = s->p->lambda_floor, *Bx = s->op->tmp, *Cx = s->BW;
+  for (int i = 0; i < k; i++)
+    lmax = fmax(lmax, fabs(s->p->sigma + 1.0 / s->tho[i]));
+  *res = 0;
+  for (int i = 0; i < k; i++) {
+    const double *x = X + i * ldx;
+    int st = pv_eig_op_bmul(s->op, 1, x, Bx);
+    if (!st)
+      st = pv_sparse_matmul_t(s->op->ctx, s->op->C, 1, 1.0, x, n, 0.0, Cx, n);
+    if (st)
+      return st;
+    cblas_daxpy((int)n, -1.0 / s->tho[i], Bx, 1, Cx, 1);
+    double xn = cblas_dnrm2((int)n, x, 1);
+    *res = fmax(*res, cblas_dnrm2((int)n, Cx, 1) / (lmax * (xn > 0 ? xn : 1)));
+  }
+  return 0;
+}
+
+static int iterate(ks *s, double *theta, double *X, int64_t ldx, int *restarts) {
+  int b = s->b, k = s->p->k, j = 0, jstart = 0, st = start_block(s);
+  memset(s->H, 0, sizeof(double) * (size_t)(s->ldh * s->ldh));
+  for (*restarts = 0; !st; (*restarts)++) {
+    while (!st && j + b <= s->m) {
+      st = expand(s, j, j == jstart ? 0 : j - b);
+      j += b;
+    }
+    double worst = 0, t0 = now();
+    int mact = j, nconv = st ? 0 : (st = rayleigh_ritz(s, mact)) ? 0 : converged(s, mact, &worst);
+    s->t_rr += now() - t0;
+    if (st)
+      break;
+    pv_log(s->op->ctx, PV_LOG_DEBUG, "eigen",
+           "cycle %d: basis %d, %d of %d converged, worst residual %.2e, %lld solves; "
+           "seconds: op %.3f, orth %.3f (%lld full passes), ritz %.3f, restart %.3f",
+           *restarts, mact, nconv, k, worst, (long long)s->op->applies, s->t_op, s->t_orth,
+           (long long)s->passes, s->t_rr, s->t_restart);
+    if (nconv >= k || *restarts >= s->p->max_restarts) {
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s->n, k, mact, 1.0, s->V,
+                  (int)s->n, s->Yo, mact, 0.0, X, (int)ldx);
+      memcpy(theta, s->tho, sizeof(double) * (size_t)k);
+      double true_res = 0;
+      if (nconv >= k && (st = explicit_residual(s, X, ldx, &true_res)))
+        break;
+      if (nconv >= k && true_res > s->p->tol && *restarts < s->p->max_restarts &&
+          ++s->tightened <= 3) {
+        /* The estimates ran ahead of the vectors (rounding in the Krylov
+         * relation): tighten them and keep iterating. */
+        s->tol *= fmax(0.01, 0.5 * s->p->tol / true_res);
+        pv_log(s->op->ctx, PV_LOG_DEBUG, "eigen",
+               "explicit residual %.2e above tol: estimates tightened to %.2e", true_res, s->tol);
+      } else {
+        if (nconv >= k && true_res > s->p->tol)
+          st = PV_ERROR(PV_ENOTCONV,
+                        "eigen: residual stalls at %.2e above tol %.2e (sigma too close to an "
+                        "eigenvalue for the wanted range?)",
+                        true_res, s->p->tol);
+        else if (nconv < k)
+          st = PV_ERROR(
+              PV_ENOTCONV,
+              "eigen: %d of %d pairs converged after %d restarts (worst residual %.2e, tol %.2e)",
+              nconv, k, *restarts, worst, s->p->tol);
+        break;
+      }
+    }
+    if ((st = pv_ctx_progress(s->op->ctx, (double)nconv / k, "eigen")))
+      break;
+    int add = (mact - k) / 2 > b ? (mact - k) / 2 : b;
+    int keep = mact - add < k ? k : mact - add;
+    if (keep + b > mact)
+      keep = mact - b;
+    t0 = now();
+    restart(s, mact, keep);
+    s->t_restart += now() - t0;
+    j = jstart = keep;
+  }
+  return st;
+}
+
+int pv_eig_krylov_schur(pv_eig_op *op, const pv_eig_ks_params *p, double *theta, double *X,
+                        int64_t ldx, int *restarts) {
+  ks s;
+  memset(&s, 0, sizeof s);
+  s.op = op;
+  s.p = p;
+  s.n = op->n;
+  s.b = p->block;
+  s.m = p->basis;
+  s.ldh = p->basis + p->block;
+  s.tol = p->tol;
+  *restarts = 0;
+  if (s.b < 1 || s.m < p->k + s.b || s.m + s.b > s.n)
+    return PV_ERROR(PV_EINTERNAL, "eigen: basis %d, block %d do not fit k = %d, n = %lld", s.m, s.b,
+                    p->k, (long long)s.n);
+  int st = alloc_ks(&s);
+  if (!st)
+    st = iterate(&s, theta, X, ldx, restarts);
+  free_ks(&s);
+  return st;
+}

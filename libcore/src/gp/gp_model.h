@@ -1,0 +1,29 @@
+/* gp_model.h - the model object shared by model.c, loss.c, solve.c, optim.c. */
+#ifndef PV_GP_MODEL_H
+#define PV_GP_MODEL_H
+
+#include <stddef.h>
+#include <parseval/gp.h>
+
+struct pv_gp_model {
+  pv_gp_problem prob;          /* copy; f points to the model's own copy */
+  pv_gp_model_options opt;
+  int d, q, n[2];
+  double h[2];
+  size_t M, nb;
+  double *f, *g;               /* source (M), boundary data (nb) */
+  size_t *bidx;                /* grid index of each boundary datum */
+  /* per axis, n x n: K (+jitter), K^-1, K_x, K_xx, Dk = c2 K_xx + c1 K_x,
+   * loss adjoints dL/dK and dL/dDk */
+  double *K[2], *Kinv[2], *K1[2], *K2[2], *Dk[2], *GK[2], *GD[2];
+  double logdet[2];
+  double *A[2];                /* U with K_a^-1 applied along axis a */
+  double *B, *R, *P, *Qa, *W;  /* M-sized workspaces */
+  double *lag, *dk;            /* lag sums (3 n), kernel gradient (9 q) */
+};
+typedef struct pv_gp_model gp_model;
+
+/* Kernel matrices and inverses of every axis for the theta in p. */
+int gp_model_factor(gp_model *m, const double *p);
+
+#endif

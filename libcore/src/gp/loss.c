@@ -1,0 +1,133 @@
+/* loss.c - the GP-HM negative log joint and its hand-derived gradient.
+ *
+ * With A_a = U x_a K_a^-1 (K_a^-1 applied along axis a), B = U x_all K^-1,
+ * H = sum_a A_a x_a Dk_a + c0 U + c3 U^3 - f, e = U_b - g:
+ *   L = 1/2 sum_a (M/n_a) log|K_a| + 1/2 <U, B> + lambda (tau/2 |e|^2 - nb/2 log tau)
+ *       + v/2 |H|^2 - M/2 log v
+ *   dL/dU = B + lambda tau S^T e + v (c0 + 3 c3 U^2) H + v sum_a Q_a,
+ *           Q_a = (H x_a Dk_a^T) x_a K_a^-1
+ *   dL/dK_a  = (M/2n_a) K_a^-1 + unfold(A_a) unfold(-B/2 - v Q_a)^T  (up to transpose)
+ *   dL/dDk_a = v unfold(H) unfold(A_a)^T
+ * and kernel parameters through lag sums of these adjoints (uniform grids). */
+#include <math.h>
+#include <string.h>
+#include <parseval/error.h>
+#include <parseval/gp.h>
+#include "gp_internal.h"
+#include "gp_model.h"
+
+int gp_model_factor(gp_model *m, const double *p) {
+  for (int a = 0; a < m->d; a++) {
+    const double *th = p + m->M + 3 * (size_t)m->q * a;
+    size_t nn = (size_t)m->n[a] * m->n[a];
+    for (int i = 0; i < 3 * m->q; i++)
+      if (!isfinite(th[i]))
+        return PV_ERROR(PV_ENUMERIC, "gp loss: kernel parameter %d of axis %d is %g", i, a, th[i]);
+    int st = pv_gp_kernel_matrices(m->opt.kind, m->q, th, m->n[a], m->h[a], m->opt.jitter,
+                                   m->K[a], m->K1[a], m->K2[a]);
+    if (st) return st;
+    memcpy(m->Kinv[a], m->K[a], nn * sizeof(double));
+    st = gp_spd_inverse(m->n[a], m->Kinv[a], &m->logdet[a]);
+    if (st) return st;
+    double c1 = m->prob.c1[a], c2 = m->prob.c2[a];
+    for (size_t i = 0; i < nn; i++) m->Dk[a][i] = c2 * m->K2[a][i] + c1 * m->K1[a][i];
+  }
+  return 0;
+}
+
+/* Residual H into m->R; A_a and B into the model's workspaces. */
+static void forward(gp_model *m, const double *U) {
+  int d = m->d;
+  for (int a = 0; a < d; a++) gp_mode_apply(d, m->n, a, m->Kinv[a], 0, U, m->A[a]);
+  if (d == 1) memcpy(m->B, m->A[0], m->M * sizeof(double));
+  else gp_mode_apply(d, m->n, 1, m->Kinv[1], 0, m->A[0], m->B);
+  for (size_t i = 0; i < m->M; i++) {
+    double u = U[i];
+    m->R[i] = m->prob.c0 * u + m->prob.c3 * u * u * u - m->f[i];
+  }
+  for (int a = 0; a < d; a++) {
+    gp_mode_apply(d, m->n, a, m->Dk[a], 0, m->A[a], m->W);
+    for (size_t i = 0; i < m->M; i++) m->R[i] += m->W[i];
+  }
+}
+
+/* Lag sums of the adjoints of axis a and the chain rule into gth (3q). */
+static void kernel_param_grad(gp_model *m, int a, const double *th, double *gth) {
+  int n = m->n[a], q = m->q, P = 3 * q;
+  double *s0 = m->lag, *s1 = m->lag + n, *s2 = m->lag + 2 * (size_t)n;
+  const double *GK = m->GK[a], *GD = m->GD[a];
+  double c1 = m->prob.c1[a], c2 = m->prob.c2[a];
+  for (int l = 0; l < n; l++) {
+    double e0 = 0.0, e1 = 0.0, e2 = 0.0;
+    for (int i = l; i < n; i++) {
+      size_t ij = (size_t)i * n + (i - l), ji = (size_t)(i - l) * n + i;
+      if (l == 0) { e0 += GK[ij]; e2 += GD[ij]; continue; }
+      e0 += GK[ij] + GK[ji];   /* k, k'' even in the lag */
+      e1 += GD[ij] - GD[ji];   /* k' odd */
+      e2 += GD[ij] + GD[ji];
+    }
+    s0[l] = e0;
+    s1[l] = c1 * e1;
+    s2[l] = c2 * e2;
+  }
+  memset(gth, 0, (size_t)P * sizeof(double));
+  for (int l = 0; l < n; l++) {
+    pv_gp_kernel_grad(m->opt.kind, q, th, l * m->h[a], m->dk);
+    for (int p = 0; p < P; p++)
+      gth[p] += s0[l] * m->dk[p] + s1[l] * m->dk[P + p] + s2[l] * m->dk[2 * P + p];
+  }
+  if (m->opt.kind == PV_GP_KERNEL_SE || m->opt.kind == PV_GP_KERNEL_MATERN52)
+    for (int p = 2 * q; p < P; p++) gth[p] = 0.0;
+}
+
+static void gradient(gp_model *m, const double *p, double tau, double v, double *grad) {
+  const double *U = p;
+  int d = m->d;
+  double lam = m->opt.lambda_b;
+  for (size_t i = 0; i < m->M; i++)
+    grad[i] = m->B[i] + v * (m->prob.c0 + 3.0 * m->prob.c3 * U[i] * U[i]) * m->R[i];
+  for (size_t k = 0; k < m->nb; k++) grad[m->bidx[k]] += lam * tau * (U[m->bidx[k]] - m->g[k]);
+  for (int a = 0; a < d; a++) {
+    gp_mode_apply(d, m->n, a, m->Dk[a], 1, m->R, m->P);
+    gp_mode_apply(d, m->n, a, m->Kinv[a], 0, m->P, m->Qa);
+    for (size_t i = 0; i < m->M; i++) {
+      grad[i] += v * m->Qa[i];
+      m->W[i] = -0.5 * m->B[i] - v * m->Qa[i];
+    }
+    size_t nn = (size_t)m->n[a] * m->n[a];
+    double half = 0.5 * (double)(m->M / (size_t)m->n[a]);
+    for (size_t i = 0; i < nn; i++) m->GK[a][i] = half * m->Kinv[a][i];
+    gp_mode_contract(d, m->n, a, 1.0, m->A[a], m->W, 1.0, m->GK[a]);
+    gp_mode_contract(d, m->n, a, v, m->R, m->A[a], 0.0, m->GD[a]);
+    size_t off = m->M + 3 * (size_t)m->q * a;
+    kernel_param_grad(m, a, p + off, grad + off);
+  }
+}
+
+int pv_gp_model_loss(pv_gp_model *m, const double *p, double *loss, double *grad) {
+  if (!m || !p || !loss) return PV_ERROR(PV_EINVAL, "gp loss: NULL argument");
+  int st = gp_model_factor(m, p);
+  if (st) return st;
+  size_t np = pv_gp_model_nparams(m);
+  double ltau = p[np - 2], lv = p[np - 1];
+  if (!isfinite(ltau) || !isfinite(lv) || fabs(ltau) > 700 || fabs(lv) > 700)
+    return PV_ERROR(PV_ENUMERIC, "gp loss: log tau = %g, log v = %g", ltau, lv);
+  double tau = exp(ltau), v = exp(lv), lam = m->opt.lambda_b;
+  forward(m, p);
+  double L = 0.0, quad = 0.0, hh = 0.0, ee = 0.0;
+  for (int a = 0; a < m->d; a++) L += 0.5 * (double)(m->M / (size_t)m->n[a]) * m->logdet[a];
+  for (size_t i = 0; i < m->M; i++) { quad += p[i] * m->B[i]; hh += m->R[i] * m->R[i]; }
+  for (size_t k = 0; k < m->nb; k++) {
+    double e = p[m->bidx[k]] - m->g[k];
+    ee += e * e;
+  }
+  L += 0.5 * quad + lam * (0.5 * tau * ee - 0.5 * (double)m->nb * ltau)
+       + 0.5 * v * hh - 0.5 * (double)m->M * lv;
+  if (!isfinite(L)) return PV_ERROR(PV_ENUMERIC, "gp loss: value %g", L);
+  *loss = L;
+  if (!grad) return 0;
+  gradient(m, p, tau, v, grad);
+  grad[np - 2] = lam * (0.5 * tau * ee - 0.5 * (double)m->nb);
+  grad[np - 1] = 0.5 * v * hh - 0.5 * (double)m->M;
+  return 0;
+}

@@ -1,0 +1,245 @@
+/* optim.c - Adam (optax defaults, as the reference) and L-BFGS with an
+ * Armijo backtracking line search over the model's parameters; optionally
+ * with U eliminated by an exact solve per evaluation (variable projection:
+ * at the minimiser over U the gradient in the other parameters is the
+ * partial one). Progress reports loss and, given the exact solution, the
+ * relative L2 error on the test grid. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <parseval/alloc.h>
+#include <parseval/error.h>
+#include <parseval/gp.h>
+#include "gp_model.h"
+
+typedef struct {
+  pv_gp_model *m;
+  double *p, *gfull;   /* full parameters and gradient */
+  size_t off, nx;      /* optimised slice p[off .. off + nx) */
+  int fix_noise;       /* zero the log tau, log v gradient */
+  int profile, evals;
+  double deadline;     /* wall-clock limit (seconds since epoch), 0: none */
+  double t_solve, t_loss; /* time spent eliminating U and in the loss */
+} objective;
+
+#define GP_TIMEOUT 1   /* evaluate(): the deadline passed, nothing evaluated */
+
+static double now_s(void) {
+  struct timespec ts;
+  timespec_get(&ts, TIME_UTC);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* f and g at x (nx). Numerical failures (non-PD kernels, overflow) return
+ * +inf with status 0 so the line search backs off; other errors propagate. */
+static int evaluate(objective *o, const double *x, double *f, double *g) {
+  if (o->deadline > 0 && o->evals > 0 && now_s() > o->deadline) return GP_TIMEOUT;
+  memcpy(o->p + o->off, x, o->nx * sizeof(double));
+  o->evals++;
+  int st = 0;
+  double t0 = now_s();
+  if (o->profile) st = pv_gp_model_solve_u(o->m, o->p);
+  double t1 = now_s();
+  if (!st) st = pv_gp_model_loss(o->m, o->p, f, o->gfull);
+  o->t_solve += t1 - t0;
+  o->t_loss += now_s() - t1;
+  if (st == PV_ENUMERIC) { pv_error_clear(); *f = INFINITY; return 0; }
+  if (st) return st;
+  memcpy(g, o->gfull + o->off, o->nx * sizeof(double));
+  if (o->fix_noise) g[o->nx - 2] = g[o->nx - 1] = 0.0;
+  for (size_t i = 0; i < o->nx; i++)
+    if (!isfinite(g[i])) { *f = INFINITY; return 0; }
+  return 0;
+}
+
+static double dot(const double *a, const double *b, size_t n) {
+  double s = 0.0;
+  for (size_t i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+typedef struct {
+  pv_ctx *ctx;
+  const pv_gp_optim_options *opt;
+  pv_gp_model *m;
+  double t0, last_report;
+  double hist[10];
+} monitor_state;
+
+static double test_error(pv_gp_model *m, const double *p, const pv_gp_optim_options *opt) {
+  if (!opt->exact) return NAN;
+  size_t nt = (size_t)opt->ntest[0] * (m->d == 2 ? (size_t)opt->ntest[1] : 1);
+  double *pred = pv_malloc(nt * sizeof(double));
+  if (!pred) return NAN;
+  double err = NAN;
+  if (pv_gp_model_predict(m, p, opt->ntest, pred) == 0) {
+    double num = 0.0, den = 0.0;
+    for (size_t i = 0; i < nt; i++) {
+      double e = pred[i] - opt->exact[i];
+      num += e * e;
+      den += opt->exact[i] * opt->exact[i];
+    }
+    err = sqrt(num / (den > 0 ? den : 1.0));
+  } else {
+    pv_error_clear();
+  }
+  pv_free(pred);
+  return err;
+}
+
+/* Called after every iteration; nonzero: stop (reason in *why). */
+static int after_iter(monitor_state *s, int it, double f, const double *p, int *why, int *st) {
+  const pv_gp_optim_options *o = s->opt;
+  double t = now_s() - s->t0;
+  if (o->monitor && o->monitor_every > 0 && it % o->monitor_every == 0 &&
+      o->monitor(it, f, p, o->user)) { *why = 3; return 1; }
+  if (s->ctx && t - s->last_report >= 1.0) {
+    char msg[160];
+    double err = test_error(s->m, p, o);
+    snprintf(msg, sizeof msg, "iter %d loss %.6e rel-L2 %.3e", it, f, err);
+    s->last_report = t;
+    if (pv_ctx_progress(s->ctx, (double)it / o->max_iter, msg) == PV_ECANCEL) {
+      *st = PV_ERROR(PV_ECANCEL, "gp optimise: cancelled at iteration %d", it);
+      return 1;
+    }
+  }
+  if (o->max_time > 0 && t >= o->max_time) { *why = 2; return 1; }
+  if (it >= 10 && fabs(s->hist[it % 10] - f) <= o->tol * (1.0 + fabs(f))) { *why = 1; return 1; }
+  s->hist[it % 10] = f;
+  return 0;
+}
+
+static int run_adam(objective *ob, monitor_state *ms, double *x, double *g, double *mv,
+                    double *vv, pv_gp_optim_result *res) {
+  const pv_gp_optim_options *o = ms->opt;
+  double f = 0.0, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  int st = 0, why = 0, it;
+  for (it = 1; it <= o->max_iter; it++) {
+    st = evaluate(ob, x, &f, g);
+    if (st == GP_TIMEOUT) { st = 0; why = 2; break; }
+    if (st) break;
+    if (!isfinite(f)) { st = PV_ERROR(PV_ENUMERIC, "gp adam: loss not finite at step %d", it); break; }
+    double c1 = 1.0 - pow(b1, it), c2 = 1.0 - pow(b2, it);
+    for (size_t i = 0; i < ob->nx; i++) {
+      mv[i] = b1 * mv[i] + (1 - b1) * g[i];
+      vv[i] = b2 * vv[i] + (1 - b2) * g[i] * g[i];
+      x[i] -= o->lr * (mv[i] / c1) / (sqrt(vv[i] / c2) + eps);
+    }
+    memcpy(ob->p + ob->off, x, ob->nx * sizeof(double));
+    if (after_iter(ms, it, f, ob->p, &why, &st)) break;
+  }
+  res->iterations = it > o->max_iter ? o->max_iter : it;
+  res->stop_reason = why;
+  ob->deadline = 0;
+  if (!st) st = evaluate(ob, x, &f, g);
+  res->loss = f;
+  return st;
+}
+
+/* L-BFGS two-loop direction d = -H g from the stored pairs (ring of mem). */
+static void lbfgs_direction(size_t n, int mem, int count, int head, double *const *S,
+                            double *const *Y, const double *g, double *d, double *alpha) {
+  for (size_t i = 0; i < n; i++) d[i] = -g[i];
+  for (int k = 0; k < count; k++) {
+    int j = (head - 1 - k + mem) % mem;
+    alpha[j] = dot(S[j], d, n) / dot(S[j], Y[j], n);
+    for (size_t i = 0; i < n; i++) d[i] -= alpha[j] * Y[j][i];
+  }
+  if (count > 0) {
+    int j = (head - 1 + mem) % mem;
+    double gam = dot(S[j], Y[j], n) / dot(Y[j], Y[j], n);
+    for (size_t i = 0; i < n; i++) d[i] *= gam;
+  }
+  for (int k = count - 1; k >= 0; k--) {
+    int j = (head - 1 - k + mem) % mem;
+    double beta = dot(Y[j], d, n) / dot(S[j], Y[j], n);
+    for (size_t i = 0; i < n; i++) d[i] += (alpha[j] - beta) * S[j][i];
+  }
+}
+
+static int run_lbfgs(objective *ob, monitor_state *ms, double *x, double *g, double *w,
+                     pv_gp_optim_result *res) {
+  const pv_gp_optim_options *o = ms->opt;
+  size_t n = ob->nx;
+  int mem = o->lbfgs_m, count = 0, head = 0, st = 0, why = 0, it = 0;
+  double *S[64], *Y[64], *d = w, *xn = w + n, *gn = w + 2 * n, *alpha = w + 3 * n;
+  for (int k = 0; k < mem; k++) { S[k] = w + 3 * n + mem + 2 * k * n; Y[k] = S[k] + n; }
+  double f;
+  st = evaluate(ob, x, &f, g);
+  if (!st && !isfinite(f)) st = PV_ERROR(PV_ENUMERIC, "gp lbfgs: initial loss not finite");
+  while (!st && it < o->max_iter) {
+    lbfgs_direction(n, mem, count, head, S, Y, g, d, alpha);
+    double gd = dot(g, d, n);
+    if (!(gd < 0.0)) {  /* not a descent direction: restart from steepest descent */
+      count = 0;
+      for (size_t i = 0; i < n; i++) d[i] = -g[i];
+      gd = -dot(g, g, n);
+    }
+    double step = count == 0 ? fmin(1.0, 1.0 / sqrt(-gd)) : 1.0, fn = INFINITY;
+    int ok = 0;
+    for (int bt = 0; bt < 40 && !st; bt++, step *= 0.3) {
+      for (size_t i = 0; i < n; i++) xn[i] = x[i] + step * d[i];
+      st = evaluate(ob, xn, &fn, gn);
+      if (st == GP_TIMEOUT) break;
+      if (!st && isfinite(fn) && fn <= f + 1e-4 * step * gd) { ok = 1; break; }
+    }
+    if (st == GP_TIMEOUT) { st = 0; why = 2; break; }
+    if (st) break;
+    if (!ok) {
+      if (count == 0) { why = 4; break; }
+      count = 0;   /* forget the curvature pairs once, then retry */
+      continue;
+    }
+    for (size_t i = 0; i < n; i++) { S[head][i] = xn[i] - x[i]; Y[head][i] = gn[i] - g[i]; }
+    if (dot(S[head], Y[head], n) > 1e-12 * sqrt(dot(Y[head], Y[head], n) * dot(S[head], S[head], n))) {
+      head = (head + 1) % mem;
+      if (count < mem) count++;
+    }
+    memcpy(x, xn, n * sizeof(double));
+    memcpy(g, gn, n * sizeof(double));
+    f = fn;
+    it++;
+    memcpy(ob->p + ob->off, x, n * sizeof(double));
+    if (after_iter(ms, it, f, ob->p, &why, &st)) break;
+  }
+  memcpy(ob->p + ob->off, x, n * sizeof(double));
+  if (!st && ob->profile) st = pv_gp_model_solve_u(ob->m, ob->p);
+  res->iterations = it;
+  res->stop_reason = why;
+  res->loss = f;
+  return st;
+}
+
+int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_optim_options *opt,
+                         pv_gp_optim_result *res) {
+  if (!m || !p || !opt || !res || opt->struct_size < sizeof(pv_gp_optim_options))
+    return PV_ERROR(PV_EINVAL, "gp optimise: NULL argument or options struct_size too small");
+  if (opt->max_iter < 0 || opt->lbfgs_m < 1 || opt->lbfgs_m > 64 || !(opt->lr > 0) ||
+      (unsigned)opt->method > 1 || !(opt->tol >= 0))
+    return PV_ERROR(PV_EINVAL, "gp optimise: max_iter %d, lbfgs_m %d (1..64), lr %g, tol %g",
+                    opt->max_iter, opt->lbfgs_m, opt->lr, opt->tol);
+  memset(res, 0, sizeof *res);
+  size_t np = pv_gp_model_nparams(m), off = opt->profile_u ? m->M : 0, nx = np - off;
+  size_t mem = (size_t)opt->lbfgs_m, wn = 3 * nx + mem + 2 * mem * nx;
+  objective ob = {m, p, pv_malloc(np * sizeof(double)), off, nx, opt->fix_noise != 0,
+                  opt->profile_u, 0, 0.0, 0.0, 0.0};
+  double *x = pv_malloc(nx * sizeof(double)), *g = pv_malloc(nx * sizeof(double));
+  double *w = pv_calloc(opt->method == PV_GP_ADAM ? 2 * nx : wn, sizeof(double));
+  int st = 0;
+  if (!ob.gfull || !x || !g || !w) st = PV_ERROR(PV_ENOMEM, "gp optimise: %zu parameters", np);
+  monitor_state ms = {ctx, opt, m, now_s(), 0.0, {0}};
+  if (opt->max_time > 0) ob.deadline = ms.t0 + opt->max_time;
+  if (!st) {
+    memcpy(x, p + off, nx * sizeof(double));
+    if (opt->method == PV_GP_ADAM) st = run_adam(&ob, &ms, x, g, w, w + nx, res);
+    else st = run_lbfgs(&ob, &ms, x, g, w, res);
+  }
+  res->evaluations = ob.evals;
+  res->solve_seconds = ob.t_solve;
+  res->loss_seconds = ob.t_loss;
+  res->seconds = now_s() - ms.t0;
+  res->rel_l2 = st ? NAN : test_error(m, p, opt);
+  pv_free(ob.gfull); pv_free(x); pv_free(g); pv_free(w);
+  return st;
+}

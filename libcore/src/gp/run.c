@@ -1,0 +1,65 @@
+/* run.c - one benchmark solved end to end: problem, model, reference
+ * initialisation, optimisation, prediction on the test grid. Shared by the
+ * pde-gp plugin and the benchmark program. */
+#include <math.h>
+#include <string.h>
+#include <parseval/alloc.h>
+#include <parseval/error.h>
+#include <parseval/gp.h>
+
+static int run_checks(const pv_gp_benchmark *b, const pv_gp_run_options *o, int n[2], int nt[2]) {
+  if (!b || !o || o->struct_size < sizeof(pv_gp_run_options))
+    return PV_ERROR(PV_EINVAL, "gp benchmark run: NULL argument or struct_size too small");
+  if (b->dim != 1 && b->dim != 2) return PV_ERROR(PV_EINVAL, "gp benchmark run: dim %d", b->dim);
+  if (o->ntest < 2 || o->ntest > 5000)
+    return PV_ERROR(PV_EINVAL, "gp benchmark run: ntest = %d (2..5000)", o->ntest);
+  for (int a = 0; a < 2; a++) {
+    n[a] = a < b->dim ? (o->n[a] > 0 ? o->n[a] : b->n[a]) : 1;
+    nt[a] = a < b->dim ? o->ntest : 1;
+  }
+  if (b->dim == 1 && n[0] > 4000)
+    return PV_ERROR(PV_EINVAL, "gp benchmark run: 1-D grid of %d points (at most 4000)", n[0]);
+  return 0;
+}
+
+int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_options *opt,
+                        double *u, double *pred, double *exact, pv_gp_run_result *res) {
+  int n[2], nt[2];
+  if (!res) return PV_ERROR(PV_EINVAL, "gp benchmark run: NULL result");
+  memset(res, 0, sizeof *res);
+  int st = run_checks(b, opt, n, nt);
+  if (st) return st;
+  size_t M = (size_t)n[0] * n[1], Mt = (size_t)nt[0] * nt[1];
+  double *f = pv_malloc(M * sizeof(double)), *ub = pv_malloc(M * sizeof(double));
+  double *ex = pv_malloc(Mt * sizeof(double)), *p = NULL;
+  pv_gp_model *m = NULL;
+  pv_gp_problem pr;
+  if (!f || !ub || !ex) st = PV_ERROR(PV_ENOMEM, "gp benchmark run: %zu grid points", M);
+  if (!st) st = pv_gp_benchmark_problem(b, n, f, ub, &pr);
+  if (!st) st = pv_gp_benchmark_fields(b, nt, ex, NULL);
+  pv_gp_model_options mo = PV_GP_MODEL_OPTIONS_INIT;
+  mo.kind = opt->kind;
+  mo.q = opt->q;
+  mo.freq_scale[0] = mo.freq_scale[1] = opt->freq_scale > 0 ? opt->freq_scale : b->freq_scale;
+  mo.lambda_b = b->lambda_b;
+  if (!st) st = pv_gp_model_create(&pr, &mo, &m);
+  if (!st && !(p = pv_malloc(pv_gp_model_nparams(m) * sizeof(double))))
+    st = PV_ERROR(PV_ENOMEM, "gp benchmark run: parameters");
+  if (!st) st = pv_gp_model_init_params(m, p);
+  pv_gp_optim_options oo = opt->optim;
+  oo.exact = ex;
+  oo.ntest[0] = nt[0];
+  oo.ntest[1] = nt[1];
+  oo.profile_u = opt->profile > 0 || (opt->profile < 0 && (b->dim == 1 || M <= 1024));
+  if (!st) st = pv_gp_model_optimize(ctx, m, p, &oo, &res->optim);
+  if (!st && pred) st = pv_gp_model_predict(m, p, nt, pred);
+  if (!st && u) st = pv_gp_model_predict(m, p, n, u);   /* the GP mean at the nodes */
+  if (!st) {
+    if (exact) memcpy(exact, ex, Mt * sizeof(double));
+    for (int a = 0; a < 2; a++) { res->n[a] = n[a]; res->ntest[a] = nt[a]; }
+    res->profiled = oo.profile_u;
+  }
+  pv_gp_model_destroy(&m);
+  pv_free(f); pv_free(ub); pv_free(ex); pv_free(p);
+  return st;
+}

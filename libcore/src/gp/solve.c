@@ -1,0 +1,203 @@
+/* solve.c - the exact minimiser over U for linear operators (dense
+ * least squares) and the GP-mean prediction on a test grid.
+ *
+ * With U = K beta and K = R^T R (Cholesky), the loss in U is, up to a
+ * constant, 1/2 of |R beta|^2 + lambda tau |S K beta - g|^2 + v |L beta - f|^2,
+ * L = sum_a Dk_a (x) K_others + c0 K, which QR least squares solves stably. */
+#include <math.h>
+#include <string.h>
+#include <cblas.h>
+#include <lapacke.h>
+#include <parseval/alloc.h>
+#include <parseval/error.h>
+#include <parseval/gp.h>
+#include "gp_internal.h"
+#include "gp_model.h"
+
+#ifndef GN_MAX_ITER
+#define GN_MAX_ITER 30   /* Gauss-Newton iterations per solve (Allen-Cahn) */
+#endif
+#ifndef GN_TOL
+#define GN_TOL 1e-12     /* relative update that ends Gauss-Newton */
+#endif
+
+/* Dense K (full Kronecker product) and L = sum_a Dk_a (x) K_other + diag(J) K
+ * into Kf, Lf (M x M); J the linearised zeroth-order coefficient per point. */
+static void dense_operators(const gp_model *m, const double *J, double *Kf, double *Lf) {
+  size_t M = m->M;
+  if (m->d == 1) {
+    for (size_t i = 0; i < M; i++)
+      for (size_t j = 0; j < M; j++) {
+        Kf[i * M + j] = m->K[0][i * M + j];
+        Lf[i * M + j] = m->Dk[0][i * M + j] + J[i] * m->K[0][i * M + j];
+      }
+    return;
+  }
+  int n0 = m->n[0], n1 = m->n[1];
+  for (int i0 = 0; i0 < n0; i0++)
+    for (int i1 = 0; i1 < n1; i1++)
+      for (int j0 = 0; j0 < n0; j0++)
+        for (int j1 = 0; j1 < n1; j1++) {
+          size_t r = (size_t)i0 * n1 + i1, c = (size_t)j0 * n1 + j1;
+          double k0 = m->K[0][(size_t)i0 * n0 + j0], k1 = m->K[1][(size_t)i1 * n1 + j1];
+          Kf[r * M + c] = k0 * k1;
+          Lf[r * M + c] = m->Dk[0][(size_t)i0 * n0 + j0] * k1
+                          + k0 * m->Dk[1][(size_t)i1 * n1 + j1] + J[r] * k0 * k1;
+        }
+}
+
+/* min |A x - b| by Householder QR with one step of iterative refinement
+ * (the system is ill-conditioned; the refinement makes U a minimiser to
+ * working accuracy, which the profiled gradient relies on). A, b kept. */
+static int lsq_refined(const double *A, size_t rows, size_t M, const double *b, double *x) {
+  double *Q = pv_malloc(rows * M * sizeof(double)), *tau = pv_malloc(M * sizeof(double));
+  double *r = pv_malloc(rows * sizeof(double));
+  int st = 0;
+  if (!Q || !tau || !r) { st = PV_ERROR(PV_ENOMEM, "gp solve u: %zu x %zu QR", rows, M); goto out; }
+  memcpy(Q, A, rows * M * sizeof(double));
+  if (LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)rows, (lapack_int)M, Q, (lapack_int)M, tau) != 0) {
+    st = PV_ERROR(PV_ENUMERIC, "gp solve u: QR factorisation failed");
+    goto out;
+  }
+  memset(x, 0, M * sizeof(double));
+  for (int pass = 0; pass < 2 && !st; pass++) {
+    memcpy(r, b, rows * sizeof(double));   /* r = b - A x */
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)M, -1.0, A, (int)M, x, 1, 1.0, r, 1);
+    if (LAPACKE_dormqr(LAPACK_ROW_MAJOR, 'L', 'T', (lapack_int)rows, 1, (lapack_int)M, Q,
+                       (lapack_int)M, tau, r, 1) != 0 ||
+        LAPACKE_dtrtrs(LAPACK_ROW_MAJOR, 'U', 'N', 'N', (lapack_int)M, 1, Q, (lapack_int)M, r, 1) != 0)
+      st = PV_ERROR(PV_ENUMERIC, "gp solve u: least-squares system is rank deficient");
+    else
+      for (size_t i = 0; i < M; i++) x[i] += r[i];
+  }
+out:
+  pv_free(Q); pv_free(tau); pv_free(r);
+  return st;
+}
+
+/* One linearised least-squares solve: U (in p) from J and the source fl. */
+static int solve_linearised(gp_model *m, double *p, const double *J, const double *fl,
+                            double *Kf, double *Lf, double *A, double *rhs, double *beta) {
+  size_t M = m->M, rows = 2 * M + m->nb, np = pv_gp_model_nparams(m);
+  double tau = exp(p[np - 2]), v = exp(p[np - 1]), sb = sqrt(m->opt.lambda_b * tau), sv = sqrt(v);
+  dense_operators(m, J, Kf, Lf);
+  memset(A, 0, rows * M * sizeof(double));
+  memset(rhs, 0, rows * sizeof(double));
+  memcpy(A, Kf, M * M * sizeof(double));
+  if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)M, A, (lapack_int)M) != 0)
+    return PV_ERROR(PV_ENUMERIC, "gp solve u: kernel matrix not positive definite");
+  for (size_t i = 0; i < M; i++) memset(A + i * M, 0, i * sizeof(double));
+  for (size_t k = 0; k < m->nb; k++) {
+    for (size_t j = 0; j < M; j++) A[(M + k) * M + j] = sb * Kf[m->bidx[k] * M + j];
+    rhs[M + k] = sb * m->g[k];
+  }
+  for (size_t i = 0; i < M; i++) {
+    for (size_t j = 0; j < M; j++) A[(M + m->nb + i) * M + j] = sv * Lf[i * M + j];
+    rhs[M + m->nb + i] = sv * fl[i];
+  }
+  int st = lsq_refined(A, rows, M, rhs, beta);
+  if (!st) cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)M, (int)M, 1.0, Kf, (int)M, beta, 1, 0.0, p, 1);
+  return st;
+}
+
+/* Gauss-Newton safeguard: halve the step from u0 until the loss does not
+ * rise (at most 30 halvings; then keep u0). *Lprev updated. */
+static int damp_step(gp_model *m, double *p, const double *u0, double *Lprev) {
+  double L;
+  for (int k = 0; k < 30; k++) {
+    int st = pv_gp_model_loss(m, p, &L, NULL);
+    if (st && st != PV_ENUMERIC) return st;
+    if (st) pv_error_clear();
+    if (!st && L <= *Lprev) { *Lprev = L; return 0; }
+    for (size_t i = 0; i < m->M; i++) p[i] = 0.5 * (p[i] + u0[i]);
+  }
+  memcpy(p, u0, m->M * sizeof(double));
+  return 0;
+}
+
+/* Linear operators: one solve. With c3 != 0, Gauss-Newton on U from the U in
+ * p: u^3 linearised at the current U (J = c0 + 3 c3 U^2, source
+ * f + 2 c3 U^3), until the update is below 1e-12 relative (at most 30). */
+int pv_gp_model_solve_u(pv_gp_model *m, double *p) {
+  if (!m || !p) return PV_ERROR(PV_EINVAL, "gp solve u: NULL argument");
+  if ((m->d == 1 && m->M > 4000) || (m->d == 2 && m->M > 4096))
+    return PV_ERROR(PV_EUNSUPPORTED, "gp solve u: %zu grid points is too many for a dense solve", m->M);
+  int st = gp_model_factor(m, p);
+  if (st) return st;
+  size_t M = m->M, rows = 2 * M + m->nb;
+  double *Kf = pv_malloc(M * M * sizeof(double)), *Lf = pv_malloc(M * M * sizeof(double));
+  double *A = pv_malloc(rows * M * sizeof(double)), *rhs = pv_malloc(rows * sizeof(double));
+  double *beta = pv_malloc(M * sizeof(double)), *J = pv_malloc(M * sizeof(double));
+  double *fl = pv_malloc(M * sizeof(double)), *u0 = pv_malloc(M * sizeof(double));
+  if (!Kf || !Lf || !A || !rhs || !beta || !J || !fl || !u0) {
+    st = PV_ERROR(PV_ENOMEM, "gp solve u: %zu x %zu system", rows, M);
+    goto done;
+  }
+  double c0 = m->prob.c0, c3 = m->prob.c3, Lprev = INFINITY;
+  if (c3 != 0.0 && pv_gp_model_loss(m, p, &Lprev, NULL) != 0) { pv_error_clear(); Lprev = INFINITY; }
+  for (int it = 0; it < (c3 != 0.0 ? GN_MAX_ITER : 1) && !st; it++) {
+    double du = 0.0, un = 0.0;
+    for (size_t i = 0; i < M; i++) {
+      double u = c3 != 0.0 ? p[i] : 0.0;
+      J[i] = c0 + 3.0 * c3 * u * u;
+      fl[i] = m->f[i] + 2.0 * c3 * u * u * u;
+      u0[i] = p[i];
+    }
+    st = solve_linearised(m, p, J, fl, Kf, Lf, A, rhs, beta);
+    if (!st && c3 != 0.0) st = damp_step(m, p, u0, &Lprev);
+    for (size_t i = 0; i < M && !st; i++) { du += (p[i] - u0[i]) * (p[i] - u0[i]); un += p[i] * p[i]; }
+    if (!st && du <= GN_TOL * GN_TOL * un) break;
+  }
+  if (!st && c3 != 0.0) st = gp_model_factor(m, p);
+  for (size_t i = 0; i < M && !st; i++)
+    if (!isfinite(p[i])) st = PV_ERROR(PV_ENUMERIC, "gp solve u: U[%zu] not finite", i);
+done:
+  pv_free(Kf); pv_free(Lf); pv_free(A); pv_free(rhs); pv_free(beta); pv_free(J); pv_free(fl);
+  pv_free(u0);
+  return st;
+}
+
+int pv_gp_model_predict(pv_gp_model *m, const double *p, const int nt[], double *out) {
+  if (!m || !p || !nt || !out) return PV_ERROR(PV_EINVAL, "gp predict: NULL argument");
+  for (int a = 0; a < m->d; a++)
+    if (nt[a] < 2 || nt[a] > 100000) return PV_ERROR(PV_EINVAL, "gp predict: nt[%d] = %d", a, nt[a]);
+  int st = gp_model_factor(m, p);
+  if (st) return st;
+  double *T[2] = {NULL, NULL}, *xs = NULL, *x = NULL, *C = NULL, *tmp = NULL;
+  int nmax = 0, tmax = 0;
+  for (int a = 0; a < m->d; a++) {
+    if (m->n[a] > nmax) nmax = m->n[a];
+    if (nt[a] > tmax) tmax = nt[a];
+  }
+  xs = pv_malloc((size_t)tmax * sizeof(double));
+  x = pv_malloc((size_t)nmax * sizeof(double));
+  C = pv_malloc((size_t)tmax * nmax * sizeof(double));
+  tmp = pv_malloc((size_t)nt[0] * (m->d == 2 ? (size_t)m->n[1] : 1) * sizeof(double));
+  for (int a = 0; a < m->d; a++) T[a] = pv_malloc((size_t)nt[a] * m->n[a] * sizeof(double));
+  if (!xs || !x || !C || !tmp || !T[0] || (m->d == 2 && !T[1])) {
+    st = PV_ERROR(PV_ENOMEM, "gp predict");
+    goto done;
+  }
+  for (int a = 0; a < m->d && !st; a++) {
+    double lo = m->prob.lo[a], hi = m->prob.hi[a];
+    for (int i = 0; i < nt[a]; i++) xs[i] = lo + (hi - lo) * i / (nt[a] - 1);
+    for (int i = 0; i < m->n[a]; i++) x[i] = lo + m->h[a] * i;
+    st = pv_gp_kernel_cross(m->opt.kind, m->q, p + m->M + 3 * (size_t)m->q * a, xs, nt[a], x,
+                            m->n[a], C);
+    if (!st)
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt[a], m->n[a], m->n[a], 1.0, C,
+                  m->n[a], m->Kinv[a], m->n[a], 0.0, T[a], m->n[a]);
+  }
+  if (st) goto done;
+  if (m->d == 1) {
+    st = pv_gp_mode_apply(1, m->n, 0, T[0], nt[0], p, out);
+  } else {
+    int dims[2] = {m->n[0], m->n[1]};
+    st = pv_gp_mode_apply(2, dims, 0, T[0], nt[0], p, tmp);
+    dims[0] = nt[0];
+    if (!st) st = pv_gp_mode_apply(2, dims, 1, T[1], nt[1], tmp, out);
+  }
+done:
+  pv_free(xs); pv_free(x); pv_free(C); pv_free(tmp); pv_free(T[0]); pv_free(T[1]);
+  return st;
+}

@@ -1,0 +1,87 @@
+/* bench_gp.c - the paper's eleven benchmarks: our GP-HM (GM and StM kernels)
+ * and the SE / Matern baselines, run in this invocation, beside the
+ * reference's logged errors (the reference needs JAX and cannot run here).
+ * Error: relative L2 of the final iterate on the 300-per-axis test grid.
+ *   bench_gp [--only NAME] [--kernels gm,stm,se,matern] [--iters N]
+ *            [--time SEC] [--n N] [--method lbfgs|adam] [--joint] [--verbose] */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <parseval/parseval.h>
+#include <parseval/gp.h>
+
+typedef struct {
+  const char *only, *kernels;
+  int iters, n, adam, joint, verbose, every, fixnoise;
+  double time;
+} args;
+
+static int verbose_monitor(int iter, double loss, const double *p, void *user) {
+  (void)p; (void)user;
+  fprintf(stderr, "  iter %5d loss %.10e\n", iter, loss);
+  return 0;
+}
+
+static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args *a,
+                   double *err, double *secs, int *iters, double split[2]) {
+  pv_gp_run_options o = PV_GP_RUN_OPTIONS_INIT;
+  o.kind = kind;
+  if (a->n > 0) o.n[0] = o.n[1] = a->n;
+  o.profile = a->joint ? 0 : -1;
+  o.optim.method = a->adam ? PV_GP_ADAM : PV_GP_LBFGS;
+  o.optim.max_iter = a->iters;
+  o.optim.max_time = a->time;
+  o.optim.fix_noise = a->fixnoise;
+  if (a->verbose) { o.optim.monitor = verbose_monitor; o.optim.monitor_every = a->every; }
+  pv_gp_run_result r;
+  int st = pv_gp_benchmark_run(NULL, b, &o, NULL, NULL, NULL, &r);
+  if (!st) {
+    *err = r.optim.rel_l2; *secs = r.optim.seconds; *iters = r.optim.iterations;
+    split[0] = r.optim.solve_seconds / r.optim.seconds;
+    split[1] = r.optim.loss_seconds / r.optim.seconds;
+    if (a->verbose)
+      fprintf(stderr, "  stop %d, %d evaluations, loss %.10e, U %s\n", r.optim.stop_reason,
+              r.optim.evaluations, r.optim.loss, r.profiled ? "profiled" : "joint");
+  } else {
+    fprintf(stderr, "%s/%s: %s\n", b->name, pv_gp_kernel_kind_name(kind), pv_error_message());
+  }
+  return st;
+}
+
+int main(int argc, char **argv) {
+  args a = {NULL, "stm,gm,se,matern", 2000, 0, 0, 0, 0, 10, 0, 60.0};
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--only") && i + 1 < argc) a.only = argv[++i];
+    else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) a.kernels = argv[++i];
+    else if (!strcmp(argv[i], "--iters") && i + 1 < argc) a.iters = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--time") && i + 1 < argc) a.time = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--n") && i + 1 < argc) a.n = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--method") && i + 1 < argc) a.adam = !strcmp(argv[++i], "adam");
+    else if (!strcmp(argv[i], "--joint")) a.joint = 1;
+    else if (!strcmp(argv[i], "--fix-noise")) a.fixnoise = 1;
+    else if (!strcmp(argv[i], "--verbose")) a.verbose = 1;
+    else if (!strcmp(argv[i], "--every") && i + 1 < argc) a.every = atoi(argv[++i]);
+    else { fprintf(stderr, "usage: see tests/bench/gp/README.md\n"); return 2; }
+  }
+  if (pv_init() != 0) return 1;
+  printf("%-26s %-6s %10s %10s %8s %6s %8s %7s %6s\n", "benchmark", "kernel", "ours", "reference",
+         "ratio", "iters", "seconds", "solveU%", "loss%");
+  for (int i = 0; i < pv_gp_benchmark_count(); i++) {
+    const pv_gp_benchmark *b = pv_gp_benchmark_get(i);
+    if (a.only && !strstr(b->name, a.only)) continue;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", a.kernels);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+      pv_gp_kernel_kind kind;
+      if (pv_gp_kernel_kind_parse(tok, &kind)) { fprintf(stderr, "%s\n", pv_error_message()); return 2; }
+      double err = NAN, secs = NAN, split[2] = {NAN, NAN};
+      int it = 0;
+      run_one(b, kind, &a, &err, &secs, &it, split);
+      printf("%-26s %-6s %10.3e %10.3e %8.2f %6d %8.1f %7.0f %6.0f\n", b->name, tok, err,
+             b->ref_err[kind], err / b->ref_err[kind], it, secs, 100 * split[0], 100 * split[1]);
+      fflush(stdout);
+    }
+  }
+  return 0;
+}
