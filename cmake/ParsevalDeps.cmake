@@ -20,6 +20,7 @@ find_library(SUITESPARSECONFIG_LIB suitesparseconfig REQUIRED)
 find_library(MATH_LIB m REQUIRED)
 
 find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
 find_package(OpenMP COMPONENTS C)
 
 set(PV_HAVE_MPI 0)

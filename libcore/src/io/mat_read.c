@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 #include <strings.h>
 #include <sys/stat.h>
 
@@ -175,8 +176,8 @@ static int pick_var(mat_t *mat, const char *path, const char *want, char *name, 
 /* MAT v5 structure check (before matio, which trusts the sizes it reads):
  * every data element must fit in the file, and every sub-element of an
  * uncompressed matrix (flags, dims, name, data, nested fields) in its
- * parent; a dims element must hold 2..32 int32. Sizes inside zlib-compressed
- * elements are left to matio (it inflates them itself). */
+ * parent; a dims element must hold 2..32 int32. Inside zlib-compressed
+ * elements the matrix header is inflated and checked (v5_compressed). */
 typedef struct v5 {
   FILE *fp;
   int little;
@@ -229,6 +230,43 @@ static int v5_dims(const v5 *f, long long off, uint32_t type, uint32_t nb, int c
   return 0;
 }
 
+/* A zlib-compressed element (miCOMPRESSED, nb bytes at off + 8): matio
+ * inflates it and trusts the sizes inside, so inflate its first bytes here
+ * and check the matrix header they start with. zlib expands at most 1032:1,
+ * which bounds the inner matrix's declared size, and the dims check bounds
+ * the values by that size. */
+static int v5_compressed(const v5 *f, long long off, uint32_t nb) {
+  unsigned char in[4096], out[512];
+  size_t take = nb < sizeof in ? nb : sizeof in;
+  if (fseeko(f->fp, (off_t)off + 8, SEEK_SET) != 0 || fread(in, 1, take, f->fp) != take)
+    return PV_ERROR(PV_EFORMAT, "%s: truncated: compressed element at byte %lld", f->path, off);
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  if (inflateInit(&z) != Z_OK) return PV_ERROR(PV_ENOMEM, "%s: zlib initialisation failed", f->path);
+  z.next_in = in;
+  z.avail_in = (uInt)take;
+  z.next_out = out;
+  z.avail_out = sizeof out;
+  int zr = inflate(&z, Z_SYNC_FLUSH);
+  size_t got = sizeof out - z.avail_out;
+  inflateEnd(&z);
+  if ((zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) || got < 8)
+    return PV_ERROR(PV_EFORMAT, "%s: compressed element at byte %lld: not valid zlib data", f->path, off);
+  FILE *m = fmemopen(out, got, "rb");
+  if (!m) return PV_ERROR(PV_ENOMEM, "%s: cannot inspect compressed element", f->path);
+  v5 sub = {m, f->little, f->path};
+  uint32_t type = 0, inner = 0, t2 = 0, n2 = 0;
+  int st = v5_tag(&sub, 0, &type, &inner);
+  if (!st && type == 14 && (unsigned long long)inner > 1032ULL * nb + 64)
+    st = PV_ERROR(PV_EFORMAT, "%s: compressed element at byte %lld declares a %u-byte matrix, more than "
+                  "%u compressed bytes can hold", f->path, off, (unsigned)inner, (unsigned)nb);
+  /* flags at 8 (16 bytes), then dims at 24: check them when inflated that far. */
+  if (!st && type == 14 && got >= 32 && !v5_tag(&sub, 24, &t2, &n2) && 32 + (size_t)n2 <= got)
+    st = v5_dims(&sub, 24, t2, n2, v5_class(&sub, 8, 6), (long long)inner);
+  fclose(m);
+  return st;
+}
+
 /* Elements in [off, end): each must fit; matrices are walked recursively. */
 static int v5_walk(const v5 *f, long long off, long long end, int depth, int in_matrix) {
   int k = 0, cls_store = -1, *cls = &cls_store;
@@ -255,6 +293,10 @@ static int v5_walk(const v5 *f, long long off, long long end, int depth, int in_
     if (in_matrix && k == 0) *cls = v5_class(f, off, type);
     if (in_matrix && k == 1) {
       st = v5_dims(f, off, type, nb, *cls, end - start);
+      if (st) return st;
+    }
+    if (type == 15 && !(type >> 16)) {
+      st = v5_compressed(f, off, nb);
       if (st) return st;
     }
     if (type == 14 && !(type >> 16)) {
