@@ -5,7 +5,7 @@
  * record travels in the PNG's text chunks. Built on libcore only. */
 #include <parseval/parseval.h>
 #include <parseval/matfile.h>
-#include <parseval/npy.h>
+#include <parseval/scene.h>
 #include <parseval/provenance.h>
 #include <parseval/raster.h>
 #include <parseval/render.h>
@@ -25,11 +25,6 @@ typedef struct pick {
   size_t width, height; /* the input's size */
   size_t factor;        /* block-mean reduction (1: none) */
 } pick;
-
-static int ends_with(const char *s, const char *suffix) {
-  size_t n = strlen(s), k = strlen(suffix);
-  return n >= k && strcasecmp(s + n - k, suffix) == 0;
-}
 
 static size_t nearest_band(const pv_raster_meta *m, double wl) {
   size_t best = 0;
@@ -92,33 +87,6 @@ static int choose_bands(const pv_args *args, const pv_raster_meta *m, const char
   return 0;
 }
 
-/* A .npy array as a cube: [rows, cols] is one band, [bands, rows, cols]
- * band-sequential. */
-static int read_npy(const char *path, pv_raster_cube *c) {
-  pv_array *a = NULL;
-  int st = pv_npy_read(path, &a);
-  if (st) return st;
-  const pv_view *v = pv_array_view(a);
-  size_t b = 1, r, k;
-  if (v->ndim == 2) { r = v->shape[0]; k = v->shape[1]; }
-  else if (v->ndim == 3) { b = v->shape[0]; r = v->shape[1]; k = v->shape[2]; }
-  else {
-    pv_array_destroy(&a);
-    return PV_ERROR(PV_EFORMAT, "%s: field 'shape': %d axes, need [rows, cols] or [bands, rows, cols]",
-                    path, v->ndim);
-  }
-  st = pv_raster_cube_alloc(c, k, r, b, PV_F64);
-  if (!st) {
-    pv_view dst;
-    st = pv_view_init(&dst, c->data, PV_F64, v->ndim, v->shape);
-    if (!st) st = pv_view_copy(&dst, v);
-    if (st) pv_raster_cube_free(c);
-  }
-  if (!st) pv_raster_cube_count_invalid(c);
-  pv_array_destroy(&a);
-  return st;
-}
-
 /* Reduction factor: the larger side at most max_size, and the working set
  * (2 doubles per reduced value of the picked bands) within half the RAM
  * budget. */
@@ -160,17 +128,11 @@ static int add_block(pv_ctx *ctx, pv_raster_block *blk, void *user) {
 static int load_whole(pv_ctx *ctx, const pv_args *args, const char *in, size_t max_size,
                       pick *p, pv_array **stack) {
   pv_raster_cube c;
-  memset(&c, 0, sizeof c);
-  int st;
-  if (ends_with(in, ".npy")) {
-    st = read_npy(in, &c);
-  } else {
-    pv_matfile_options mo = PV_MATFILE_OPTIONS_INIT;
-    if (pv_args_has(args, "var")) mo.var = pv_args_string(args, "var");
-    if (pv_args_has(args, "rows")) mo.rows = (size_t)pv_args_int(args, "rows");
-    if (pv_args_has(args, "cols")) mo.cols = (size_t)pv_args_int(args, "cols");
-    st = pv_matfile_read(ctx, in, &mo, &c);
-  }
+  pv_scene_read_options so = PV_SCENE_READ_OPTIONS_INIT;
+  if (pv_args_has(args, "var")) so.mat_var = pv_args_string(args, "var");
+  if (pv_args_has(args, "rows")) so.rows = (size_t)pv_args_int(args, "rows");
+  if (pv_args_has(args, "cols")) so.cols = (size_t)pv_args_int(args, "cols");
+  int st = pv_scene_read(ctx, in, &so, &c);
   if (!st) st = choose_bands(args, &c.meta, in, p);
   pv_downsampler *d = NULL;
   if (!st) {
@@ -217,7 +179,7 @@ static int load_raster(pv_ctx *ctx, const pv_args *args, const char *in, size_t 
 static int load(pv_ctx *ctx, const pv_args *args, pick *p, pv_array **stack) {
   const char *in = pv_args_string(args, "input");
   size_t max_size = (size_t)pv_args_int(args, "max-size");
-  int st = pv_matfile_is_mat(in) || ends_with(in, ".npy")
+  int st = pv_scene_kind_of(in) != PV_SCENE_RASTER
                ? load_whole(ctx, args, in, max_size, p, stack)
                : load_raster(ctx, args, in, max_size, p, stack);
   if (!st && p->factor > 1)
