@@ -88,48 +88,64 @@ static int has_suffix(const char *s, const char *suf) {
 
 static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* List APP's output files with links, pictures inline, small texts shown. */
-static void html_outputs(FILE *f, const char *out_dir, const char *app) {
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s/%s", out_dir, app);
+/* One output file: a link, the picture inline, a small text shown. rel is
+ * the path relative to the index ("APP/sub/name"). */
+static void html_file(FILE *f, const char *path, const char *rel, const char *name) {
+  struct stat st;
+  long size = stat(path, &st) == 0 ? (long)st.st_size : -1;
+  fputs("<li><a href=\"", f);
+  html_escape(f, rel);
+  fputs("\">", f);
+  html_escape(f, name);
+  fprintf(f, "</a> (%ld bytes)", size);
+  if (has_suffix(name, ".png") || has_suffix(name, ".svg")) {
+    fputs("<br><img src=\"", f);
+    html_escape(f, rel);
+    fputs("\" style=\"max-width:480px\">", f);
+  } else if ((has_suffix(name, ".json") || has_suffix(name, ".txt") || has_suffix(name, ".csv")) && size >= 0 &&
+             size < 8192) {
+    char *text;
+    size_t len;
+    if (pv_file_read_all(path, 8192, &text, &len) == PV_OK) {
+      fputs("<pre>", f);
+      html_escape(f, text);
+      fputs("</pre>", f);
+      pv_free(text);
+    }
+    pv_error_clear();
+  }
+  fputs("</li>\n", f);
+}
+
+/* The files of dir (relative path rel), sorted, with one level of
+ * subfolders listed inside their own item. */
+static void html_outputs(FILE *f, const char *dir, const char *rel, int depth) {
   DIR *d = opendir(dir);
   if (!d) return;
   char *names[256];
   int n = 0;
   struct dirent *e;
   while ((e = readdir(d)) && n < 256)
-    if (e->d_name[0] != '.') names[n++] = pv_strdup(e->d_name);
+    if (e->d_name[0] != '.' && (names[n] = pv_strdup(e->d_name))) n++;
   closedir(d);
   qsort(names, (size_t)n, sizeof *names, cmp_names);
   fputs("<ul>\n", f);
   for (int i = 0; i < n; i++) {
-    if (!names[i]) continue;
-    char path[8192];
+    char path[8192], sub[8192];
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    snprintf(sub, sizeof sub, "%s/%s", rel, names[i]);
     struct stat st;
-    long size = stat(path, &st) == 0 ? (long)st.st_size : -1;
-    fprintf(f, "<li><a href=\"%s/", app);
-    html_escape(f, names[i]);
-    fputs("\">", f);
-    html_escape(f, names[i]);
-    fprintf(f, "</a> (%ld bytes)", size);
-    if (has_suffix(names[i], ".png") || has_suffix(names[i], ".svg")) {
-      fprintf(f, "<br><img src=\"%s/", app);
-      html_escape(f, names[i]);
-      fputs("\" style=\"max-width:480px\">", f);
-    } else if ((has_suffix(names[i], ".json") || has_suffix(names[i], ".txt") || has_suffix(names[i], ".csv")) &&
-               size >= 0 && size < 8192) {
-      char *text;
-      size_t len;
-      if (pv_file_read_all(path, 8192, &text, &len) == PV_OK) {
-        fputs("<pre>", f);
-        html_escape(f, text);
-        fputs("</pre>", f);
-        pv_free(text);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+      if (depth < 1) {
+        fputs("<li>", f);
+        html_escape(f, names[i]);
+        fputs("/", f);
+        html_outputs(f, path, sub, depth + 1);
+        fputs("</li>\n", f);
       }
-      pv_error_clear();
+    } else {
+      html_file(f, path, sub, names[i]);
     }
-    fputs("</li>\n", f);
     pv_free(names[i]);
   }
   fputs("</ul>\n", f);
@@ -161,7 +177,9 @@ static int write_index(const char *out_dir, const demo_result *r, int n) {
   for (int i = 0; i < n; i++) {
     if (i && !strcmp(r[i].app, r[i - 1].app)) continue;
     fprintf(f, "<h2 id=\"%s\">%s</h2>\n", r[i].app, r[i].app);
-    html_outputs(f, out_dir, r[i].app);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", out_dir, r[i].app);
+    html_outputs(f, dir, r[i].app, 0);
   }
   fputs("</body></html>\n", f);
   return pv_fileout_commit(&fo);
