@@ -71,3 +71,20 @@ function(pv_add_subdirectories dir)
     endif()
   endforeach()
 endfunction()
+
+# pv_add_dataset(NAME file...): a bundled sample's files, copied into the
+# build tree's data folder at build time and installed beside the host, where
+# `parseval demo` finds them as {data}/NAME.
+function(pv_add_dataset name)
+  set(dest "${PROJECT_BINARY_DIR}/${PV_DATA_INSTALL_DIR}/datasets/${name}")
+  set(copies "")
+  foreach(f ${ARGN})
+    add_custom_command(OUTPUT "${dest}/${f}"
+      COMMAND ${CMAKE_COMMAND} -E make_directory "${dest}"
+      COMMAND ${CMAKE_COMMAND} -E copy_if_different "${CMAKE_CURRENT_SOURCE_DIR}/${f}" "${dest}/${f}"
+      DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/${f}" VERBATIM)
+    list(APPEND copies "${dest}/${f}")
+    install(FILES "${CMAKE_CURRENT_SOURCE_DIR}/${f}" DESTINATION "${PV_DATA_INSTALL_DIR}/datasets/${name}")
+  endforeach()
+  add_custom_target(pv_data_${name} ALL DEPENDS ${copies})
+endfunction()
