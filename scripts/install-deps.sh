@@ -3,7 +3,7 @@
 # Run as root. Usage: scripts/install-deps.sh [--bench]
 #   --bench  also the peers' Python packages for tests/bench (large: torch).
 set -eu
-packages="build-essential cmake ninja-build pkg-config git python3 \
+packages="build-essential cmake ninja-build pkg-config git python3 python3-numpy \
   clang libclang-rt-14-dev libomp-14-dev \
   libfftw3-dev libfftw3-mpi-dev libgdal-dev libhdf5-dev libmatio-dev libpng-dev zlib1g-dev \
   libsuitesparse-dev libgsl-dev libopenblas-dev liblapacke-dev \
