@@ -85,6 +85,41 @@ void pv_test_fail_alloc_after(long k) {
 
 long pv_test_alloc_live(void) { return live; }
 
+void pv_test_alloc_countdown(const char *what, int (*mk)(void **obj), void (*rm)(void **obj)) {
+  for (long k = 0; k < 64; k++) {
+    long before = pv_test_alloc_live();
+    void *obj = NULL;
+    pv_test_fail_alloc_after(k);
+    int rc = mk(&obj);
+    pv_test_fail_alloc_after(-1);
+    if (rc == PV_OK) {
+      rm(&obj);
+      if (obj != NULL) pv_test_fail(__FILE__, __LINE__, "%s: destroy did not reset the pointer", what);
+      if (pv_test_alloc_live() != before) pv_test_fail(__FILE__, __LINE__, "%s: leaked after success", what);
+      printf("  %s: %ld allocation failure points\n", what, k);
+      return;
+    }
+    if (rc != PV_ENOMEM) pv_test_fail(__FILE__, __LINE__, "%s: failure %ld returned %d, not PV_ENOMEM", what, k, rc);
+    if (obj != NULL) pv_test_fail(__FILE__, __LINE__, "%s: failure %ld left an object", what, k);
+    if (pv_test_alloc_live() != before) pv_test_fail(__FILE__, __LINE__, "%s: failure %ld leaked", what, k);
+    pv_error_clear();
+  }
+  pv_test_fail(__FILE__, __LINE__, "%s never succeeded", what);
+}
+
+const char *pv_test_path(const char *name) {
+  static char buf[4][1024];
+  static int k;
+  k = (k + 1) % 4;
+  snprintf(buf[k], sizeof buf[k], "%s/%s", pv_test_tmpdir(), name);
+  return buf[k];
+}
+
+int pv_test_exists(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0;
+}
+
 int pv_test_main(int argc, char **argv, const pv_test_case *cases, int n) {
   pv_init();
   int ran = 0, failed = 0;

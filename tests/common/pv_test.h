@@ -41,9 +41,19 @@ const char *pv_test_shared_datasets(void);
  * PV_TEST_KEEP is set). Borrowed. */
 const char *pv_test_tmpdir(void);
 
+/* path of `name` inside pv_test_tmpdir(); one of 4 rotating buffers, so a
+ * few may be used at once. Borrowed. */
+const char *pv_test_path(const char *name);
+/* 1 when path exists. */
+int pv_test_exists(const char *path);
+
 /* Allocation-failure countdown: after pv_test_fail_alloc_after(k), the
  * (k+1)-th allocation fails; -1 disables. pv_test_alloc_live() counts blocks
  * not yet freed (for leak checks around an error path). */
 void pv_test_fail_alloc_after(long k);
 long pv_test_alloc_live(void);
+/* Fail the 1st, 2nd, ... allocation of mk until it succeeds: every failure
+ * must return PV_ENOMEM, leave *obj NULL and leak nothing; the success is
+ * released with rm (which must set *obj to NULL). what names it in output. */
+void pv_test_alloc_countdown(const char *what, int (*mk)(void **obj), void (*rm)(void **obj));
 #endif

@@ -27,9 +27,6 @@ static void test_alignment_and_overflow(void) {
   pv_free(NULL);
 }
 
-typedef int (*create_fn)(void **obj);
-typedef void (*destroy_fn)(void **obj);
-
 static int mk_ctx(void **o) { return pv_ctx_create((pv_ctx **)o); }
 static void rm_ctx(void **o) { pv_ctx_destroy((pv_ctx **)o); }
 static int mk_array(void **o) {
@@ -52,38 +49,12 @@ static char out_path[600];
 static int mk_fileout(void **o) { return pv_fileout_open(out_path, 1, (pv_fileout **)o); }
 static void rm_fileout(void **o) { pv_fileout_abort((pv_fileout **)o); }
 
-/* Fail the 1st, 2nd, ... allocation until creation succeeds. */
-static void countdown(const char *what, create_fn mk, destroy_fn rm) {
-  int failures = 0;
-  for (long k = 0; k < 64; k++) {
-    long before = pv_test_alloc_live();
-    void *obj = NULL;
-    pv_test_fail_alloc_after(k);
-    int rc = mk(&obj);
-    pv_test_fail_alloc_after(-1);
-    if (rc == PV_OK) {
-      rm(&obj);
-      CHECK(obj == NULL);
-      CHECK_EQ_INT(pv_test_alloc_live(), before);
-      CHECK(failures == k); /* every earlier countdown failed cleanly */
-      printf("  %s: %d allocation failure points\n", what, failures);
-      return;
-    }
-    CHECK_EQ_INT(rc, PV_ENOMEM);
-    CHECK(obj == NULL);
-    CHECK_EQ_INT(pv_test_alloc_live(), before);
-    pv_error_clear();
-    failures++;
-  }
-  pv_test_fail(__FILE__, __LINE__, "%s never succeeded", what);
-}
-
 static void test_countdown_over_create_functions(void) {
   snprintf(out_path, sizeof out_path, "%s/out.bin", pv_test_tmpdir());
-  countdown("pv_ctx_create", mk_ctx, rm_ctx);
-  countdown("pv_array_create", mk_array, rm_array);
-  countdown("pv_args_create+finish", mk_args, rm_args);
-  countdown("pv_fileout_open", mk_fileout, rm_fileout);
+  pv_test_alloc_countdown("pv_ctx_create", mk_ctx, rm_ctx);
+  pv_test_alloc_countdown("pv_array_create", mk_array, rm_array);
+  pv_test_alloc_countdown("pv_args_create+finish", mk_args, rm_args);
+  pv_test_alloc_countdown("pv_fileout_open", mk_fileout, rm_fileout);
 }
 
 PV_TEST_MAIN(PV_CASE(test_alignment_and_overflow), PV_CASE(test_countdown_over_create_functions))

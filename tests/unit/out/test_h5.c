@@ -10,14 +10,6 @@
 
 #include "pv_test.h"
 
-static const char *tmp(const char *name) {
-  static char buf[4][1024];
-  static int k;
-  k = (k + 1) % 4;
-  snprintf(buf[k], sizeof buf[k], "%s/%s", pv_test_tmpdir(), name);
-  return buf[k];
-}
-
 static long long file_size(const char *path) {
   struct stat sb;
   return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
@@ -91,7 +83,7 @@ static void write_file(const char *path) {
 }
 
 static void test_round_trip(void) {
-  const char *path = tmp("round.h5");
+  const char *path = pv_test_path("round.h5");
   write_file(path);
   /* 128 KiB per f64 slice x 8 = 1 MiB raw; a periodic ramp deflates well */
   CHECK(file_size(path) > 0 && file_size(path) < 200000);
@@ -158,7 +150,7 @@ static void test_round_trip(void) {
 
 /* A second, independent reader: GDAL's HDF5 driver (skipped without gdalinfo). */
 static void test_gdal_reads_it(void) {
-  const char *path = tmp("for_gdal.h5");
+  const char *path = pv_test_path("for_gdal.h5");
   write_file(path);
   char cmd[1200], out[8192];
   snprintf(cmd, sizeof cmd, "gdalinfo '%s' 2>/dev/null", path);
@@ -175,7 +167,7 @@ static void test_gdal_reads_it(void) {
 }
 
 static void test_no_partial_output(void) {
-  const char *path = tmp("abandoned.h5");
+  const char *path = pv_test_path("abandoned.h5");
   pv_h5 *f = NULL;
   CHECK_OK(pv_h5_create(path, 0, &f));
   double one = 1;
@@ -186,10 +178,10 @@ static void test_no_partial_output(void) {
   CHECK(file_size(path) < 0);
   CHECK_EQ_INT(count_files("abandoned"), 0); /* temporary removed too */
   /* existing destination without overwrite: refused before anything */
-  write_file(tmp("exists.h5"));
-  long long before = file_size(tmp("exists.h5"));
-  CHECK_STATUS(pv_h5_create(tmp("exists.h5"), 0, &f), PV_EEXIST);
-  CHECK(f == NULL && file_size(tmp("exists.h5")) == before);
+  write_file(pv_test_path("exists.h5"));
+  long long before = file_size(pv_test_path("exists.h5"));
+  CHECK_STATUS(pv_h5_create(pv_test_path("exists.h5"), 0, &f), PV_EEXIST);
+  CHECK(f == NULL && file_size(pv_test_path("exists.h5")) == before);
   CHECK_EQ_INT(count_files("exists"), 1);
   /* unwritable folder */
   CHECK(pv_h5_create("/proc/nope/x.h5", 1, &f) < 0 && f == NULL);
@@ -198,19 +190,19 @@ static void test_no_partial_output(void) {
 
 static void test_bad_files(void) {
   pv_h5 *f = NULL;
-  CHECK_STATUS(pv_h5_open(tmp("missing.h5"), &f), PV_ENOTFOUND);
-  const char *txt = tmp("text.h5");
+  CHECK_STATUS(pv_h5_open(pv_test_path("missing.h5"), &f), PV_ENOTFOUND);
+  const char *txt = pv_test_path("text.h5");
   CHECK_OK(pv_file_write_atomic(txt, "not hdf5 at all\n", 16, 1));
   CHECK(pv_h5_open(txt, &f) == PV_EFORMAT && strstr(pv_error_message(), "text.h5"));
   pv_error_clear();
   CHECK(f == NULL);
   /* a truncated HDF5 file */
-  const char *good = tmp("tobecut.h5");
+  const char *good = pv_test_path("tobecut.h5");
   write_file(good);
   char *data = NULL;
   size_t n = 0;
   CHECK_OK(pv_file_read_all(good, 1 << 24, &data, &n));
-  const char *cut = tmp("cut.h5");
+  const char *cut = pv_test_path("cut.h5");
   CHECK_OK(pv_file_write_atomic(cut, data, n / 2, 1));
   pv_free(data);
   int st = pv_h5_open(cut, &f);

@@ -10,19 +10,6 @@
 
 #include "pv_test.h"
 
-static const char *tmp(const char *name) {
-  static char buf[4][1024];
-  static int k;
-  k = (k + 1) % 4;
-  snprintf(buf[k], sizeof buf[k], "%s/%s", pv_test_tmpdir(), name);
-  return buf[k];
-}
-
-static int exists(const char *path) {
-  struct stat sb;
-  return stat(path, &sb) == 0;
-}
-
 /* Build preamble + header (v1.0) + data by hand, following the spec. */
 static size_t hand_npy(unsigned char *out, const char *dict, const void *data, size_t nbytes) {
   size_t dl = strlen(dict), hlen = dl + 1;
@@ -100,10 +87,10 @@ static void test_write_read(void) {
   CHECK_OK(pv_view_slice(pv_array_view(src), 1, 1, 5, 2, &sl)); /* 4 x 2 x 6 */
   int perm[3] = {2, 0, 1};
   CHECK_OK(pv_view_permute(&sl, perm, &pm)); /* 6 x 4 x 2 */
-  const char *p = tmp("cube.npy");
+  const char *p = pv_test_path("cube.npy");
   CHECK_OK(pv_npy_write(p, &pm, NULL, 0));
   check_layout(p, "{'descr': '<f8', 'fortran_order': False, 'shape': (6, 4, 2), }");
-  CHECK(!exists(tmp("cube.npy.json"))); /* no provenance given: no sidecar */
+  CHECK(!pv_test_exists(pv_test_path("cube.npy.json"))); /* no provenance given: no sidecar */
   pv_array *back = NULL;
   CHECK_OK(pv_npy_read(p, &back));
   const pv_view *b = pv_array_view(back);
@@ -123,7 +110,7 @@ static void test_write_read(void) {
   pv_view fv;
   size_t n5 = 5;
   CHECK_OK(pv_view_init(&fv, f, PV_F32, 1, &n5));
-  p = tmp("vec.npy");
+  p = pv_test_path("vec.npy");
   CHECK_OK(pv_npy_write(p, &fv, NULL, 0));
   check_layout(p, "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }");
   CHECK_OK(pv_npy_read(p, &back));
@@ -147,7 +134,7 @@ static void test_numpy_interop(void) {
   for (int k = 0; k < 12; k++) v[k] = (float)k / 8.0f - 0.5f;
   pv_view view;
   CHECK_OK(pv_view_init(&view, v, PV_F32, 2, shape));
-  const char *p = tmp("for_numpy.npy");
+  const char *p = pv_test_path("for_numpy.npy");
   CHECK_OK(pv_npy_write(p, &view, NULL, 0));
   char cmd[2048];
   snprintf(cmd, sizeof cmd,
@@ -156,7 +143,7 @@ static void test_numpy_interop(void) {
            " sys.exit(0 if a.dtype==np.float32 and a.shape==(3,4) and (a==e).all() else 1)\" '%s'", p);
   CHECK(system(cmd) == 0);
   /* numpy -> ours, in Fortran order and big-endian float64 */
-  const char *q = tmp("from_numpy.npy");
+  const char *q = pv_test_path("from_numpy.npy");
   snprintf(cmd, sizeof cmd,
            "/usr/bin/python3 -c \"import numpy as np,sys;"
            " a=np.asfortranarray((np.arange(30,dtype='>f8')*1.5).reshape(2,3,5)); np.save(sys.argv[1],a)\" '%s'", q);
@@ -226,8 +213,8 @@ static void test_hostile_headers(void) {
 
 static void test_file_errors(void) {
   pv_array *a = NULL;
-  CHECK_STATUS(pv_npy_read(tmp("nope.npy"), &a), PV_ENOTFOUND);
-  const char *z = tmp("zero.npy");
+  CHECK_STATUS(pv_npy_read(pv_test_path("nope.npy"), &a), PV_ENOTFOUND);
+  const char *z = pv_test_path("zero.npy");
   CHECK_OK(pv_file_write_atomic(z, "", 0, 1));
   CHECK(pv_npy_read(z, &a) == PV_EFORMAT && strstr(pv_error_message(), "zero.npy"));
   pv_error_clear();
@@ -235,7 +222,7 @@ static void test_file_errors(void) {
   size_t shape[1] = {1000};
   pv_array *big = NULL;
   CHECK_OK(pv_array_create(PV_F64, 1, shape, &big));
-  const char *p = tmp("cut.npy");
+  const char *p = pv_test_path("cut.npy");
   CHECK_OK(pv_npy_write(p, pv_array_view(big), NULL, 0));
   CHECK(truncate(p, 4000) == 0);
   CHECK(pv_npy_read(p, &a) == PV_EFORMAT && strstr(pv_error_message(), "truncated"));
@@ -254,7 +241,7 @@ static void test_sidecar(void) {
   size_t shape[2] = {2, 2};
   pv_view v;
   CHECK_OK(pv_view_init(&v, d, PV_F64, 2, shape));
-  const char *p = tmp("with_prov.npy"), *side = tmp("with_prov.npy.json");
+  const char *p = pv_test_path("with_prov.npy"), *side = pv_test_path("with_prov.npy.json");
   CHECK_OK(pv_npy_write(p, &v, prov, 0));
   char hex[65];
   CHECK_OK(pv_sha256_file(p, hex, NULL));
@@ -266,15 +253,15 @@ static void test_sidecar(void) {
   CHECK(strstr(js, "\"note\": \"quote \\\" here\"") != NULL);
   pv_free(js);
   /* sidecar exists, no overwrite: refused before the .npy is touched */
-  const char *p2 = tmp("blocked.npy"), *side2 = tmp("blocked.npy.json");
+  const char *p2 = pv_test_path("blocked.npy"), *side2 = pv_test_path("blocked.npy.json");
   CHECK_OK(pv_file_write_atomic(side2, "{}", 2, 0));
   CHECK_STATUS(pv_npy_write(p2, &v, prov, 0), PV_EEXIST);
-  CHECK(!exists(p2));
+  CHECK(!pv_test_exists(p2));
   /* invalid view: nothing written */
   pv_view badv = v;
   badv.dtype = (pv_dtype)99;
-  CHECK_STATUS(pv_npy_write(tmp("bad.npy"), &badv, prov, 0), PV_EINVAL);
-  CHECK(!exists(tmp("bad.npy")) && !exists(tmp("bad.npy.json")));
+  CHECK_STATUS(pv_npy_write(pv_test_path("bad.npy"), &badv, prov, 0), PV_EINVAL);
+  CHECK(!pv_test_exists(pv_test_path("bad.npy")) && !pv_test_exists(pv_test_path("bad.npy.json")));
   pv_provenance_destroy(&prov);
 }
 
@@ -289,7 +276,7 @@ static void test_alloc_failures(void) {
   CHECK_OK(pv_view_permute(&v, perm, &vt)); /* non-contiguous: staging buffer */
   pv_provenance *prov = NULL;
   CHECK_OK(pv_provenance_create("t", "alloc", &prov));
-  const char *p = tmp("alloc.npy"), *side = tmp("alloc.npy.json");
+  const char *p = pv_test_path("alloc.npy"), *side = pv_test_path("alloc.npy.json");
   int done = 0;
   for (long k = 0; k < 400 && !done; k++) {
     long live = pv_test_alloc_live();
@@ -301,12 +288,12 @@ static void test_alloc_failures(void) {
     pv_error_clear();
     if (st) {
       CHECK_EQ_INT(st, PV_ENOMEM);
-      if (exists(p) && !a) { /* the write succeeded, the read failed */
-        CHECK(exists(side));
+      if (pv_test_exists(p) && !a) { /* the write succeeded, the read failed */
+        CHECK(pv_test_exists(side));
         remove(p);
         remove(side);
       } else {
-        CHECK(!exists(p) && !exists(side));
+        CHECK(!pv_test_exists(p) && !pv_test_exists(side));
       }
     } else {
       CHECK(((double *)pv_array_data(a))[1] == 3.0);

@@ -10,19 +10,6 @@
 
 #include "pv_test.h"
 
-static const char *tmp(const char *name) {
-  static char buf[4][1024];
-  static int k;
-  k = (k + 1) % 4;
-  snprintf(buf[k], sizeof buf[k], "%s/%s", pv_test_tmpdir(), name);
-  return buf[k];
-}
-
-static int exists(const char *path) {
-  struct stat sb;
-  return stat(path, &sb) == 0;
-}
-
 /* ---- independent PNG decoding with libpng ---- */
 typedef struct {
   int w, h;
@@ -231,7 +218,7 @@ static void test_png_round_trip(void) {
   CHECK_OK(pv_provenance_create("test", "png", &prov));
   CHECK_OK(pv_provenance_set_seed(prov, 1234));
   CHECK_OK(pv_provenance_set_param(prov, "title", "na\xc3\xafve"));
-  const char *path = tmp("rt.png");
+  const char *path = pv_test_path("rt.png");
   CHECK_OK(pv_image_write_png(img, path, prov, 0));
   decoded d;
   CHECK(decode_png(path, &d) == 0);
@@ -249,7 +236,7 @@ static void test_png_round_trip(void) {
   CHECK_STATUS(pv_image_write_png(img, path, NULL, 0), PV_EEXIST);
   CHECK(pv_image_write_png(img, "/proc/nope/x.png", NULL, 1) < 0);
   pv_error_clear();
-  CHECK(!exists("/proc/nope/x.png"));
+  CHECK(!pv_test_exists("/proc/nope/x.png"));
   pv_image_destroy(&img);
   pv_provenance_destroy(&prov);
   CHECK_STATUS(pv_image_create(0, 5, NULL, &img), PV_EINVAL);
@@ -276,7 +263,7 @@ static void test_quicklook_band(void) {
   double pct[2] = {2, 98}, lim[2];
   CHECK_OK(pv_percentiles(&v, pct, 2, NULL, lim, NULL));
   CHECK(info.lo[0] == lim[0] && info.hi[0] == lim[1]);
-  const char *path = tmp("band.png");
+  const char *path = pv_test_path("band.png");
   CHECK_OK(pv_image_write_png(img, path, NULL, 0));
   decoded d;
   CHECK(decode_png(path, &d) == 0);
@@ -348,7 +335,7 @@ static void test_quicklook_rgb(void) {
   CHECK_OK(pv_quicklook_rgb(&ch[0], &ch[1], &ch[2], &o, &img, &in));
   CHECK_EQ_INT(in.n_invalid, 1);
   CHECK(in.lo[0] == 0 && in.hi[0] == 599 && in.lo[2] == -597 && in.hi[2] == 0);
-  const char *path = tmp("rgb.png");
+  const char *path = pv_test_path("rgb.png");
   CHECK_OK(pv_image_write_png(img, path, NULL, 0));
   decoded d;
   CHECK(decode_png(path, &d) == 0);
@@ -410,7 +397,7 @@ static void test_plot(void) {
   pv_image_destroy(&img);
   pv_provenance *prov = NULL;
   CHECK_OK(pv_provenance_create("test", "plot", &prov));
-  const char *png = tmp("plot.png"), *svg = tmp("plot.svg");
+  const char *png = pv_test_path("plot.png"), *svg = pv_test_path("plot.svg");
   CHECK_OK(pv_plot_write_png(p, png, prov, 0));
   CHECK_OK(pv_plot_write_svg(p, svg, prov, 0));
   CHECK_STATUS(pv_plot_write_svg(p, svg, prov, 0), PV_EEXIST);
@@ -465,7 +452,7 @@ static void test_plot_log_and_clip(void) {
   CHECK_OK(pv_plot_data_to_pixel(p, 0, 10, &dummy, &y_top));
   CHECK_OK(pv_plot_data_to_pixel(p, 0, 1e-4, &dummy, &y_bot));
   CHECK(y_top < y_bot);
-  CHECK_OK(pv_image_write_png(img, tmp("loss.png"), NULL, 0));
+  CHECK_OK(pv_image_write_png(img, pv_test_path("loss.png"), NULL, 0));
   pv_image_destroy(&img);
   /* fixed limits: the line is clipped to the plot area */
   pv_plot_set_log_y(p, 0);
@@ -482,7 +469,7 @@ static void test_plot_log_and_clip(void) {
       if (!in && same_rgb(pv_image_pixel(img, x, y), blue)) outside++;
     }
   CHECK_EQ_INT(outside, 0);
-  CHECK_OK(pv_image_write_png(img, tmp("clipped.png"), NULL, 0));
+  CHECK_OK(pv_image_write_png(img, pv_test_path("clipped.png"), NULL, 0));
   pv_image_destroy(&img);
   pv_plot_destroy(&p);
 }
@@ -497,7 +484,7 @@ static void test_alloc_failures(void) {
   CHECK_OK(pv_view_init(&v, a, PV_F64, 2, shape));
   pv_provenance *prov = NULL;
   CHECK_OK(pv_provenance_create("t", "alloc", &prov));
-  const char *png = tmp("alloc.png"), *svg = tmp("alloc.svg");
+  const char *png = pv_test_path("alloc.png"), *svg = pv_test_path("alloc.svg");
   int done = 0;
   for (long k = 0; k < 2000 && !done; k++) {
     long live = pv_test_alloc_live();
@@ -523,10 +510,10 @@ static void test_alloc_failures(void) {
       break;
     }
     CHECK_EQ_INT(st, PV_ENOMEM);
-    CHECK(!exists(svg));
+    CHECK(!pv_test_exists(svg));
     remove(png); /* may have been written before a later step failed */
   }
-  CHECK(done && exists(png) && exists(svg));
+  CHECK(done && pv_test_exists(png) && pv_test_exists(svg));
   pv_provenance_destroy(&prov);
 }
 

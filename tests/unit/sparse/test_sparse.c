@@ -347,35 +347,13 @@ static int mk_tr(void **o) {
   return pv_sparse_transpose(NULL, cd_A, (pv_sparse **)o);
 }
 
-static void countdown(const char *what, int (*mk)(void **), void (*rm)(void **)) {
-  for (long k = 0; k < 64; k++) {
-    long before = pv_test_alloc_live();
-    void *obj = NULL;
-    pv_test_fail_alloc_after(k);
-    int rc = mk(&obj);
-    pv_test_fail_alloc_after(-1);
-    if (rc == PV_OK) {
-      rm(&obj);
-      CHECK(obj == NULL);
-      CHECK_EQ_INT(pv_test_alloc_live(), before);
-      printf("  %s: %ld allocation failure points\n", what, k);
-      return;
-    }
-    CHECK_EQ_INT(rc, PV_ENOMEM);
-    CHECK(obj == NULL);
-    CHECK_EQ_INT(pv_test_alloc_live(), before);
-    pv_error_clear();
-  }
-  pv_test_fail(__FILE__, __LINE__, "%s never succeeded", what);
-}
-
 static void test_allocation_failures(void) {
   CHECK_OK(mk_coo((void **)&cd_A));
-  countdown("pv_sparse_create_coo", mk_coo, rm_coo);
-  countdown("pv_sparse_add", mk_add, rm_coo);
-  countdown("pv_sparse_transpose", mk_tr, rm_coo);
-  countdown("pv_sparse_chol_create+factorize", mk_chol, rm_chol);
-  countdown("pv_sparse_lu_create", mk_lu, rm_lu);
+  pv_test_alloc_countdown("pv_sparse_create_coo", mk_coo, rm_coo);
+  pv_test_alloc_countdown("pv_sparse_add", mk_add, rm_coo);
+  pv_test_alloc_countdown("pv_sparse_transpose", mk_tr, rm_coo);
+  pv_test_alloc_countdown("pv_sparse_chol_create+factorize", mk_chol, rm_chol);
+  pv_test_alloc_countdown("pv_sparse_lu_create", mk_lu, rm_lu);
   pv_sparse_destroy(&cd_A);
 }
 
