@@ -182,6 +182,7 @@ typedef struct v5 {
   FILE *fp;
   int little;
   const char *path;
+  long long avail; /* bytes readable: the file, or an inflated prefix */
 } v5;
 
 static int v5_tag(const v5 *f, long long off, uint32_t *type, uint32_t *nb) {
@@ -210,6 +211,7 @@ static int v5_class(const v5 *f, long long off, uint32_t type) {
 static int v5_dims(const v5 *f, long long off, uint32_t type, uint32_t nb, int cls,
                    long long matrix_bytes) {
   unsigned char b[128];
+  if (off + 8 + (long long)nb > f->avail) return 0; /* beyond an inflated prefix: unseen */
   if ((type >> 16) || type != 5 || nb % 4 || nb < 8 || nb > 128 ||
       fseeko(f->fp, (off_t)off + 8, SEEK_SET) != 0 || fread(b, 1, nb, f->fp) != nb)
     return PV_ERROR(PV_EFORMAT, "%s: data element at byte %lld: invalid dimensions element",
@@ -231,39 +233,53 @@ static int v5_dims(const v5 *f, long long off, uint32_t type, uint32_t nb, int c
 }
 
 /* A zlib-compressed element (miCOMPRESSED, nb bytes at off + 8): matio
- * inflates it and trusts the sizes inside, so inflate its first bytes here
- * and check the matrix header they start with. zlib expands at most 1032:1,
- * which bounds the inner matrix's declared size, and the dims check bounds
- * the values by that size. */
-static int v5_compressed(const v5 *f, long long off, uint32_t nb) {
-  unsigned char in[4096], out[512];
+ * inflates it and trusts the sizes inside (dims, name and field-name
+ * lengths, nested elements), so inflate its first bytes here and walk the
+ * headers they hold like an uncompressed element's. zlib expands at most
+ * 1032:1, which bounds the inner matrix's declared size; every header must
+ * fit in that matrix, and headers past the inflated prefix stay unchecked
+ * (their sizes are still bounded by the matrix). */
+enum { V5_PREFIX = 64 * 1024 };
+static int v5_walk(const v5 *f, long long off, long long end, int depth, int in_matrix);
+static int v5_compressed(const v5 *f, long long off, uint32_t nb, int depth) {
+  unsigned char in[4096];
   size_t take = nb < sizeof in ? nb : sizeof in;
   if (fseeko(f->fp, (off_t)off + 8, SEEK_SET) != 0 || fread(in, 1, take, f->fp) != take)
     return PV_ERROR(PV_EFORMAT, "%s: truncated: compressed element at byte %lld", f->path, off);
+  unsigned char *out = pv_malloc(V5_PREFIX);
+  if (!out) return PV_ERROR(PV_ENOMEM, "%s: no memory to inspect a compressed element", f->path);
   z_stream z;
   memset(&z, 0, sizeof z);
-  if (inflateInit(&z) != Z_OK) return PV_ERROR(PV_ENOMEM, "%s: zlib initialisation failed", f->path);
+  if (inflateInit(&z) != Z_OK) {
+    pv_free(out);
+    return PV_ERROR(PV_ENOMEM, "%s: zlib initialisation failed", f->path);
+  }
   z.next_in = in;
   z.avail_in = (uInt)take;
   z.next_out = out;
-  z.avail_out = sizeof out;
+  z.avail_out = V5_PREFIX;
   int zr = inflate(&z, Z_SYNC_FLUSH);
-  size_t got = sizeof out - z.avail_out;
+  size_t got = V5_PREFIX - z.avail_out;
   inflateEnd(&z);
+  int st = 0;
+  FILE *m = NULL;
   if ((zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) || got < 8)
-    return PV_ERROR(PV_EFORMAT, "%s: compressed element at byte %lld: not valid zlib data", f->path, off);
-  FILE *m = fmemopen(out, got, "rb");
-  if (!m) return PV_ERROR(PV_ENOMEM, "%s: cannot inspect compressed element", f->path);
-  v5 sub = {m, f->little, f->path};
-  uint32_t type = 0, inner = 0, t2 = 0, n2 = 0;
-  int st = v5_tag(&sub, 0, &type, &inner);
+    st = PV_ERROR(PV_EFORMAT, "%s: compressed element at byte %lld: not valid zlib data", f->path, off);
+  else if (!(m = fmemopen(out, got, "rb")))
+    st = PV_ERROR(PV_ENOMEM, "%s: cannot inspect compressed element", f->path);
+  v5 sub = {m, f->little, f->path, (long long)got};
+  uint32_t type = 0, inner = 0;
+  if (!st) st = v5_tag(&sub, 0, &type, &inner);
   if (!st && type == 14 && (unsigned long long)inner > 1032ULL * nb + 64)
     st = PV_ERROR(PV_EFORMAT, "%s: compressed element at byte %lld declares a %u-byte matrix, more than "
                   "%u compressed bytes can hold", f->path, off, (unsigned)inner, (unsigned)nb);
-  /* flags at 8 (16 bytes), then dims at 24: check them when inflated that far. */
-  if (!st && type == 14 && got >= 32 && !v5_tag(&sub, 24, &t2, &n2) && 32 + (size_t)n2 <= got)
-    st = v5_dims(&sub, 24, t2, n2, v5_class(&sub, 8, 6), (long long)inner);
-  fclose(m);
+  if (!st && type == 14) {
+    if (depth > 8) st = PV_ERROR(PV_EFORMAT, "%s: matrices nested deeper than 8 levels", f->path);
+    else st = v5_walk(&sub, 8, 8 + (long long)inner, depth + 1, 1);
+    if (st) PV_ERROR(st, "%s: inside the compressed element at byte %lld", f->path, off);
+  }
+  if (m) fclose(m);
+  pv_free(out);
   return st;
 }
 
@@ -273,6 +289,7 @@ static int v5_walk(const v5 *f, long long off, long long end, int depth, int in_
   long long start = off;
   while (off < end) {
     uint32_t type = 0, nb = 0;
+    if (off + 8 > f->avail) return 0; /* past an inflated prefix: unseen */
     int st = v5_tag(f, off, &type, &nb);
     if (st) return st;
     long long next;
@@ -296,7 +313,7 @@ static int v5_walk(const v5 *f, long long off, long long end, int depth, int in_
       if (st) return st;
     }
     if (type == 15 && !(type >> 16)) {
-      st = v5_compressed(f, off, nb);
+      st = v5_compressed(f, off, nb, depth);
       if (st) return st;
     }
     if (type == 14 && !(type >> 16)) {
@@ -318,7 +335,7 @@ static int v5_check_extent(const char *path, long long size) {
   int st = 0;
   if (fread(h, 1, 128, fp) == 128 && ((h[126] == 'I' && h[127] == 'M') ||
                                       (h[126] == 'M' && h[127] == 'I'))) {
-    v5 f = {fp, h[126] == 'I', path};
+    v5 f = {fp, h[126] == 'I', path, size};
     unsigned version = f.little ? (unsigned)(h[124] | h[125] << 8) : (unsigned)(h[125] | h[124] << 8);
     if (version == 0x0100) st = v5_walk(&f, 128, size, 0, 0);
   }
