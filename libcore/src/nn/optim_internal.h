@@ -1,0 +1,46 @@
+/* optim_internal.h - state shared by the optimiser sources (optim_*.c). */
+#ifndef PV_NN_OPTIM_INTERNAL_H
+#define PV_NN_OPTIM_INTERNAL_H
+#include <parseval/nn_optim.h>
+
+/* One parameter as an optimiser holds it. */
+typedef struct pv__nn_oparam {
+  pv_nn_param p;     /* copied descriptor; w, g borrowed */
+  int role;          /* 1 matrix update, 0 auxiliary / unprojected */
+  size_t nf;         /* stored floats (numel, or 2 numel when complex) */
+  size_t rows, cols; /* matrix view in logical elements */
+  size_t nmodes;     /* per-mode complex view: modes (else 0) */
+  float *m;          /* momentum / exp_avg (nf) */
+  float *v;          /* exp_avg_sq (nf) or NULL */
+  float *basis;      /* Conda: Vh (cols x cols) or U (rows x rows), or NULL */
+  float *steps;      /* this parameter's update count (1 float of the pool) */
+} pv__nn_oparam;
+
+struct pv_nn_optim {
+  pv_ctx *ctx;
+  pv_nn_optim_kind kind;
+  pv_nn_optim_options o;
+  size_t np;
+  pv__nn_oparam *ps;
+  pv_nn_optim_state_entry *ent;
+  size_t nent;
+  float *pool;       /* all state floats */
+  float *s1, *s2;    /* two scratch vectors of the largest nf */
+  float *work;       /* Newton-Schulz / SVD workspace */
+  size_t nwork;
+  int *iwork;        /* SVD integer workspace */
+  uint64_t steps;
+};
+
+/* Per-kind updates of one non-frozen parameter with learning rate lr. */
+void pv__nn_optim_aux_adamw(pv_nn_optim *o, pv__nn_oparam *q, double lr);
+int pv__nn_optim_muon(pv_nn_optim *o, pv__nn_oparam *q, double lr);
+int pv__nn_optim_conda(pv_nn_optim *o, pv__nn_oparam *q, double lr);
+int pv__nn_optim_auon(pv_nn_optim *o, pv__nn_oparam *q, double lr);
+
+/* Orthogonalise the update u of q in place with `steps` Newton-Schulz steps
+ * following q's view (real matrix, per-mode complex, or flat complex). */
+int pv__nn_optim_orthogonalise(pv_nn_optim *o, const pv__nn_oparam *q, float *u, int steps);
+/* SVD workspace (floats, ints) for a rows x cols Conda basis; <0 on failure. */
+int pv__nn_conda_work(size_t rows, size_t cols, size_t *nwork, size_t *niwork);
+#endif
