@@ -51,7 +51,9 @@ static int classify(pv_nn_optim_kind kind, const pv_nn_optim_options *o, pv__nn_
   if (!matrix || !p->is_complex) return PV_OK;
   if (kind == PV_NN_OPTIM_CONDA) {
     q->role = 0; /* reference projects real 2-D weights only */
-  } else if (!o->muon_complex_flat && kind != PV_NN_OPTIM_AUON) {
+  } else if (kind == PV_NN_OPTIM_AUON) {
+    /* elementwise: the view only sets the aspect factor (logical shape) */
+  } else if (!o->muon_complex_flat) {
     q->cols = p->shape[1];
     q->nmodes = n / (p->shape[0] * p->shape[1]);
   } else {

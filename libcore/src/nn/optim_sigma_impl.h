@@ -10,6 +10,10 @@ int SR_FN(pv_nn_sigma_reparam_forward_)(pv_nn_sigma_reparam *s, const SR_T *w, S
   if (!s || !w || iters < 0 || !sigma)
     return PV_ERROR(PV_EINVAL, "nn_sigma_reparam_forward: bad arguments");
   size_t r = s->rows, c = s->cols;
+  double fro = 0.0;
+  for (size_t k = 0; k < r * c; k++) fro += (double)w[k] * w[k];
+  if (!(fro > 0) || !isfinite(fro)) /* checked first: u, v stay intact */
+    return PV_ERROR(PV_EINVAL, "nn_sigma_reparam_forward: W is zero or not finite");
   for (int it = 0; it < iters; it++) {
     for (size_t j = 0; j < c; j++) s->v[j] = 0.0; /* v = W^T u */
     for (size_t i = 0; i < r; i++)
