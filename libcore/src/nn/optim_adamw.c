@@ -20,6 +20,7 @@ void pv__nn_optim_aux_adamw(pv_nn_optim *o, pv__nn_oparam *q, double lr) {
   float flr = (float)lr;
   float *w = q->p.w, *m = q->m, *v = q->v;
   const float *g = q->p.g;
+#pragma omp simd
   for (size_t i = 0; i < q->nf; i++) {
     float gi = g[i];
     m[i] += (1.0f - b1) * (gi - m[i]);

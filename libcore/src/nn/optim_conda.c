@@ -13,6 +13,9 @@
  * row-major, k x c) and VT' = U (read row-major, r x k). */
 #include <cblas.h>
 #include <lapacke.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <math.h>
 #include <string.h>
 
@@ -50,6 +53,28 @@ static int refresh_basis(pv_nn_optim *o, pv__nn_oparam *q) {
   return PV_OK;
 }
 
+/* v <- b2 v + (1-b2) gp^2, nrm = mp / (sqrt(v) + eps); nrm may alias mp.
+ * sqrtf's errno path keeps compilers from vectorising this loop, hence SSE
+ * (the same IEEE operations: correctly rounded sqrt and division). */
+static void second_moment(size_t n, float b2, float eps, const float *gp, const float *mp,
+                          float *v, float *nrm) {
+  size_t i = 0;
+  float c = 1.0f - b2;
+#if defined(__SSE2__)
+  __m128 vb2 = _mm_set1_ps(b2), vc = _mm_set1_ps(c), ve = _mm_set1_ps(eps);
+  for (; i + 4 <= n; i += 4) {
+    __m128 g = _mm_loadu_ps(gp + i);
+    __m128 x = _mm_add_ps(_mm_mul_ps(vb2, _mm_loadu_ps(v + i)), _mm_mul_ps(_mm_mul_ps(vc, g), g));
+    _mm_storeu_ps(v + i, x);
+    _mm_storeu_ps(nrm + i, _mm_div_ps(_mm_loadu_ps(mp + i), _mm_add_ps(_mm_sqrt_ps(x), ve)));
+  }
+#endif
+  for (; i < n; i++) {
+    v[i] = b2 * v[i] + c * gp[i] * gp[i];
+    nrm[i] = mp[i] / (sqrtf(v[i]) + eps);
+  }
+}
+
 /* y = P x (back = 0) or y = P^T x (back = 1) for an r x c matrix x. */
 static void project(const pv__nn_oparam *q, const float *x, float *y, int back) {
   int r = (int)q->rows, c = (int)q->cols;
@@ -68,6 +93,7 @@ int pv__nn_optim_conda(pv_nn_optim *o, pv__nn_oparam *q, double lr) {
   const float *g = q->p.g;
   size_t n = q->nf;
   double s = (double)*q->steps;
+#pragma omp simd
   for (size_t i = 0; i < n; i++) m[i] = b1 * m[i] + (1.0f - b1) * g[i];
   const float *gp = g, *mp = m;
   float scale = 1.0f;
@@ -82,11 +108,8 @@ int pv__nn_optim_conda(pv_nn_optim *o, pv__nn_oparam *q, double lr) {
     mp = o->s2;
     scale = (float)op->conda_scale;
   }
-  float *nrm = o->s2; /* m~ / denom, in place when projected */
-  for (size_t i = 0; i < n; i++) {
-    v[i] = b2 * v[i] + (1.0f - b2) * gp[i] * gp[i];
-    nrm[i] = mp[i] / (sqrtf(v[i]) + eps);
-  }
+  second_moment(n, b2, eps, gp, mp, v, o->s2);
+  float *nrm = o->s2;
   s += 1.0;
   *q->steps = (float)s;
   float step = (float)(lr * sqrt(1.0 - pow(op->beta2, s)) / (1.0 - pow(op->beta1, s)));
@@ -96,9 +119,10 @@ int pv__nn_optim_conda(pv_nn_optim *o, pv__nn_oparam *q, double lr) {
     upd = o->s1;
   }
   float a = step * scale, d = (float)(lr * op->weight_decay);
+#pragma omp simd
   for (size_t i = 0; i < n; i++) {
-    w[i] -= a * upd[i];
-    if (d > 0.0f) w[i] -= d * w[i];
+    float x = w[i] - a * upd[i];
+    w[i] = x - d * x; /* d = 0: x exactly */
   }
   return PV_OK;
 }

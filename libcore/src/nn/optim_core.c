@@ -207,12 +207,21 @@ int pv_nn_optim_param_role(const pv_nn_optim *o, size_t i) {
   return (!o || i >= o->np) ? -1 : o->ps[i].role;
 }
 
+/* 1 when every float is finite: x * 0 is NaN exactly for NaN and Inf, and a
+ * sum of signed zeros is zero (vectorises, unlike isfinite in a loop). */
+static int all_finite(const float *x, size_t n) {
+  float acc = 0.0f;
+#pragma omp simd reduction(+ : acc)
+  for (size_t i = 0; i < n; i++) acc += x[i] * 0.0f;
+  return acc == 0.0f;
+}
+
 int pv_nn_optim_step(pv_nn_optim *o, double lr) {
   if (!o || !(lr >= 0) || !isfinite(lr))
     return PV_ERROR(PV_EINVAL, "nn_optim_step: bad learning rate %g", lr);
   for (size_t i = 0; i < o->np; i++) {
     const pv__nn_oparam *q = &o->ps[i];
-    if (q->p.frozen) continue;
+    if (q->p.frozen || all_finite(q->p.g, q->nf)) continue;
     for (size_t j = 0; j < q->nf; j++)
       if (!isfinite(q->p.g[j]))
         return PV_ERROR(PV_EINVAL, "nn_optim_step: gradient of '%s' is not finite at float %zu",

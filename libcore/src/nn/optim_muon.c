@@ -35,9 +35,13 @@ int pv__nn_optim_muon(pv_nn_optim *o, pv__nn_oparam *q, double lr) {
   const pv_nn_optim_options *op = &o->o;
   float beta = (float)op->momentum, *m = q->m, *u = o->s1;
   const float *g = q->p.g;
-  for (size_t i = 0; i < q->nf; i++) {
-    m[i] += (1.0f - beta) * (g[i] - m[i]);
-    u[i] = op->nesterov ? g[i] + beta * (m[i] - g[i]) : m[i];
+#pragma omp simd
+  for (size_t i = 0; i < q->nf; i++) m[i] += (1.0f - beta) * (g[i] - m[i]);
+  if (op->nesterov) {
+#pragma omp simd
+    for (size_t i = 0; i < q->nf; i++) u[i] = g[i] + beta * (m[i] - g[i]);
+  } else {
+    memcpy(u, m, q->nf * sizeof *u);
   }
   int st = pv__nn_optim_orthogonalise(o, q, u, op->ns_steps);
   if (st) return st;
@@ -45,6 +49,7 @@ int pv__nn_optim_muon(pv_nn_optim *o, pv__nn_oparam *q, double lr) {
   float scale = (float)(lr * sqrt(ratio > 1.0 ? ratio : 1.0));
   float decay = (float)(1.0 - lr * op->weight_decay);
   float *w = q->p.w;
+#pragma omp simd
   for (size_t i = 0; i < q->nf; i++) w[i] = w[i] * decay - scale * u[i];
   *q->steps += 1.0f;
   return 0;

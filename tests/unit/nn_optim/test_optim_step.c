@@ -130,9 +130,12 @@ static void conda_first_step(void) {
 
 static void auon_first_step(void) {
   /* G = c s with s_ij = +-1 (N = 6): every gamma G_ij/|G| is +-gamma/sqrt(6),
-   * so r = cosh(gamma / sqrt(6)) up to the 1e-7 guard. */
+   * so r = cosh(gamma / sqrt(6)) up to the 1e-7 guard. gamma 1.5 takes the
+   * series path, gamma 4 libm's cosh. */
   static const float sg[6] = {1, -1, 1, 1, 1, -1};
-  for (int normalize = 0; normalize <= 1; normalize++) {
+  for (int variant = 0; variant < 4; variant++) {
+    int normalize = variant & 1;
+    double gamma = variant < 2 ? 1.5 : 4.0;
     float w[6], g[6];
     for (int i = 0; i < 6; i++) {
       w[i] = 1.0f;
@@ -143,11 +146,12 @@ static void auon_first_step(void) {
     pv_nn_optim_options o = PV_NN_OPTIM_OPTIONS_INIT;
     o.auon_normalize = normalize;
     o.weight_decay = 0.5;
+    o.gamma = gamma;
     pv_nn_optim *opt = NULL;
     CHECK_OK(pv_nn_optim_create(NULL, PV_NN_OPTIM_AUON, &o, &p, 1, &opt));
     double lr = 0.2, k = 1 - 0.95 * 0.95, G = 0.3 * k, gn = G * sqrt(6.0);
     CHECK_OK(pv_nn_optim_step(opt, lr));
-    double r = cosh(1.5 * G / (gn + 1e-7));
+    double r = cosh(gamma * G / (gn + 1e-7));
     double upd = normalize ? G / (gn + 1e-7) / (r + 1e-8) * sqrt(1.5) : G / (r + 1e-8);
     for (int i = 0; i < 6; i++) CHECK_NEAR(w[i], (1 - lr * 0.5) - lr * upd * sg[i], 1e-6);
     pv_nn_optim_destroy(&opt);
