@@ -6,6 +6,9 @@
  * Complex parameters are updated on their real float view (as torch.optim
  * does through view_as_real). */
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "nn/optim_internal.h"
 
@@ -20,8 +23,22 @@ void pv__nn_optim_aux_adamw(pv_nn_optim *o, pv__nn_oparam *q, double lr) {
   float flr = (float)lr;
   float *w = q->p.w, *m = q->m, *v = q->v;
   const float *g = q->p.g;
-#pragma omp simd
-  for (size_t i = 0; i < q->nf; i++) {
+  size_t i = 0;
+#if defined(__SSE2__) /* sqrtf's errno path blocks auto-vectorisation */
+  __m128 vb1 = _mm_set1_ps(1.0f - b1), vb2 = _mm_set1_ps(1.0f - b2), vc1 = _mm_set1_ps(c1),
+         vc2 = _mm_set1_ps(c2), ve = _mm_set1_ps(eps), vd = _mm_set1_ps(decay),
+         vl = _mm_set1_ps(flr);
+  for (; i + 4 <= q->nf; i += 4) {
+    __m128 gi = _mm_loadu_ps(g + i), mi = _mm_loadu_ps(m + i), vi = _mm_loadu_ps(v + i);
+    mi = _mm_add_ps(mi, _mm_mul_ps(vb1, _mm_sub_ps(gi, mi)));
+    vi = _mm_add_ps(vi, _mm_mul_ps(vb2, _mm_sub_ps(_mm_mul_ps(gi, gi), vi)));
+    __m128 u = _mm_div_ps(_mm_mul_ps(mi, vc1), _mm_add_ps(_mm_sqrt_ps(_mm_mul_ps(vi, vc2)), ve));
+    _mm_storeu_ps(m + i, mi);
+    _mm_storeu_ps(v + i, vi);
+    _mm_storeu_ps(w + i, _mm_sub_ps(_mm_mul_ps(_mm_loadu_ps(w + i), vd), _mm_mul_ps(vl, u)));
+  }
+#endif
+  for (; i < q->nf; i++) {
     float gi = g[i];
     m[i] += (1.0f - b1) * (gi - m[i]);
     v[i] += (1.0f - b2) * (gi * gi - v[i]);

@@ -3,6 +3,12 @@
 #define PV_NN_OPTIM_INTERNAL_H
 #include <parseval/nn_optim.h>
 
+/* The element loops carry `omp simd` (reductions in a fixed lane order);
+ * sanitizer builds cannot vectorise them and clang would warn. */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpass-failed"
+#endif
+
 /* One parameter as an optimiser holds it. */
 typedef struct pv__nn_oparam {
   pv_nn_param p;     /* copied descriptor; w, g borrowed */

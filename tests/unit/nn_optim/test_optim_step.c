@@ -4,6 +4,7 @@
  * matrix with one non-zero per row and column is sign-like per entry; AuON's
  * cosh RMS of a +-c matrix is cosh of one number. Also: frozen parameters,
  * refused gradients, state export/import, allocation failures. */
+#include <parseval/linalg.h>
 #include <parseval/nn_optim.h>
 #include <string.h>
 
@@ -65,6 +66,31 @@ static void muon_matrix(void) {
   CHECK(opt == NULL);
 }
 
+/* The float Newton-Schulz against linalg's double one (a second
+ * implementation; it normalises without the 1e-7 guard, which is below float
+ * rounding here), wide and tall, 5 steps. */
+static void ns_float_vs_linalg(void) {
+  const int shapes[2][2] = {{4, 7}, {9, 3}};
+  for (int k = 0; k < 2; k++) {
+    int r = shapes[k][0], c = shapes[k][1];
+    double xd[63];
+    float xf[63], work[256];
+    pv_rng rng;
+    pv_rng_init(&rng, 17, (uint64_t)k);
+    pv_rng_fill_normal(&rng, xd, (size_t)(r * c));
+    for (int i = 0; i < r * c; i++) xf[i] = (float)xd[i];
+    CHECK((size_t)pv_nn_ns_work_floats((size_t)r, (size_t)c, 0) <= 256);
+    CHECK_OK(pv_nn_ns_float((size_t)r, (size_t)c, 0, xf, 5, work));
+    CHECK_OK(pv_linalg_newton_schulz(NULL, r, c, xd, c, PV_NS_QUINTIC, 5));
+    for (int i = 0; i < r * c; i++) CHECK_NEAR(xf[i], xd[i], 2e-5);
+  }
+  float z[4] = {0};
+  float w[16];
+  CHECK_OK(pv_nn_ns_float(2, 2, 0, z, 5, w)); /* zero stays zero */
+  CHECK(z[0] == 0 && z[3] == 0);
+  CHECK_STATUS(pv_nn_ns_float(0, 2, 0, z, 5, w), PV_EINVAL);
+}
+
 static void muon_complex_per_mode(void) {
   /* shape (2, 3, 2) complex: mode 0 holds Q, mode 1 holds 10 i Q. Each mode
    * is orthogonalised on its own, so both get the same gain f and keep their
@@ -99,6 +125,26 @@ static double conda_first(double w0, double x, double lr, double scale, double w
   double n = (1 - b1) * x / (sqrt((1 - b2) * x * x) + eps);
   double w = w0 - lr * sqrt(1 - b2) / (1 - b1) * scale * n;
   return w - lr * wd * w;
+}
+
+/* muon_complex_flat: the real float view (2 x 12) orthogonalised as one
+ * matrix, checked against linalg's double Newton-Schulz of that view. */
+static void muon_complex_flat(void) {
+  float w[24] = {0}, g[24];
+  double x[24];
+  for (int i = 0; i < 24; i++) g[i] = (float)sin(1.0 + 0.7 * i);
+  double k = 1 - 0.95 * 0.95;
+  for (int i = 0; i < 24; i++) x[i] = k * g[i];
+  CHECK_OK(pv_linalg_newton_schulz(NULL, 2, 12, x, 12, PV_NS_QUINTIC, 5));
+  size_t sh[3] = {2, 3, 2};
+  pv_nn_param p = mkp("spec", 3, sh, 1, w, g, 0);
+  pv_nn_optim_options o = PV_NN_OPTIM_OPTIONS_INIT;
+  o.muon_complex_flat = 1;
+  pv_nn_optim *opt = NULL;
+  CHECK_OK(pv_nn_optim_create(NULL, PV_NN_OPTIM_MUON, &o, &p, 1, &opt));
+  CHECK_OK(pv_nn_optim_step(opt, 0.1));
+  for (int i = 0; i < 24; i++) CHECK_NEAR(w[i], -0.1 * x[i], 3e-6);
+  pv_nn_optim_destroy(&opt);
 }
 
 static void conda_first_step(void) {
@@ -304,6 +350,6 @@ static void alloc_failures(void) {
   for (int k = 0; k < 4; k++) pv_test_alloc_countdown("nn_optim_create", mk_opt, rm_opt);
 }
 
-PV_TEST_MAIN(PV_CASE(muon_matrix), PV_CASE(muon_complex_per_mode), PV_CASE(conda_first_step),
+PV_TEST_MAIN(PV_CASE(muon_matrix), PV_CASE(ns_float_vs_linalg), PV_CASE(muon_complex_per_mode), PV_CASE(muon_complex_flat), PV_CASE(conda_first_step),
              PV_CASE(auon_first_step), PV_CASE(hybrid_first_step), PV_CASE(aux_adamw_first_step),
              PV_CASE(frozen_and_refused), PV_CASE(state_round_trip), PV_CASE(alloc_failures))
