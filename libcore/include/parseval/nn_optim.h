@@ -105,7 +105,8 @@ PV_API int pv_nn_optim_set_frozen(pv_nn_optim *opt, const pv_nn_param *params, s
 /* One update of every non-frozen parameter with learning rate lr (>= 0,
  * times group_lr[group], times aux_lr_scale for auxiliary parameters).
  * Non-finite gradients are refused (PV_EINVAL naming the parameter) before
- * anything changes. Allocates nothing. */
+ * anything changes; a Conda SVD that fails (PV_ENOTCONV) stops the step after
+ * the parameters before it were updated. Allocates nothing. */
 PV_API int pv_nn_optim_step(pv_nn_optim *opt, double lr);
 
 /* Role of parameter i: 1 matrix update, 0 auxiliary AdamW (or Conda without
