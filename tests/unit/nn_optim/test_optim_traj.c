@@ -141,15 +141,17 @@ static void hybrid_traj(void) {
   run_config(&b, 1e-5);
 }
 
-/* Each optimiser on min 0.5 |A W - B|^2 + 0.5 |b - t|^2 with B = A W*
+/* Each optimiser on min 0.5 |A W - B|^2 + 0.5 |b - t|^2 + 0.5 |c - tc|^2
+ * (c complex: per-mode / unprojected paths) with B = A W*
  * (optimum 0), lr on a cosine schedule to 0 over 400 steps. */
 static void least_squares(void) {
-  double A[10 * 6], Ws[6 * 4], B[10 * 4], t[4];
+  double A[10 * 6], Ws[6 * 4], B[10 * 4], t[4], tc[24];
   pv_rng r;
   pv_rng_init(&r, 7, 0);
   pv_rng_fill_normal(&r, A, 60);
   pv_rng_fill_normal(&r, Ws, 24);
   pv_rng_fill_normal(&r, t, 4);
+  pv_rng_fill_normal(&r, tc, 24);
   for (int i = 0; i < 10; i++)
     for (int j = 0; j < 4; j++) {
       double s = 0;
@@ -158,9 +160,9 @@ static void least_squares(void) {
     }
   const double lr0[4] = {0.05, 0.05, 0.5, 0.05}; /* Muon, Conda, AuON (unit-norm), hybrid */
   for (int kind = 1; kind <= 4; kind++) {
-    float w[24] = {0}, g[24], b[4] = {0}, gb[4];
-    size_t sw[2] = {6, 4}, sb[1] = {4};
-    pv_nn_param ps[2];
+    float w[24] = {0}, g[24], b[4] = {0}, gb[4], c[24] = {0}, gc[24];
+    size_t sw[2] = {6, 4}, sb[1] = {4}, sc[3] = {2, 2, 3};
+    pv_nn_param ps[3];
     memset(ps, 0, sizeof ps);
     snprintf(ps[0].name, 64, "w");
     ps[0].ndim = 2;
@@ -172,12 +174,18 @@ static void least_squares(void) {
     ps[1].shape[0] = sb[0];
     ps[1].w = b;
     ps[1].g = gb;
+    snprintf(ps[2].name, 64, "c"); /* complex (2, 2, 3): 0.5 |c - tc|^2 */
+    ps[2].ndim = 3;
+    memcpy(ps[2].shape, sc, sizeof sc);
+    ps[2].is_complex = 1;
+    ps[2].w = c;
+    ps[2].g = gc;
     pv_nn_optim_options o = PV_NN_OPTIM_OPTIONS_INIT;
     o.aux_lr_scale = 1.0;
     o.update_proj_gap = 50;
     o.conda_scale = 1.0;
     pv_nn_optim *opt = NULL;
-    CHECK_OK(pv_nn_optim_create(NULL, (pv_nn_optim_kind)kind, &o, ps, 2, &opt));
+    CHECK_OK(pv_nn_optim_create(NULL, (pv_nn_optim_kind)kind, &o, ps, 3, &opt));
     pv_nn_sched s = PV_NN_SCHED_INIT;
     s.kind = PV_NN_SCHED_WARMUP_COSINE;
     s.base_lr = lr0[kind - 1];
@@ -202,6 +210,10 @@ static void least_squares(void) {
       for (int j = 0; j < 4; j++) {
         gb[j] = (float)(b[j] - t[j]);
         loss += 0.5 * gb[j] * gb[j];
+      }
+      for (int j = 0; j < 24; j++) {
+        gc[j] = (float)(c[j] - tc[j]);
+        loss += 0.5 * gc[j] * gc[j];
       }
       if (l0 < 0) l0 = loss;
       l = loss;
