@@ -112,8 +112,8 @@ static int size_work(pv_nn_optim *o, size_t *nwork, size_t *niwork, size_t *maxn
       if (pv__nn_conda_work(q->rows, q->cols, &w, &iw) < 0)
         return PV_ERROR(PV_EINTERNAL, "nn_optim: SVD workspace query failed for '%s'", q->p.name);
     } else if (o->kind != PV_NN_OPTIM_AUON) {
-      if (q->nmodes)
-        w = 2 * q->rows * q->cols + pv_nn_ns_work_floats(q->rows, q->cols, 1);
+      if (q->nmodes) /* one gathered matrix + NS workspace per thread */
+        w = (size_t)o->nthreads * (2 * q->rows * q->cols + pv_nn_ns_work_floats(q->rows, q->cols, 1));
       else
         w = pv_nn_ns_work_floats(q->rows, q->cols, 0);
     }
@@ -158,6 +158,8 @@ int pv_nn_optim_create(pv_ctx *ctx, pv_nn_optim_kind kind, const pv_nn_optim_opt
   if (!o) return PV_ERROR(PV_ENOMEM, "nn_optim_create: out of memory");
   o->ctx = ctx;
   o->kind = kind;
+  o->nthreads = ctx ? pv_ctx_threads(ctx) : 1;
+  if (o->nthreads < 1) o->nthreads = 1;
   o->o = *op;
   if (o->o.ns_steps == 0) o->o.ns_steps = kind == PV_NN_OPTIM_AUON_HYBRID ? 1 : 5;
   for (int g = 0; g < PV_NN_OPTIM_MAX_GROUPS; g++)

@@ -35,6 +35,7 @@ struct pv_nn_optim {
   float *work;       /* Newton-Schulz / SVD workspace */
   size_t nwork;
   int *iwork;        /* SVD integer workspace */
+  int nthreads;      /* ctx's threads: per-mode Newton-Schulz runs modes in parallel */
   uint64_t steps;
 };
 

@@ -147,6 +147,30 @@ static void muon_complex_flat(void) {
   pv_nn_optim_destroy(&opt);
 }
 
+/* Per-mode Newton-Schulz on 1 and on 3 threads: the same bits. */
+static void muon_threads_equal(void) {
+  enum { N = 4 * 3 * 5 * 2 * 2 };
+  float w1[N], w3[N], g[N];
+  for (int i = 0; i < N; i++) {
+    w1[i] = w3[i] = 0.01f * (float)(i % 13);
+    g[i] = (float)cos(0.37 * i * i);
+  }
+  size_t sh[4] = {4, 3, 5, 2};
+  for (int pass = 0; pass < 2; pass++) {
+    pv_ctx *ctx = NULL;
+    CHECK_OK(pv_ctx_create(&ctx));
+    CHECK_OK(pv_ctx_set_threads(ctx, pass ? 3 : 1));
+    pv_nn_param p = mkp("spec", 4, sh, 1, pass ? w3 : w1, g, 0);
+    pv_nn_optim *opt = NULL;
+    CHECK_OK(pv_nn_optim_create(ctx, PV_NN_OPTIM_MUON, NULL, &p, 1, &opt));
+    for (int s = 0; s < 3; s++) CHECK_OK(pv_nn_optim_step(opt, 0.05));
+    pv_nn_optim_destroy(&opt);
+    pv_ctx_destroy(&ctx);
+  }
+  CHECK(!memcmp(w1, w3, sizeof w1));
+  CHECK(w1[0] != 0.0f);
+}
+
 static void conda_first_step(void) {
   float wt[6] = {1, 2, 3, 4, 5, 6}, gt[6] = {0, 3, 1, 0, 0, 0};      /* 3 x 2 */
   float ww[6] = {-1, -2, -3, 1, 2, 3}, gw[6] = {0, 0, 2, 0.5f, 0, 0}; /* 2 x 3 */
@@ -350,6 +374,6 @@ static void alloc_failures(void) {
   for (int k = 0; k < 4; k++) pv_test_alloc_countdown("nn_optim_create", mk_opt, rm_opt);
 }
 
-PV_TEST_MAIN(PV_CASE(muon_matrix), PV_CASE(ns_float_vs_linalg), PV_CASE(muon_complex_per_mode), PV_CASE(muon_complex_flat), PV_CASE(conda_first_step),
+PV_TEST_MAIN(PV_CASE(muon_matrix), PV_CASE(ns_float_vs_linalg), PV_CASE(muon_complex_per_mode), PV_CASE(muon_complex_flat), PV_CASE(muon_threads_equal), PV_CASE(conda_first_step),
              PV_CASE(auon_first_step), PV_CASE(hybrid_first_step), PV_CASE(aux_adamw_first_step),
              PV_CASE(frozen_and_refused), PV_CASE(state_round_trip), PV_CASE(alloc_failures))
