@@ -12,7 +12,17 @@
  * viewed as rows = shape[0] by cols = numel / shape[0], the reference's rule
  * for 4-D convolution filters (update.view(len(update), -1)); a 2-D weight is
  * its own view. Complex parameters (spectral weights, shape (in, out, modes..))
- * are treated per optimiser as documented at pv_nn_optim_kind. */
+ * are treated per optimiser as documented at pv_nn_optim_kind.
+ *
+ * Typical use (an FNO whose lifting/projection parameters carry group 1, so
+ * that, as Muon's authors advise for first and last layers, they get AdamW):
+ *   pv_nn_optim_options o = PV_NN_OPTIM_OPTIONS_INIT;
+ *   o.aux_groups = 1u << 1;
+ *   pv_nn_optim_create(ctx, PV_NN_OPTIM_MUON, &o, params, nparams, &opt);
+ *   for each step t: (backward fills g) pv_nn_clip_grad_norm(params, n, 1.0, 2.0, NULL);
+ *                    pv_nn_sched_lr(&sched, t, &lr, NULL); pv_nn_optim_step(opt, lr);
+ *   checkpoint: pv_nn_optim_state(opt, &entries, &count) + pv_nn_optim_steps(opt);
+ *   resume: pv_nn_optim_state_import(opt, name, data, n) per entry + set_steps. */
 #ifndef PARSEVAL_NN_OPTIM_H
 #define PARSEVAL_NN_OPTIM_H
 #include <stddef.h>
