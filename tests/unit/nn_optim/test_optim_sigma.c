@@ -93,4 +93,12 @@ static void sigma_converges(void) {
   CHECK_STATUS(pv_nn_sigma_reparam_create(NULL, 0, 3, 0, &s), PV_EINVAL);
 }
 
-PV_TEST_MAIN(PV_CASE(gradient_fd), PV_CASE(sigma_converges))
+static int mk_sr(void **obj) {
+  return pv_nn_sigma_reparam_create(NULL, 4, 3, 0, (pv_nn_sigma_reparam **)obj);
+}
+static void rm_sr(void **obj) { pv_nn_sigma_reparam_destroy((pv_nn_sigma_reparam **)obj); }
+static void alloc_failures(void) {
+  pv_test_alloc_countdown("nn_sigma_reparam_create", mk_sr, rm_sr);
+}
+
+PV_TEST_MAIN(PV_CASE(gradient_fd), PV_CASE(sigma_converges), PV_CASE(alloc_failures))
