@@ -55,8 +55,13 @@ extern "C" {
  *   update m~/(sqrt(v)+eps) is projected back and multiplied by conda_scale;
  *   w -= lr sqrt(1-b2^t)/(1-b1^t) * update, then w -= lr wd w. The reference
  *   defines the projection for real 2-D weights only; real weights of more
- *   axes use the matrix view above, and complex weights follow the same code
- *   without projection (plain Adam of that file).
+ *   axes use the matrix view above. Complex weights (in, out, modes..) get, by
+ *   default (conda_complex_per_mode = 1), one basis per Fourier mode from the
+ *   complex SVD of that mode's in x out momentum (P x = x Vh^H or U^H x) and
+ *   one second moment per complex entry, |P g|^2: the SVD fixes each singular
+ *   vector only up to a phase, and |z|^2 is the per-entry moment that does not
+ *   depend on it (separate re/im moments would). With 0 they follow the
+ *   reference file without projection (Adam on the real float view).
  * AUON (Maity 2025, arXiv 2509.24320, github.com/ryyzn9/AuON optimizer.py):
  *   w <- (1 - lr wd) w; m <- beta m + (1-beta) g; G = g + beta (m - g);
  *   r = sqrt(mean(cosh(gamma G / (||G|| + 1e-7))^2)); the update is
@@ -94,9 +99,10 @@ typedef struct pv_nn_optim_options {
   double aux_lr_scale;     /* aux lr = lr * this (0.015 = 3e-4 / 0.02, Muon's defaults) */
   unsigned aux_groups;     /* bit g set: group g always uses the auxiliary AdamW (0) */
   double group_lr[PV_NN_OPTIM_MAX_GROUPS]; /* per-group lr factor; 0 entries mean 1 */
+  int conda_complex_per_mode; /* Conda: project complex weights per mode (1) */
 } pv_nn_optim_options;
 #define PV_NN_OPTIM_OPTIONS_INIT {sizeof(pv_nn_optim_options), 0.95, 1, 0, 0.0, 0.9, 0.999, \
-    1e-8, 500, 0.25, 1.5, 1, 0, 0.9, 0.95, 1e-10, 0.0, 0.015, 0u, {0}}
+    1e-8, 500, 0.25, 1.5, 1, 0, 0.9, 0.95, 1e-10, 0.0, 0.015, 0u, {0}, 1}
 
 typedef struct pv_nn_optim pv_nn_optim;
 

@@ -23,10 +23,25 @@
 
 #include "nn/optim_internal.h"
 
-int pv__nn_conda_work(size_t rows, size_t cols, size_t *nwork, size_t *niwork) {
+int pv__nn_conda_work(size_t rows, size_t cols, int is_complex, size_t *nwork, size_t *niwork) {
   size_t k = rows < cols ? rows : cols;
   float q = 0.0f;
   lapack_int iq = 0;
+  if (is_complex) {
+    lapack_complex_float cq;
+    lapack_int info = LAPACKE_cgesdd_work(LAPACK_COL_MAJOR, 'S', (lapack_int)cols,
+                                          (lapack_int)rows, NULL, (lapack_int)cols, NULL, NULL,
+                                          (lapack_int)cols, NULL, (lapack_int)k, &cq, -1, NULL,
+                                          &iq);
+    if (info != 0) return -1;
+    size_t mx = rows > cols ? rows : cols;
+    size_t rw = k * (5 * k + 7 > 2 * mx + 2 * k + 1 ? 5 * k + 7 : 2 * mx + 2 * k + 1);
+    /* A, U', VT' (complex), s, rwork, 4 gathered/projected copies, work */
+    *nwork = 2 * (rows * cols + cols * k + k * rows) + k + rw + 8 * rows * cols +
+             2 * ((size_t)crealf(cq) + 1) + 2;
+    *niwork = 8 * k;
+    return 0;
+  }
   lapack_int info = LAPACKE_sgesdd_work(LAPACK_COL_MAJOR, 'S', (lapack_int)cols,
                                         (lapack_int)rows, NULL, (lapack_int)cols, NULL, NULL,
                                         (lapack_int)cols, NULL, (lapack_int)k, &q, -1, &iq);
@@ -95,6 +110,12 @@ int pv__nn_optim_conda(pv_nn_optim *o, pv__nn_oparam *q, double lr) {
   double s = (double)*q->steps;
 #pragma omp simd
   for (size_t i = 0; i < n; i++) m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+  if (q->nmodes) {
+    double step = lr * sqrt(1.0 - pow(op->beta2, s + 1)) / (1.0 - pow(op->beta1, s + 1));
+    int st = pv__nn_conda_modes(o, q, s, step, lr);
+    if (!st) *q->steps = (float)(s + 1);
+    return st;
+  }
   const float *gp = g, *mp = m;
   float scale = 1.0f;
   if (q->role) {

@@ -49,8 +49,8 @@ static int classify(pv_nn_optim_kind kind, const pv_nn_optim_options *o, pv__nn_
   int matrix = p->ndim >= 2 && !(o->aux_groups & (1u << p->group));
   q->role = matrix;
   if (!matrix || !p->is_complex) return PV_OK;
-  if (kind == PV_NN_OPTIM_CONDA) {
-    q->role = 0; /* reference projects real 2-D weights only */
+  if (kind == PV_NN_OPTIM_CONDA && !o->conda_complex_per_mode) {
+    q->role = 0; /* the reference projects real weights only */
   } else if (kind == PV_NN_OPTIM_AUON) {
     /* elementwise: the view only sets the aspect factor (logical shape) */
   } else if (!o->muon_complex_flat) {
@@ -65,7 +65,7 @@ static int classify(pv_nn_optim_kind kind, const pv_nn_optim_options *o, pv__nn_
 /* Floats of state a parameter needs: m, v, basis, steps. */
 static size_t state_floats(pv_nn_optim_kind kind, const pv__nn_oparam *q, size_t *nbasis) {
   size_t k = q->rows < q->cols ? q->rows : q->cols;
-  *nbasis = (kind == PV_NN_OPTIM_CONDA && q->role) ? k * k : 0;
+  *nbasis = (kind == PV_NN_OPTIM_CONDA && q->role) ? k * k * (q->nmodes ? 2 * q->nmodes : 1) : 0;
   int has_v = kind == PV_NN_OPTIM_CONDA || !q->role;
   return q->nf * (has_v ? 2 : 1) + *nbasis + 1;
 }
@@ -109,7 +109,7 @@ static int size_work(pv_nn_optim *o, size_t *nwork, size_t *niwork, size_t *maxn
     if (!q->role) continue;
     size_t w = 0, iw = 0;
     if (o->kind == PV_NN_OPTIM_CONDA) {
-      if (pv__nn_conda_work(q->rows, q->cols, &w, &iw) < 0)
+      if (pv__nn_conda_work(q->rows, q->cols, q->nmodes > 0, &w, &iw) < 0)
         return PV_ERROR(PV_EINTERNAL, "nn_optim: SVD workspace query failed for '%s'", q->p.name);
     } else if (o->kind != PV_NN_OPTIM_AUON) {
       if (q->nmodes) /* one gathered matrix + NS workspace per thread */

@@ -48,6 +48,10 @@ int pv__nn_optim_auon(pv_nn_optim *o, pv__nn_oparam *q, double lr);
 /* Orthogonalise the update u of q in place with `steps` Newton-Schulz steps
  * following q's view (real matrix, per-mode complex, or flat complex). */
 int pv__nn_optim_orthogonalise(pv_nn_optim *o, const pv__nn_oparam *q, float *u, int steps);
-/* SVD workspace (floats, ints) for a rows x cols Conda basis; <0 on failure. */
-int pv__nn_conda_work(size_t rows, size_t cols, size_t *nwork, size_t *niwork);
+/* Workspace (floats, ints) of a Conda update of a rows x cols matrix (complex:
+ * per mode, including the gathered and projected copies); <0 on failure. */
+int pv__nn_conda_work(size_t rows, size_t cols, int is_complex, size_t *nwork, size_t *niwork);
+/* Conda update of a per-mode complex parameter (optim_conda_modes.c); m is
+ * already updated, s is the step count before this update. */
+int pv__nn_conda_modes(pv_nn_optim *o, pv__nn_oparam *q, double s, double step, double lr);
 #endif

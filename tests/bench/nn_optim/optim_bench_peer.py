@@ -11,8 +11,9 @@ Optimisers: torch.optim.Adam (lr 1e-3, weight_decay 1e-4, the peer's
 training setting) and torch re-implementations of the reference codes
 (KellerJordan/Muon muon.py, jie040109/Conda conda.py+projector.py,
 ryyzn9/AuON optimizer.py), in float32 rather than the Muon reference's
-bfloat16; complex spectral weights are orthogonalised per Fourier mode as a
-batch (X @ X.mH), 1-D parameters and the aux groups use Muon's adam_update.
+bfloat16; complex spectral weights are orthogonalised (Muon, Hybrid-AuON) or
+projected (Conda: batched complex SVD basis, |P g|^2 second moment) per Fourier
+mode as a batch, 1-D parameters use Muon's adam_update.
 
 Usage: optim_bench_peer.py [--reps 20] [--threads 1]"""
 import argparse
@@ -111,9 +112,34 @@ class Conda:
         self.s = {}
 
     @torch.no_grad()
+    def step_modes(self, p, b1, b2):
+        """complex (in, out, m1, m2): a batch of per-mode in x out matrices"""
+        i, o = p.shape[0], p.shape[1]
+        g = p.grad.reshape(i, o, -1).permute(2, 0, 1)
+        st = self.s.setdefault(id(p), {"m": torch.zeros_like(g), "t": 0,
+                                       "v": torch.zeros(g.shape, dtype=torch.float32)})
+        m, v = st["m"], st["v"]
+        m.mul_(b1).add_(g, alpha=1 - b1)
+        tall = i >= o
+        if st["t"] % self.gap == 0:
+            U, s, Vh = torch.linalg.svd(m, full_matrices=False)
+            st["P"] = Vh if tall else U
+        P = st["P"]
+        gp, mp = (g @ P.mH, m @ P.mH) if tall else (P.mH @ g, P.mH @ m)
+        v.mul_(b2).add_(gp.abs().square(), alpha=1 - b2)
+        st["t"] += 1
+        ss = self.lr * (1 - b2 ** st["t"]) ** 0.5 / (1 - b1 ** st["t"])
+        n = mp / (v.sqrt() + 1e-8)
+        n = (n @ P if tall else P @ n) * self.scale
+        p.data.add_(n.permute(1, 2, 0).reshape(p.shape), alpha=-ss)
+
+    @torch.no_grad()
     def step(self):
         b1, b2 = 0.9, 0.999
         for _, p in self.ps:
+            if p.is_complex():
+                self.step_modes(p, b1, b2)
+                continue
             g = torch.view_as_real(p.grad) if p.is_complex() else p.grad
             pd = torch.view_as_real(p.data) if p.is_complex() else p.data
             proj = not p.is_complex() and p.dim() >= 2

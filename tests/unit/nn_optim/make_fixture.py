@@ -114,12 +114,45 @@ def muon_step(W, S, cfg):
         W[k] = W[k] * (1 - cfg["lr"] * cfg["wd"]) - cfg["lr"] * sc * X
 
 
+def conda_modes(p, g, st, cfg, b1, b2):
+    """Conda per Fourier mode on a complex (in, out, modes..) weight: complex SVD
+    basis of each mode's momentum, P x = x Vh^H (in >= out) or U^H x, one second
+    moment |P g|^2 per complex entry (our extension; see nn_optim.h)."""
+    i, o = g.shape[0], g.shape[1]
+    G = g.reshape(i, o, -1)
+    m = st.setdefault("m", torch.zeros_like(G))
+    v = st.setdefault("v", torch.zeros(G.shape[2], i, o, dtype=D))
+    m.mul_(b1).add_(G, alpha=1 - b1)
+    tall = i >= o
+    if st["step"] % cfg["gap"] == 0:
+        Ps = []
+        for kk in range(G.shape[2]):
+            U, s, Vh = torch.linalg.svd(m[:, :, kk], full_matrices=False)
+            Ps.append(Vh if tall else U)
+        st["P"] = Ps
+    st["step"] += 1
+    step_size = cfg["lr"] * math.sqrt(1 - b2 ** st["step"]) / (1 - b1 ** st["step"])
+    out = torch.zeros_like(G)
+    for kk in range(G.shape[2]):
+        P = st["P"][kk]
+        gp = G[:, :, kk] @ P.mH if tall else P.mH @ G[:, :, kk]
+        mp = m[:, :, kk] @ P.mH if tall else P.mH @ m[:, :, kk]
+        v[kk] = b2 * v[kk] + (1 - b2) * gp.abs() ** 2
+        n = mp / (v[kk].sqrt() + 1e-8)
+        out[:, :, kk] = (n @ P if tall else P @ n) * cfg["scale"]
+    p = p - step_size * out.reshape(p.shape)
+    return p - cfg["lr"] * cfg["wd"] * p
+
+
 def conda_step(W, S, cfg):
     """conda.py Conda.step with the projector (proj_type std) on real 2-D weights."""
     G = grads(W)
     b1, b2 = 0.9, 0.999
     for k in W:
         st = S.setdefault(k, {"step": 0})
+        if G[k].is_complex():
+            W[k] = conda_modes(W[k], G[k], st, cfg, b1, b2)
+            continue
         g = G[k]
         cplx = g.is_complex()
         if cplx:

@@ -198,6 +198,41 @@ static void conda_first_step(void) {
   pv_nn_optim_destroy(&opt);
 }
 
+/* Per-mode complex Conda, first step: each mode is a phased permutation
+ * matrix, so P g and P m keep one entry per row and column and the update is
+ * g_ij f(|g_ij|) in place, the complex form of conda_first. */
+static void conda_complex_first_step(void) {
+  /* (in, out, modes) = (2, 2, 2); mode 0 [[0, 3i], [1+i, 0]], mode 1 [[2, 0], [0, -0.5i]] */
+  const double gre[2][4] = {{0, 0, 1, 0}, {2, 0, 0, 0}}, gim[2][4] = {{0, 3, 1, 0}, {0, 0, 0, -0.5}};
+  float w[16], g[16], w0[16];
+  for (int e = 0; e < 4; e++)
+    for (int k = 0; k < 2; k++) {
+      g[2 * (e * 2 + k)] = (float)gre[k][e];
+      g[2 * (e * 2 + k) + 1] = (float)gim[k][e];
+    }
+  for (int i = 0; i < 16; i++) w[i] = w0[i] = 0.25f * (float)(i % 5) - 0.5f;
+  size_t sh[3] = {2, 2, 2};
+  pv_nn_param p = mkp("spec", 3, sh, 1, w, g, 0);
+  pv_nn_optim_options o = PV_NN_OPTIM_OPTIONS_INIT;
+  o.weight_decay = 0.1;
+  pv_nn_optim *opt = NULL;
+  CHECK_OK(pv_nn_optim_create(NULL, PV_NN_OPTIM_CONDA, &o, &p, 1, &opt));
+  CHECK_EQ_INT(pv_nn_optim_param_role(opt, 0), 1);
+  double lr = 0.02, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  CHECK_OK(pv_nn_optim_step(opt, lr));
+  for (int e = 0; e < 4; e++)
+    for (int k = 0; k < 2; k++) {
+      double re = gre[k][e], im = gim[k][e], mag = hypot(re, im);
+      double f = lr * sqrt(1 - b2) / (1 - b1) * 0.25 * (1 - b1) / (sqrt(1 - b2) * mag + eps);
+      for (int h = 0; h < 2; h++) {
+        int i = 2 * (e * 2 + k) + h;
+        double x = w0[i] - f * (h ? im : re);
+        CHECK_NEAR(w[i], x - lr * 0.1 * x, 1e-6);
+      }
+    }
+  pv_nn_optim_destroy(&opt);
+}
+
 static void auon_first_step(void) {
   /* G = c s with s_ij = +-1 (N = 6): every gamma G_ij/|G| is +-gamma/sqrt(6),
    * so r = cosh(gamma / sqrt(6)) up to the 1e-7 guard. gamma 1.5 takes the
@@ -375,5 +410,5 @@ static void alloc_failures(void) {
 }
 
 PV_TEST_MAIN(PV_CASE(muon_matrix), PV_CASE(ns_float_vs_linalg), PV_CASE(muon_complex_per_mode), PV_CASE(muon_complex_flat), PV_CASE(muon_threads_equal), PV_CASE(conda_first_step),
-             PV_CASE(auon_first_step), PV_CASE(hybrid_first_step), PV_CASE(aux_adamw_first_step),
+             PV_CASE(conda_complex_first_step), PV_CASE(auon_first_step), PV_CASE(hybrid_first_step), PV_CASE(aux_adamw_first_step),
              PV_CASE(frozen_and_refused), PV_CASE(state_round_trip), PV_CASE(alloc_failures))

@@ -186,6 +186,7 @@ static void least_squares(void) {
     o.conda_scale = 1.0;
     pv_nn_optim *opt = NULL;
     CHECK_OK(pv_nn_optim_create(NULL, (pv_nn_optim_kind)kind, &o, ps, 3, &opt));
+    CHECK_EQ_INT(pv_nn_optim_param_role(opt, 2), 1); /* the complex one is a matrix */
     pv_nn_sched s = PV_NN_SCHED_INIT;
     s.kind = PV_NN_SCHED_WARMUP_COSINE;
     s.base_lr = lr0[kind - 1];
