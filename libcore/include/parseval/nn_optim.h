@@ -45,7 +45,8 @@ extern "C" {
  *   given by that matrix, so its operator norm is the largest of the per-mode
  *   norms and Muon's "steepest descent in the spectral norm" applies per mode.
  *   options.muon_complex_flat = 1 instead orthogonalises the real float view
- *   (shape[0] x 2 numel/shape[0]) as the reference would after view_as_real.
+ *   (shape[0] x 2 numel/shape[0]), as a real-only optimiser sees a complex
+ *   tensor through view_as_real (the reference has no complex path).
  * CONDA (Column-Normalized Adam, arXiv 2509.24218, github.com/jie040109/Conda
  *   conda.py + projector.py, proj_type "std"): exp_avg m as Adam; every
  *   update_proj_gap steps (and at the first) the basis is refreshed from the
@@ -65,8 +66,10 @@ extern "C" {
  * AUON (Maity 2025, arXiv 2509.24320, github.com/ryyzn9/AuON optimizer.py):
  *   w <- (1 - lr wd) w; m <- beta m + (1-beta) g; G = g + beta (m - g);
  *   r = sqrt(mean(cosh(gamma G / (||G|| + 1e-7))^2)); the update is
- *   G / (r + 1e-8) as in the code (auon_normalize = 0), or, as the paper
- *   describes it (auon_normalize = 1, default), the unit-Frobenius direction
+ *   G / (r + 1e-8) as in the code (auon_normalize = 0), or (auon_normalize = 1,
+ *   default) the "unit-norm" update of the paper's abstract, in the form a
+ *   third-party summary gives (the paper body was not retrieved): the
+ *   unit-Frobenius direction
  *   (G/(||G|| + 1e-7)) / (r + 1e-8) times sqrt(max(1, rows/cols)). Linear time;
  *   complex weights are treated as their real float view.
  * AUON_HYBRID: the same with ns_steps Newton-Schulz iterations applied to G
