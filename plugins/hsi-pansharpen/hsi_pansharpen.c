@@ -13,7 +13,7 @@
 
 #define COMMON_PARAMS                                                                                               \
   {"ms", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL,                                                         \
-   "low-resolution multispectral cube (raster GDAL reads, .mat or .npy)", NULL},                                    \
+   "low-resolution multispectral cube (raster, .mat or .npy), or a .txt list of one-band files", NULL},                                    \
       {"pan", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "panchromatic band (raster or .mat)", NULL},       \
       {"ratio", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, "0", 0, PV_PSH_MAX_RATIO, NULL,  \
        "PAN/MS resolution ratio; 0: from the georeferencing or the sizes (a .mat PAN needs it)", NULL},             \

@@ -12,7 +12,7 @@ library only: outputs are read as ENVI float32):
   protocols when present;
 - bad input: one message, exit 1, no output left behind.
 Usage: test_hsi_pansharpen.py PARSEVAL DATA_DIR SHARED_DIR"""
-import json, math, os, struct, subprocess, sys, tempfile
+import json, math, os, shutil, struct, subprocess, sys, tempfile
 
 pv, data, shared = sys.argv[1], sys.argv[2], sys.argv[3]
 tmp = tempfile.mkdtemp(prefix="pv-psh-")
@@ -141,13 +141,35 @@ if os.path.exists(wv3):
 else:
     print("SKIP WV3: ../shared/datasets absent")
 
+# MS as one file per band (a .txt list) gives the same cube as the multi-band file.
+lst = os.path.join(tmp, "bands.txt")
+names = []
+for b in range(1, 5):
+    f = os.path.join(tmp, f"band{b}.tif")
+    subprocess.run([pv, "convert", f"--bands={b}", ms, f], capture_output=True, timeout=120)
+    names.append(os.path.basename(f))
+open(lst, "w").write("# one band per line\n" + "\n".join(names) + "\n")
+rc, err = run(["run", "--method=gsa", "--no-assess", lst, pan, os.path.join(tmp, "gsa-bands.img")])
+rc2, err2 = run(["run", "--method=gsa", "--no-assess", ms, pan, os.path.join(tmp, "gsa-cube.img")])
+check("per-band MS files", rc == 0 and rc2 == 0 and open(os.path.join(tmp, "gsa-bands.img"), "rb").read() ==
+      open(os.path.join(tmp, "gsa-cube.img"), "rb").read(), err + err2)
+
+# A PAN shifted by 50 m: the georeferencing says the pair does not overlap.
+shifted = os.path.join(tmp, "pan-shifted.img")
+open(shifted, "wb").write(open(os.path.join(tmp, "pan.img"), "rb").read())
+hdr = open(os.path.join(tmp, "pan.hdr")).read().replace("560000", "560050")
+open(os.path.join(tmp, "pan-shifted.hdr"), "w").write(hdr)
+
 # Bad input: clear error, exit 1, nothing left behind.
 bad = os.path.join(tmp, "bad.img")
 for name, args in (("MS given as PAN", ["run", ms, ms, bad]),
+                   ("PAN not aligned with MS", ["run", ms, shifted, bad]),
                    ("ratio disagrees", ["run", "--ratio=3", ms, pan, bad]),
                    ("unknown sensor band count", ["run", "--sensor=WV3", ms, pan, bad])):
     rc, err = run(args)
     check(f"bad input: {name}", rc == 1 and err.strip() and not os.path.exists(bad), f"rc {rc}: {err}")
 
 print(f"{passed} passed, {failed} failed")
+if not failed:
+    shutil.rmtree(tmp, ignore_errors=True)
 sys.exit(1 if failed else 0)
