@@ -94,11 +94,12 @@ typedef enum {
   PV_PSH_ATWT,      /* additive a trous wavelet (B3 spline), log2(ratio) levels */
   PV_PSH_GLP,       /* MTF-GLP, additive, unit gains */
   PV_PSH_GLP_HPM,   /* MTF-GLP with high-pass modulation */
+  PV_PSH_BDSD,      /* band-dependent spatial detail, gains fitted one scale down (one global block) */
   PV_PSH_METHOD_COUNT
 } pv_psh_method;
 
 /* Name ("exp", "brovey", "gihs", "pca", "gs", "gsa", "hpf", "atwt", "glp",
- * "glp-hpm") and back (PV_EINVAL for an unknown name). */
+ * "glp-hpm", "bdsd") and back (PV_EINVAL for an unknown name). */
 PV_API const char *pv_psh_method_name(pv_psh_method m);
 PV_API int pv_psh_method_from_name(const char *name, pv_psh_method *m);
 
@@ -107,8 +108,8 @@ typedef struct pv_psh_options {
   size_t struct_size;      /* sizeof(pv_psh_options) */
   pv_psh_method method;
   int ratio;               /* PAN / MS resolution ratio, 2..PV_PSH_MAX_RATIO */
-  const double *gnyq_ms;   /* [bands] MTF gains for GLP / GSA, NULL: 0.29 each */
-  double gnyq_pan;         /* PAN MTF gain for GSA's degraded PAN (default 0.15) */
+  const double *gnyq_ms;   /* [bands] MTF gains for GLP / BDSD, NULL: 0.29 each */
+  double gnyq_pan;         /* PAN MTF gain for GSA's / BDSD's degraded PAN (default 0.15) */
   const double *weights;   /* [bands] Brovey weights, NULL: 1/bands each */
 } pv_psh_options;
 #define PV_PSH_OPTIONS_INIT {sizeof(pv_psh_options), PV_PSH_GLP, 4, NULL, 0.15, NULL}

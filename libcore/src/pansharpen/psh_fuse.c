@@ -10,8 +10,8 @@
 
 #include "psh_internal.h"
 
-static const char *const names[PV_PSH_METHOD_COUNT] = {"exp", "brovey", "gihs", "pca", "gs",
-                                                       "gsa", "hpf",    "atwt", "glp", "glp-hpm"};
+static const char *const names[PV_PSH_METHOD_COUNT] = {"exp", "brovey", "gihs", "pca",     "gs",  "gsa",
+                                                       "hpf", "atwt",   "glp",  "glp-hpm", "bdsd"};
 
 const char *pv_psh_method_name(pv_psh_method m) {
   return (unsigned)m < PV_PSH_METHOD_COUNT ? names[m] : "unknown";
@@ -24,7 +24,7 @@ int pv_psh_method_from_name(const char *name, pv_psh_method *m) {
       return PV_OK;
     }
   return PV_ERROR(PV_EINVAL, "pansharpening method '%s' unknown (exp, brovey, gihs, pca, gs, gsa, hpf, atwt, glp, "
-                             "glp-hpm)", name ? name : "(null)");
+                             "glp-hpm, bdsd)", name ? name : "(null)");
 }
 
 void psh_mean_std(size_t n, const double *x, double *mean, double *sd, size_t *valid) {
@@ -166,6 +166,58 @@ static int m_gsa(job *j) {
   return rc;
 }
 
+/* The top-left (hl/r*r) x (wl/r*r) part of the filled LR cube, degraded
+ * by the MTF filters and interpolated back: what the MS would look like had
+ * it been made from a cube at its own resolution. */
+static int bdsd_lowres(job *j, size_t wc, size_t hc, double *crop, double *deg, double *up) {
+  size_t nl = j->wl * j->hl, nc = wc * hc, r = (size_t)j->r;
+  for (size_t b = 0; b < j->bands; b++)
+    for (size_t y = 0; y < hc; y++) memcpy(crop + b * nc + y * wc, j->ms_lr + b * nl + y * j->wl, wc * sizeof *crop);
+  int rc = pv_psh_degrade(j->r, j->bands, wc, hc, crop, j->o->gnyq_ms, deg);
+  for (size_t b = 0; !rc && b < j->bands; b++) rc = pv_psh_interp(j->r, wc / r, hc / r, deg + b * nc / (r * r), up + b * nc);
+  return rc;
+}
+
+/* BDSD (Garzelli, Nencini & Capobianco 2008), one global block: for every
+ * band the coefficients gamma of F_b = MS_b + gamma_0 P + sum_k gamma_k MS_k
+ * are the least-squares fit of the same relation one scale down (original
+ * MS minus its degraded-interpolated self against the degraded PAN and the
+ * degraded-interpolated bands). */
+static int m_bdsd(job *j) {
+  size_t r = (size_t)j->r, wc = j->wl / r * r, hc = j->hl / r * r, nc = wc * hc, B = j->bands, k = B + 1;
+  if (wc < 2 * r || hc < 2 * r) return PV_ERROR(PV_EINVAL, "BDSD: %zu x %zu MS too small for ratio %d", j->wl, j->hl, j->r);
+  double *crop = pv_malloc(B * nc * sizeof *crop), *deg = pv_malloc(B * nc * sizeof *deg), *up = pv_malloc(B * nc * sizeof *up);
+  double *pd = pv_malloc(j->n * sizeof *pd), *A = pv_malloc(nc * k * sizeof *A), *y = pv_malloc(nc * B * sizeof *y);
+  int rc = crop && deg && up && pd && A && y ? PV_OK : PV_ERROR(PV_ENOMEM, "BDSD workspace");
+  if (!rc) rc = bdsd_lowres(j, wc, hc, crop, deg, up);
+  if (!rc) rc = pv_psh_degrade(j->r, 1, j->w, j->h, j->pan, &j->o->gnyq_pan, pd); /* PAN at MS scale */
+  for (size_t i = 0; !rc && i < nc; i++) {
+    size_t yy = i / wc, xx = i % wc;
+    A[i * k] = pd[yy * j->wl + xx];
+    for (size_t b = 0; b < B; b++) A[i * k + 1 + b] = up[b * nc + i], y[i * B + b] = crop[b * nc + i] - up[b * nc + i];
+  }
+  if (!rc) {
+    lapack_int info = LAPACKE_dgels(LAPACK_ROW_MAJOR, 'N', (lapack_int)nc, (lapack_int)k, (lapack_int)B, A,
+                                    (lapack_int)k, y, (lapack_int)B);
+    if (info) rc = PV_ERROR(PV_ENUMERIC, "BDSD: gain regression failed (LAPACK info %d)", (int)info);
+  }
+  if (!rc) { /* y[0..k) x B now holds gamma; the MS bands are read before any is changed */
+    memcpy(j->t1, j->pan, j->n * sizeof *j->t1);
+    double *F = pv_malloc(B * j->n * sizeof *F);
+    if (!F) rc = PV_ERROR(PV_ENOMEM, "BDSD output");
+    for (size_t b = 0; !rc && b < B; b++)
+      for (size_t i = 0; i < j->n; i++) {
+        double v = j->fused[b * j->n + i] + y[b] * j->t1[i];
+        for (size_t q = 0; q < B; q++) v += y[(1 + q) * B + b] * j->fused[q * j->n + i];
+        F[b * j->n + i] = v;
+      }
+    if (!rc) memcpy(j->fused, F, B * j->n * sizeof *F);
+    pv_free(F);
+  }
+  pv_free(crop), pv_free(deg), pv_free(up), pv_free(pd), pv_free(A), pv_free(y);
+  return rc;
+}
+
 /* PCA: the first principal component (sign: positively correlated with
  * PAN) is replaced by PAN equalised to it. */
 static int m_pca(job *j) {
@@ -301,6 +353,7 @@ int pv_psh_fuse(pv_ctx *ctx, const pv_psh_options *opt, size_t bands, size_t wl,
     case PV_PSH_PCA: rc = m_pca(&j); break;
     case PV_PSH_GS: rc = m_gs(&j); break;
     case PV_PSH_GSA: rc = m_gsa(&j); break;
+    case PV_PSH_BDSD: rc = m_bdsd(&j); break;
     default: rc = mra(&j); break;
     }
   for (size_t b = 0; !rc && b < bands; b++)
