@@ -61,7 +61,10 @@ static void interp_line(const double *K, int M, int r, const double *x, size_t n
     long d = (long)(p0 + j) - off;
     long k0 = floordiv(d - M + r - 1, r), k1 = floordiv(d + M, r);
     double s = 0;
-    for (long k = k0; k <= k1; k++) s += x[wrap(k, n) * stride] * K[M + d - k * r];
+    if (k0 >= 0 && k1 < (long)n) /* interior: no wrap-around */
+      for (long k = k0; k <= k1; k++) s += x[(size_t)k * stride] * K[M + d - k * r];
+    else
+      for (long k = k0; k <= k1; k++) s += x[wrap(k, n) * stride] * K[M + d - k * r];
     y[j] = s;
   }
 }
