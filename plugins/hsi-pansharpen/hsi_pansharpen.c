@@ -187,8 +187,9 @@ static const pv_verb verbs[] = {
      "Aligns PAN and MS from their georeferencing (or sizes), interpolates the MS with the toolbox's 23-tap "
      "interpolator and injects PAN detail by the chosen method: component substitution (brovey, gihs, pca, gs, "
      "gsa, bdsd) or multiresolution analysis (hpf, atwt, glp, glp-hpm with MTF-matched Gaussian filters from --sensor or "
-     "--gains). NaN and no-data pixels of either input become no-data in the output. Brovey on a PAN larger than "
-     "half the RAM budget is streamed strip by strip; the other methods work in memory."},
+     "--gains). NaN and no-data pixels of either input become no-data in the output. Brovey, glp and glp-hpm on a "
+     "PAN larger than half the RAM budget are streamed strip by strip (then the report has no full-resolution "
+     "indexes); the other methods work in memory."},
     {"assess", "score methods by Wald's protocol and the full-resolution indexes", assess_params, N_ASSESS,
      sizeof(pv_param), assess,
      "Reduced resolution: MS and PAN are blurred with MTF-matched filters and decimated by the ratio, fused, and "

@@ -177,7 +177,9 @@ int psh_load(psh_job *j, int stream_ok) {
     rc = PV_ERROR(PV_EINVAL, "%s: PAN has %zu bands, expected 1", j->pan_path, pv_raster_bands(pr));
   if (!rc) rc = align(j, pv_raster_get_meta(pr), pw, ph);
   if (!rc) rc = gains_and_weights(j);
-  j->streamed = !rc && stream_ok && j->opt.method == PV_PSH_BROVEY && need > pv_ctx_ram_budget(j->ctx) / 2;
+  pv_psh_method m = j->opt.method;
+  j->streamed = !rc && stream_ok && (m == PV_PSH_BROVEY || m == PV_PSH_GLP || m == PV_PSH_GLP_HPM) &&
+                need > pv_ctx_ram_budget(j->ctx) / 2;
   pv_raster_close(&pr);
   if (!rc && !j->streamed) rc = pv_scene_read(j->ctx, j->pan_path, NULL, &j->pan);
   return rc;

@@ -1,5 +1,6 @@
-/* Fusion and the output raster: in memory, or for Brovey streamed strip
- * by strip from the PAN raster (the MS stays at low resolution). */
+/* Fusion and the output raster: in memory, or for Brovey and MTF-GLP
+ * streamed strip by strip from the PAN raster (the MS stays at low
+ * resolution). */
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -53,7 +54,8 @@ static int run_streamed(psh_job *j, const char *out_path) {
   if (!rc)
     rc = pv_raster_writer_create(j->ctx, out_path, fmt, j->w, j->h, j->bands, PV_F32, &j->out_meta,
                                  pv_args_overwrite(j->args), &w);
-  if (!rc) rc = pv_raster_process(j->ctx, in, w, NULL, brovey_block, &s);
+  if (!rc && j->opt.method == PV_PSH_BROVEY) rc = pv_raster_process(j->ctx, in, w, NULL, brovey_block, &s);
+  else if (!rc) rc = pv_psh_glp_stream(j->ctx, &j->opt, j->bands, j->wl, j->hl, j->ms.data, in, w, 0);
   if (!rc) rc = pv_raster_writer_commit(&w);
   pv_raster_writer_abort(&w);
   pv_raster_close(&in);
@@ -66,8 +68,8 @@ int psh_run(psh_job *j, const char *out_path, const pv_provenance *prov, double 
   double t0 = now();
   *fused = NULL;
   if (j->streamed) {
-    pv_log(j->ctx, PV_LOG_INFO, "psh", "%s: %zu x %zu PAN exceeds half the RAM budget; Brovey streamed by strips",
-           j->pan_path, j->w, j->h);
+    pv_log(j->ctx, PV_LOG_INFO, "psh", "%s: %zu x %zu PAN exceeds half the RAM budget; %s streamed by strips",
+           j->pan_path, j->w, j->h, pv_psh_method_name(j->opt.method));
     int rc = run_streamed(j, out_path);
     j->seconds = now() - t0;
     return rc;

@@ -4,8 +4,8 @@ library only: outputs are read as ENVI float32):
 - the bundled pair against the truth it was made from: ERGAS and SAM
   recomputed here; MTF-GLP beats plain interpolation; the no-data patches of
   MS and PAN (and nothing else) are no-data in the output;
-- Brovey streamed under a tiny RAM budget equals Brovey in memory, and
-  sum_b w_b Brovey_b = PAN;
+- Brovey and MTF-GLP streamed under a tiny RAM budget equal their in-memory
+  runs, and sum_b w_b Brovey_b = PAN;
 - `assess`: the reduced-resolution scores rank the methods as the unit tests
   do; the JSON carries provenance;
 - ../shared/datasets/hsi/WV3_example.mat (real WorldView-3) runs both
@@ -104,18 +104,19 @@ if len(scores) == 3:
           scores)
     check("Brovey keeps SAM", abs(scores["brovey"][1] - scores["exp"][1]) < 1e-3, scores)
 
-# Brovey streamed under a 1 MiB budget equals the in-memory run.
-out2 = os.path.join(tmp, "brovey-streamed.img")
-rc, err = run(["run", "--method=brovey", "--no-assess", ms, pan, out2, os.path.join(tmp, "rep-s")],
-              host=("--memory=1M",))
-check("streamed Brovey", rc == 0, err)
-if rc == 0:
-    s = json.load(open(os.path.join(tmp, "rep-s", "indexes.json")))
-    check("streamed mode", s["mode"] == "streamed", s["mode"])
-    a, b = envi(os.path.join(tmp, "brovey.img"), 4), envi(out2, 4)
-    diff = max(abs(x - y) for u, v in zip(a, b) for x, y in zip(u, v) if x == x and y == y)
-    same_nan = all((x != x) == (y != y) for u, v in zip(a, b) for x, y in zip(u, v))
-    check("streamed equals in-memory", diff <= 1e-3 and same_nan, f"max diff {diff}, same no-data {same_nan}")
+# Brovey and MTF-GLP streamed under a 1 MiB budget equal the in-memory runs.
+for m in ("brovey", "glp"):
+    out2 = os.path.join(tmp, f"{m}-streamed.img")
+    rc, err = run(["run", f"--method={m}", "--no-assess", ms, pan, out2, os.path.join(tmp, f"rep-s-{m}")],
+                  host=("--memory=1M",))
+    check(f"streamed {m}", rc == 0, err)
+    if rc == 0:
+        s = json.load(open(os.path.join(tmp, f"rep-s-{m}", "indexes.json")))
+        check(f"streamed {m}: mode", s["mode"] == "streamed", s["mode"])
+        a, b = envi(os.path.join(tmp, f"{m}.img"), 4), envi(out2, 4)
+        diff = max(abs(x - y) for u, v in zip(a, b) for x, y in zip(u, v) if x == x and y == y)
+        same_nan = all((x != x) == (y != y) for u, v in zip(a, b) for x, y in zip(u, v))
+        check(f"streamed {m} equals in-memory", diff <= 1e-3 and same_nan, f"max diff {diff}, same no-data {same_nan}")
 
 # assess: Wald's protocol and FR indexes for several methods.
 idx = os.path.join(tmp, "idx.json")

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <parseval/config.h>
 #include <parseval/ctx.h>
+#include <parseval/raster.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -130,6 +131,17 @@ PV_API int pv_psh_fuse(pv_ctx *ctx, const pv_psh_options *opt, size_t bands, siz
 PV_API int pv_psh_brovey_rows(int ratio, size_t bands, size_t wl, size_t hl, const double *ms,
                               const unsigned char *lr_valid, const double *weights, size_t y0, size_t rows,
                               const double *pan_rows, double *out);
+
+/* MTF-GLP / MTF-GLP-HPM (opt->method) streamed for a PAN larger than
+ * memory: PAN is read from the open one-band raster `pan` ((hl*ratio) x
+ * (wl*ratio)) in strips of strip_rows rows (0: sized from half of ctx's RAM
+ * budget, aligned to the writer's tiles) plus the filter's halo; the fused
+ * bands are written to `out` (created by the caller for bands x w x h,
+ * neither committed nor aborted here); ms stays in memory at low resolution.
+ * Three passes over PAN (statistics, MTF-filtered decimated PAN, fusion);
+ * the result equals pv_psh_fuse's to rounding, no-data handled alike. */
+PV_API int pv_psh_glp_stream(pv_ctx *ctx, const pv_psh_options *opt, size_t bands, size_t wl, size_t hl,
+                             const double *ms, pv_raster *pan, pv_raster_writer *out, size_t strip_rows);
 
 /* ---- Reduced resolution (Wald's protocol) -------------------------------- */
 

@@ -193,17 +193,18 @@ static void hpass(const pv_psh_filter *f, int k, size_t w, const double *row, si
   }
 }
 
-/* Filter at output rows y0 + i*step (i < ny) and columns x0 + j*step. */
-static int filter_grid(const pv_psh_filter *f, size_t w, size_t h, const double *in, size_t off, size_t step,
-                       size_t nx, size_t ny, double *out) {
+/* Filter at output rows y0 + i*step (i < ny) and columns x0 + j*step of
+ * the h x w image in (rows clamped to [0, h): replicated borders). */
+int psh_filter_grid(const pv_psh_filter *f, size_t w, size_t h, const double *in, size_t x0, long y0, size_t step,
+                    size_t nx, size_t ny, double *out) {
   double *tmp = pv_malloc(h * nx * sizeof *tmp);
   if (!tmp) return PV_ERROR(PV_ENOMEM, "filter: %zu x %zu workspace", h, nx);
   memset(out, 0, nx * ny * sizeof *out);
   for (int k = 0; k < f->terms; k++) {
     const double *t = f->taps + (size_t)k * f->len;
-    for (size_t y = 0; y < h; y++) hpass(f, k, w, in + y * w, off, step, nx, tmp + y * nx);
+    for (size_t y = 0; y < h; y++) hpass(f, k, w, in + y * w, x0, step, nx, tmp + y * nx);
     for (size_t i = 0; i < ny; i++) {
-      long y = (long)(off + i * step) - f->origin;
+      long y = y0 + (long)(i * step) - f->origin;
       double *o = out + i * nx;
       for (int a = 0; a < f->len; a++) {
         const double *r = tmp + clampi(y + a, h) * nx;
@@ -214,6 +215,11 @@ static int filter_grid(const pv_psh_filter *f, size_t w, size_t h, const double 
   }
   pv_free(tmp);
   return PV_OK;
+}
+
+static int filter_grid(const pv_psh_filter *f, size_t w, size_t h, const double *in, size_t off, size_t step,
+                       size_t nx, size_t ny, double *out) {
+  return psh_filter_grid(f, w, h, in, off, (long)off, step, nx, ny, out);
 }
 
 int pv_psh_filter_apply(const pv_psh_filter *f, size_t w, size_t h, const double *in, double *out) {

@@ -21,6 +21,11 @@ int psh_filter_box(int ratio, pv_psh_filter **out);
 /* The a trous B3-spline low-pass after `levels` levels (one separable term). */
 int psh_filter_atwt(int levels, pv_psh_filter **out);
 
+/* Filter at rows y0 + i*step (i < ny, y0 may be negative: clamped) and
+ * columns x0 + j*step of the h x w image in; borders replicated. */
+int psh_filter_grid(const pv_psh_filter *f, size_t w, size_t h, const double *in, size_t x0, long y0, size_t step,
+                    size_t nx, size_t ny, double *out);
+
 /* Mean and population standard deviation of the finite values of x[0..n). */
 void psh_mean_std(size_t n, const double *x, double *mean, double *sd, size_t *valid);
 /* Replace NaN in x[0..n) by the mean of its finite values; returns the count

@@ -11,6 +11,7 @@
 #include <parseval/alloc.h>
 #include <parseval/ctx.h>
 #include <parseval/pansharpen.h>
+#include <parseval/raster.h>
 
 #include "psh_synth.h"
 
@@ -165,6 +166,61 @@ static void test_brovey_rows(void) {
   pv_free(f), pv_free(s);
 }
 
+/* Streamed MTF-GLP (three passes over a PAN raster, strips of 16 rows)
+ * equals the in-memory one, no-data included. */
+static void test_glp_streamed(void) {
+  setup();
+  pv_ctx *ctx = NULL;
+  CHECK_OK(pv_ctx_create(&ctx));
+  pv_raster_cube pc;
+  CHECK_OK(pv_raster_cube_alloc(&pc, W, H, 1, PV_F64));
+  memcpy(pc.data, pan, sizeof pan);
+  ((double *)pc.data)[40 * W + 3] = NAN;
+  double *m2 = pv_malloc(sizeof ms), *f = pv_malloc(B * N * sizeof *f);
+  memcpy(m2, ms, sizeof ms);
+  m2[2 * WL * HL + 10 * WL + 20] = NAN;
+  const char *pp = pv_test_path("pan.tif"), *op = pv_test_path("glp.img");
+  CHECK_OK(pv_raster_write(ctx, pp, PV_RASTER_GTIFF, &pc, PV_F64, 1));
+  static const pv_psh_method ms_[2] = {PV_PSH_GLP, PV_PSH_GLP_HPM};
+  for (int t = 0; t < 2; t++) {
+    pv_psh_options o = PV_PSH_OPTIONS_INIT;
+    o.ratio = R;
+    o.method = ms_[t];
+    CHECK_OK(pv_psh_fuse(NULL, &o, B, WL, HL, m2, pc.data, f));
+    pv_raster *in = NULL;
+    pv_raster_writer *w = NULL;
+    CHECK_OK(pv_raster_open(ctx, pp, &in));
+    CHECK_OK(pv_raster_writer_create(ctx, op, PV_RASTER_ENVI, W, H, B, PV_F64, NULL, 1, &w));
+    CHECK_OK(pv_psh_glp_stream(ctx, &o, B, WL, HL, m2, in, w, 16));
+    CHECK_OK(pv_raster_writer_commit(&w));
+    pv_raster_close(&in);
+    pv_raster_cube got;
+    CHECK_OK(pv_raster_read(ctx, op, NULL, &got));
+    const double *g = got.data;
+    double worst = 0;
+    size_t nan_mismatch = 0;
+    for (size_t i = 0; i < B * N; i++) {
+      if (isnan(f[i]) || isnan(g[i])) nan_mismatch += isnan(f[i]) != isnan(g[i]);
+      else worst = fmax(worst, fabs(f[i] - g[i]) / fmax(1, fabs(f[i])));
+    }
+    CHECK_EQ_INT(nan_mismatch, 0);
+    CHECK(worst < 1e-9);
+    pv_raster_cube_free(&got);
+  }
+  pv_psh_options o = PV_PSH_OPTIONS_INIT;
+  o.method = PV_PSH_GSA;
+  pv_raster *in = NULL;
+  pv_raster_writer *w = NULL;
+  CHECK_OK(pv_raster_open(ctx, pp, &in));
+  CHECK_OK(pv_raster_writer_create(ctx, op, PV_RASTER_ENVI, W, H, B, PV_F64, NULL, 1, &w));
+  CHECK_STATUS(pv_psh_glp_stream(ctx, &o, B, WL, HL, m2, in, w, 16), PV_EINVAL);
+  pv_raster_writer_abort(&w);
+  pv_raster_close(&in);
+  pv_raster_cube_free(&pc);
+  pv_free(m2), pv_free(f);
+  pv_ctx_destroy(&ctx);
+}
+
 static void test_nodata(void) {
   setup();
   double *m2 = pv_malloc(sizeof ms), *p2 = pv_malloc(sizeof pan), *f = pv_malloc(B * N * sizeof *f);
@@ -214,5 +270,5 @@ static void test_bad_input(void) {
 }
 
 PV_TEST_MAIN(PV_CASE(test_brovey_closed_form), PV_CASE(test_gihs_closed_form), PV_CASE(test_methods_beat_interpolation),
-             PV_CASE(test_wald_protocol), PV_CASE(test_full_resolution), PV_CASE(test_brovey_rows),
+             PV_CASE(test_wald_protocol), PV_CASE(test_full_resolution), PV_CASE(test_brovey_rows), PV_CASE(test_glp_streamed),
              PV_CASE(test_nodata), PV_CASE(test_bad_input))
