@@ -139,7 +139,9 @@ PV_API int pv_psh_brovey_rows(int ratio, size_t bands, size_t wl, size_t hl, con
  * bands are written to `out` (created by the caller for bands x w x h,
  * neither committed nor aborted here); ms stays in memory at low resolution.
  * Three passes over PAN (statistics, MTF-filtered decimated PAN, fusion);
- * the result equals pv_psh_fuse's to rounding, no-data handled alike. */
+ * the result equals pv_psh_fuse's to rounding, no-data handled alike.
+ * Memory: the strips (within half the budget) plus two low-resolution
+ * working cubes (bands x hl x wl doubles each) beside the caller's ms. */
 PV_API int pv_psh_glp_stream(pv_ctx *ctx, const pv_psh_options *opt, size_t bands, size_t wl, size_t hl,
                              const double *ms, pv_raster *pan, pv_raster_writer *out, size_t strip_rows);
 
