@@ -36,7 +36,7 @@ static const pv_param run_params[] = {
      "fused cube, float32 (.tif: GeoTIFF, else ENVI), georeferenced like the PAN", NULL},
     {"report", PV_PARAM_PATH, PV_ROLE_OUTPUT, PV_PARAM_OPTIONAL | PV_PARAM_DIR, NULL, 0, 0, NULL,
      "folder for pan.png, ms.png, fused.png and indexes.json", NULL},
-    {"method", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "glp", 0, 0, "exp|brovey|gihs|pca|gs|gsa|hpf|atwt|glp|glp-hpm|bdsd",
+    {"method", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "glp", 0, 0, "exp|brovey|gihs|pca|gs|gsa|hpf|atwt|glp|glp-hpm|bdsd|awlp",
      "fusion method (glp: MTF-GLP; gsa: adaptive Gram-Schmidt; brovey: GDAL's weighted Brovey)", NULL},
     {"assess", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "true", 0, 0, NULL,
      "compute the full-resolution indexes (D_lambda, D_S, QNR) into the report", NULL},
@@ -186,7 +186,7 @@ static const pv_verb verbs[] = {
      sizeof(pv_param), run,
      "Aligns PAN and MS from their georeferencing (or sizes), interpolates the MS with the toolbox's 23-tap "
      "interpolator and injects PAN detail by the chosen method: component substitution (brovey, gihs, pca, gs, "
-     "gsa, bdsd) or multiresolution analysis (hpf, atwt, glp, glp-hpm with MTF-matched Gaussian filters from --sensor or "
+     "gsa, bdsd) or multiresolution analysis (hpf, atwt, awlp, glp, glp-hpm with MTF-matched Gaussian filters from --sensor or "
      "--gains). NaN and no-data pixels of either input become no-data in the output. Brovey, glp and glp-hpm on a "
      "PAN larger than half the RAM budget are streamed strip by strip (then the report has no full-resolution "
      "indexes); the other methods work in memory."},

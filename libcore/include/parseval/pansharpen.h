@@ -96,11 +96,12 @@ typedef enum {
   PV_PSH_GLP,       /* MTF-GLP, additive, unit gains */
   PV_PSH_GLP_HPM,   /* MTF-GLP with high-pass modulation */
   PV_PSH_BDSD,      /* band-dependent spatial detail, gains fitted one scale down (one global block) */
+  PV_PSH_AWLP,      /* a trous details injected in proportion to MS_b / mean_k MS_k */
   PV_PSH_METHOD_COUNT
 } pv_psh_method;
 
 /* Name ("exp", "brovey", "gihs", "pca", "gs", "gsa", "hpf", "atwt", "glp",
- * "glp-hpm", "bdsd") and back (PV_EINVAL for an unknown name). */
+ * "glp-hpm", "bdsd", "awlp") and back (PV_EINVAL for an unknown name). */
 PV_API const char *pv_psh_method_name(pv_psh_method m);
 PV_API int pv_psh_method_from_name(const char *name, pv_psh_method *m);
 

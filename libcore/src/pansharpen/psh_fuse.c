@@ -10,8 +10,8 @@
 
 #include "psh_internal.h"
 
-static const char *const names[PV_PSH_METHOD_COUNT] = {"exp", "brovey", "gihs", "pca",     "gs",  "gsa",
-                                                       "hpf", "atwt",   "glp",  "glp-hpm", "bdsd"};
+static const char *const names[PV_PSH_METHOD_COUNT] = {"exp",  "brovey", "gihs",    "pca",  "gs",  "gsa",
+                                                       "hpf",  "atwt",   "glp",     "glp-hpm", "bdsd", "awlp"};
 
 const char *pv_psh_method_name(pv_psh_method m) {
   return (unsigned)m < PV_PSH_METHOD_COUNT ? names[m] : "unknown";
@@ -24,7 +24,7 @@ int pv_psh_method_from_name(const char *name, pv_psh_method *m) {
       return PV_OK;
     }
   return PV_ERROR(PV_EINVAL, "pansharpening method '%s' unknown (exp, brovey, gihs, pca, gs, gsa, hpf, atwt, glp, "
-                             "glp-hpm, bdsd)", name ? name : "(null)");
+                             "glp-hpm, bdsd, awlp)", name ? name : "(null)");
 }
 
 void psh_mean_std(size_t n, const double *x, double *mean, double *sd, size_t *valid) {
@@ -251,20 +251,25 @@ static int m_pca(job *j) {
   return PV_OK;
 }
 
-/* Additive MRA: out_b = MS_b + P_eq,b - LP(P_eq,b); HPM: MS_b * P_eq,b / LP(P_eq,b). */
+/* Additive MRA: out_b = MS_b + P_eq,b - LP(P_eq,b); HPM: MS_b * P_eq,b /
+ * LP(P_eq,b); AWLP: MS_b + MS_b / mean_k(MS_k) (P_eq,b - LP(P_eq,b)). */
 static int mra(job *j) {
   pv_psh_method m = j->o->method;
   pv_psh_filter *f = NULL;
-  double *lr = NULL, *P = j->t1, *L = j->t2;
-  int rc = PV_OK;
+  double *lr = NULL, *P = j->t1, *L = j->t2, *It = NULL;
+  int rc = PV_OK, atwt = m == PV_PSH_ATWT || m == PV_PSH_AWLP;
+  if (m == PV_PSH_AWLP) {
+    if (!(It = pv_malloc(j->n * sizeof *It))) return PV_ERROR(PV_ENOMEM, "AWLP intensity");
+    band_mean(j, It);
+  }
   if (m == PV_PSH_HPF) rc = psh_filter_box(j->r, &f);
-  else if (m == PV_PSH_ATWT) rc = psh_filter_atwt((int)ceil(log2((double)j->r)), &f);
+  else if (atwt) rc = psh_filter_atwt((int)ceil(log2((double)j->r)), &f);
   else if (!(lr = pv_malloc(j->wl * j->hl * sizeof *lr))) rc = PV_ERROR(PV_ENOMEM, "GLP workspace");
   double last_g = -1;
   for (size_t b = 0; !rc && b < j->bands; b++) {
     double *ms = j->fused + b * j->n;
     equalise(j, ms, P);
-    if (m == PV_PSH_HPF || m == PV_PSH_ATWT) {
+    if (m == PV_PSH_HPF || atwt) {
       rc = pv_psh_filter_apply(f, j->w, j->h, P, L);
     } else {
       double g = j->o->gnyq_ms ? j->o->gnyq_ms[b] : 0.29;
@@ -277,11 +282,13 @@ static int mra(job *j) {
       if (!rc) rc = pv_psh_interp(j->r, j->wl, j->hl, lr, L);
     }
     for (size_t i = 0; !rc && i < j->n; i++)
-      ms[i] = m == PV_PSH_GLP_HPM ? ms[i] * P[i] / (L[i] + 2.220446049250313e-16) : ms[i] + P[i] - L[i];
+      ms[i] = m == PV_PSH_GLP_HPM ? ms[i] * P[i] / (L[i] + 2.220446049250313e-16)
+              : m == PV_PSH_AWLP  ? ms[i] + ms[i] / (It[i] + 2.220446049250313e-16) * (P[i] - L[i])
+                                  : ms[i] + P[i] - L[i];
     if (!rc) rc = pv_ctx_progress(j->ctx, (double)(b + 1) / (double)j->bands, "pansharpening");
   }
   pv_psh_filter_destroy(&f);
-  pv_free(lr);
+  pv_free(lr), pv_free(It);
   return rc;
 }
 
