@@ -195,8 +195,10 @@ PV_API double pv_psh_scc(size_t bands, size_t w, size_t h, const double *ref, co
  * power of two (at most 256), the image mirror-extended to whole blocks,
  * every block x block tile (stride shift) normalised by the reference's
  * mean and std, hypercomplex covariance by Cayley-Dickson products; the
- * mean over tiles of |q|. One band gives the UIQI. Values are used as
- * given (the toolbox's uint16 cast is the identity on integer DN data). */
+ * mean over tiles of |q|. For one band a tile's value is the UIQI of the
+ * normalised pair. Values are used as given (the toolbox's uint16 cast is
+ * the identity on integer DN data). A block larger than the image is
+ * clamped to its smaller side. */
 PV_API int pv_psh_q2n(size_t bands, size_t w, size_t h, const double *ref, const double *fus, size_t block,
                       size_t shift, double *q2n);
 /* Universal image quality index of one band pair over block x block tiles
