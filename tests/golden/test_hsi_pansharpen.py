@@ -161,10 +161,18 @@ open(shifted, "wb").write(open(os.path.join(tmp, "pan.img"), "rb").read())
 hdr = open(os.path.join(tmp, "pan.hdr")).read().replace("560000", "560050")
 open(os.path.join(tmp, "pan-shifted.hdr"), "w").write(hdr)
 
+# Bad band lists: empty, and bands of different sizes.
+empty = os.path.join(tmp, "empty.txt")
+open(empty, "w").write("# nothing\n\n")
+mixed = os.path.join(tmp, "mixed.txt")
+open(mixed, "w").write(f"band1.tif\n{pan}\n")
+
 # Bad input: clear error, exit 1, nothing left behind.
 bad = os.path.join(tmp, "bad.img")
 for name, args in (("MS given as PAN", ["run", ms, ms, bad]),
                    ("PAN not aligned with MS", ["run", ms, shifted, bad]),
+                   ("empty band list", ["run", empty, pan, bad]),
+                   ("band files of different sizes", ["run", mixed, pan, bad]),
                    ("ratio disagrees", ["run", "--ratio=3", ms, pan, bad]),
                    ("unknown sensor band count", ["run", "--sensor=WV3", ms, pan, bad])):
     rc, err = run(args)
