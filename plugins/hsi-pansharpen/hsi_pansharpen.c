@@ -36,7 +36,7 @@ static const pv_param run_params[] = {
      "fused cube, float32 (.tif: GeoTIFF, else ENVI), georeferenced like the PAN", NULL},
     {"report", PV_PARAM_PATH, PV_ROLE_OUTPUT, PV_PARAM_OPTIONAL | PV_PARAM_DIR, NULL, 0, 0, NULL,
      "folder for pan.png, ms.png, fused.png and indexes.json", NULL},
-    {"method", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "glp", 0, 0, "exp|brovey|gihs|pca|gs|gsa|hpf|atwt|glp|glp-hpm|bdsd|awlp",
+    {"method", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "glp", 0, 0, "exp|brovey|gihs|pca|gs|gsa|hpf|atwt|glp|glp-hpm|bdsd|awlp|glp-fs",
      "fusion method (glp: MTF-GLP; gsa: adaptive Gram-Schmidt; brovey: GDAL's weighted Brovey)", NULL},
     {"assess", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "true", 0, 0, NULL,
      "compute the full-resolution indexes (D_lambda, D_S, QNR) into the report", NULL},
@@ -117,6 +117,15 @@ static int assess_method(psh_job *j, pv_psh_method m, const double *msw, const d
   if (!rc)
     rc = pv_psh_fr_assess(j->ratio, j->bands, j->wl, j->hl, j->ms.data, j->pan.data, fused, j->gnyq_ms, j->gnyq_pan,
                           (size_t)pv_args_int(j->args, "block"), 1.0, &fr);
+  if (rc == PV_EINVAL) { /* this method cannot run on these inputs: say so, score the others */
+    pv_log(j->ctx, PV_LOG_WARN, "psh", "%s: %s", pv_psh_method_name(m), pv_error_message());
+    pv_json_key(js, pv_psh_method_name(m));
+    pv_json_object_begin(js);
+    pv_json_kv_string(js, "error", pv_error_message());
+    pv_json_object_end(js);
+    pv_error_clear();
+    return PV_OK;
+  }
   if (rc) return rc;
   pv_json_key(js, pv_psh_method_name(m));
   pv_json_object_begin(js);
@@ -186,7 +195,7 @@ static const pv_verb verbs[] = {
      sizeof(pv_param), run,
      "Aligns PAN and MS from their georeferencing (or sizes), interpolates the MS with the toolbox's 23-tap "
      "interpolator and injects PAN detail by the chosen method: component substitution (brovey, gihs, pca, gs, "
-     "gsa, bdsd) or multiresolution analysis (hpf, atwt, awlp, glp, glp-hpm with MTF-matched Gaussian filters from --sensor or "
+     "gsa, bdsd) or multiresolution analysis (hpf, atwt, awlp, glp, glp-hpm, glp-fs with MTF-matched Gaussian filters from --sensor or "
      "--gains). NaN and no-data pixels of either input become no-data in the output. Brovey, glp and glp-hpm on a "
      "PAN larger than half the RAM budget are streamed strip by strip (then the report has no full-resolution "
      "indexes); the other methods work in memory."},

@@ -8,6 +8,9 @@
  * - an MS cube is band-sequential, bands x hl x wl: ms[(b*hl + r)*wl + c];
  * - PAN is h x w with h = hl * ratio, w = wl * ratio;
  * - fused and reference cubes are bands x h x w.
+ * Detail equalisation follows the 2015 toolbox (PAN matched to each band's
+ * mean and standard deviation); its 2020 edition divides by the standard
+ * deviation of a Gaussian-low-passed PAN instead.
  * Geometry: low-resolution pixel (r, c) sits at high-resolution pixel
  * (r*ratio + ratio/2, c*ratio + ratio/2) (integer division), the toolbox's
  * convention for both its decimation and its interpolator.
@@ -97,11 +100,12 @@ typedef enum {
   PV_PSH_GLP_HPM,   /* MTF-GLP with high-pass modulation */
   PV_PSH_BDSD,      /* band-dependent spatial detail, gains fitted one scale down (one global block) */
   PV_PSH_AWLP,      /* a trous details injected in proportion to MS_b / mean_k MS_k */
+  PV_PSH_GLP_FS,    /* MTF-GLP, gains cov(MS_b, P) / cov(LP(P), P) at full scale (HS toolbox) */
   PV_PSH_METHOD_COUNT
 } pv_psh_method;
 
 /* Name ("exp", "brovey", "gihs", "pca", "gs", "gsa", "hpf", "atwt", "glp",
- * "glp-hpm", "bdsd", "awlp") and back (PV_EINVAL for an unknown name). */
+ * "glp-hpm", "bdsd", "awlp", "glp-fs") and back (PV_EINVAL for an unknown name). */
 PV_API const char *pv_psh_method_name(pv_psh_method m);
 PV_API int pv_psh_method_from_name(const char *name, pv_psh_method *m);
 

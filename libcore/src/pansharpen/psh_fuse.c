@@ -11,7 +11,8 @@
 #include "psh_internal.h"
 
 static const char *const names[PV_PSH_METHOD_COUNT] = {"exp",  "brovey", "gihs",    "pca",  "gs",  "gsa",
-                                                       "hpf",  "atwt",   "glp",     "glp-hpm", "bdsd", "awlp"};
+                                                       "hpf",  "atwt",   "glp",     "glp-hpm", "bdsd", "awlp",
+                                                       "glp-fs"};
 
 const char *pv_psh_method_name(pv_psh_method m) {
   return (unsigned)m < PV_PSH_METHOD_COUNT ? names[m] : "unknown";
@@ -24,7 +25,7 @@ int pv_psh_method_from_name(const char *name, pv_psh_method *m) {
       return PV_OK;
     }
   return PV_ERROR(PV_EINVAL, "pansharpening method '%s' unknown (exp, brovey, gihs, pca, gs, gsa, hpf, atwt, glp, "
-                             "glp-hpm, bdsd, awlp)", name ? name : "(null)");
+                             "glp-hpm, bdsd, awlp, glp-fs)", name ? name : "(null)");
 }
 
 void psh_mean_std(size_t n, const double *x, double *mean, double *sd, size_t *valid) {
@@ -185,7 +186,9 @@ static int bdsd_lowres(job *j, size_t wc, size_t hc, double *crop, double *deg, 
  * degraded-interpolated bands). */
 static int m_bdsd(job *j) {
   size_t r = (size_t)j->r, wc = j->wl / r * r, hc = j->hl / r * r, nc = wc * hc, B = j->bands, k = B + 1;
-  if (wc < 2 * r || hc < 2 * r) return PV_ERROR(PV_EINVAL, "BDSD: %zu x %zu MS too small for ratio %d", j->wl, j->hl, j->r);
+  if ((wc / r) * (hc / r) < 4 * k) /* the fit lives on the once-degraded grid's information */
+    return PV_ERROR(PV_EINVAL, "BDSD: a %zu x %zu MS degraded by %d leaves %zu pixels for %zu gains per band (need %zu)",
+                    j->wl, j->hl, j->r, (wc / r) * (hc / r), k, 4 * k);
   double *crop = pv_malloc(B * nc * sizeof *crop), *deg = pv_malloc(B * nc * sizeof *deg), *up = pv_malloc(B * nc * sizeof *up);
   double *pd = pv_malloc(j->n * sizeof *pd), *A = pv_malloc(nc * k * sizeof *A), *y = pv_malloc(nc * B * sizeof *y);
   int rc = crop && deg && up && pd && A && y ? PV_OK : PV_ERROR(PV_ENOMEM, "BDSD workspace");
@@ -197,8 +200,11 @@ static int m_bdsd(job *j) {
     for (size_t b = 0; b < B; b++) A[i * k + 1 + b] = up[b * nc + i], y[i * B + b] = crop[b * nc + i] - up[b * nc + i];
   }
   if (!rc) {
-    lapack_int info = LAPACKE_dgels(LAPACK_ROW_MAJOR, 'N', (lapack_int)nc, (lapack_int)k, (lapack_int)B, A,
-                                    (lapack_int)k, y, (lapack_int)B);
+    double sv[4097];
+    lapack_int rank = 0, info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, (lapack_int)nc, (lapack_int)k, (lapack_int)B, A,
+                                              (lapack_int)k, y, (lapack_int)B, sv, 1e-10, &rank);
+    if (!info && rank < (lapack_int)k)
+      pv_log(j->ctx, PV_LOG_WARN, "psh", "BDSD: regressors of rank %d < %zu; minimum-norm gains", (int)rank, k);
     if (info) rc = PV_ERROR(PV_ENUMERIC, "BDSD: gain regression failed (LAPACK info %d)", (int)info);
   }
   if (!rc) { /* y[0..k) x B now holds gamma; the MS bands are read before any is changed */
@@ -252,7 +258,8 @@ static int m_pca(job *j) {
 }
 
 /* Additive MRA: out_b = MS_b + P_eq,b - LP(P_eq,b); HPM: MS_b * P_eq,b /
- * LP(P_eq,b); AWLP: MS_b + MS_b / mean_k(MS_k) (P_eq,b - LP(P_eq,b)). */
+ * LP(P_eq,b); AWLP: MS_b + MS_b / mean_k(MS_k) (P_eq,b - LP(P_eq,b));
+ * GLP-FS: MS_b + gamma_b (P - LP(P)), gamma_b regressed at full scale. */
 static int mra(job *j) {
   pv_psh_method m = j->o->method;
   pv_psh_filter *f = NULL;
@@ -268,7 +275,8 @@ static int mra(job *j) {
   double last_g = -1;
   for (size_t b = 0; !rc && b < j->bands; b++) {
     double *ms = j->fused + b * j->n;
-    equalise(j, ms, P);
+    if (m == PV_PSH_GLP_FS) memcpy(P, j->pan, j->n * sizeof *P); /* no equalisation: the gains absorb it */
+    else equalise(j, ms, P);
     if (m == PV_PSH_HPF || atwt) {
       rc = pv_psh_filter_apply(f, j->w, j->h, P, L);
     } else {
@@ -281,7 +289,13 @@ static int mra(job *j) {
       if (!rc) rc = pv_psh_filter_decimate(f, j->r, j->w, j->h, P, lr);
       if (!rc) rc = pv_psh_interp(j->r, j->wl, j->hl, lr, L);
     }
-    for (size_t i = 0; !rc && i < j->n; i++)
+    double gfs = 1;
+    if (!rc && m == PV_PSH_GLP_FS) { /* gamma = cov(MS_b, P) / cov(LP(P), P) at full scale */
+      double mm = mean_valid(j, ms), mp = mean_valid(j, P), ml = mean_valid(j, L), d = cov_valid(j, L, P, ml, mp);
+      gfs = d != 0 ? cov_valid(j, ms, P, mm, mp) / d : 0;
+    }
+    for (size_t i = 0; !rc && m == PV_PSH_GLP_FS && i < j->n; i++) ms[i] += gfs * (P[i] - L[i]);
+    for (size_t i = 0; !rc && m != PV_PSH_GLP_FS && i < j->n; i++)
       ms[i] = m == PV_PSH_GLP_HPM ? ms[i] * P[i] / (L[i] + 2.220446049250313e-16)
               : m == PV_PSH_AWLP  ? ms[i] + ms[i] / (It[i] + 2.220446049250313e-16) * (P[i] - L[i])
                                   : ms[i] + P[i] - L[i];
