@@ -82,8 +82,6 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-void psh_json_fr(pv_json *js, const pv_psh_fr_scores *s);
-
 /* Wald's protocol needs the MS to be a multiple of the ratio: crop the
  * bottom/right remainder (copies). */
 static int wald_inputs(psh_job *j, double **ms, double **pan, size_t *wc, size_t *hc) {

@@ -35,6 +35,8 @@ void psh_job_free(psh_job *j);
 int psh_run(psh_job *j, const char *out_path, const pv_provenance *prov, double **fused);
 /* Report folder: quicklooks (PAN, interpolated MS, fused) and indexes.json. */
 int psh_report(psh_job *j, const char *dir, const double *fused, const pv_provenance *prov);
+/* The full-resolution scores as one JSON object (after a key). */
+void psh_json_fr(pv_json *js, const pv_psh_fr_scores *s);
 /* Method names of a comma-separated list into m[] (at most max); count. */
 int psh_methods(const char *list, pv_psh_method *m, int max, int *count);
 #endif

@@ -51,7 +51,6 @@ static int quicklooks(psh_job *j, const char *dir, const double *fused, const pv
   return rc;
 }
 
-void psh_json_fr(pv_json *js, const pv_psh_fr_scores *s);
 void psh_json_fr(pv_json *js, const pv_psh_fr_scores *s) {
   pv_json_object_begin(js);
   pv_json_kv_number(js, "d_lambda_khan", s->d_lambda);
