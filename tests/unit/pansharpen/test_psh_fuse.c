@@ -149,6 +149,8 @@ static void test_full_resolution(void) {
   pv_psh_fr_scores st;
   CHECK_OK(pv_psh_fr_assess(R, B, WL, HL, ms, pan, truth, NULL, 0.15, 32, 1, &st));
   CHECK_NEAR(st.d_s_r2, 0, 1e-12);
+  /* The MS was made by the same MTF degradation of the truth: D_lambda = 0. */
+  CHECK_NEAR(st.d_lambda, 0, 1e-12);
   pv_free(e), pv_free(f);
 }
 
