@@ -183,7 +183,7 @@ struct pv_psh_rr_scores {
   double ergas;   /* 100/ratio sqrt(mean_b(MSE_b / mean_b(ref)^2)) */
   double sam_deg; /* mean spectral angle, degrees (zero-norm pixels skipped) */
   double q2n;     /* hypercomplex UIQI (Q4, Q8, Q2^n) over block x block tiles */
-  double q;       /* mean over bands of the blockwise UIQI (toolbox Q) */
+  double q;       /* mean over bands of the sliding-window UIQI (toolbox Q) */
   double scc;     /* spatial correlation coefficient of Sobel magnitudes */
 };
 
@@ -205,8 +205,10 @@ PV_API double pv_psh_scc(size_t bands, size_t w, size_t h, const double *ref, co
  * clamped to its smaller side. */
 PV_API int pv_psh_q2n(size_t bands, size_t w, size_t h, const double *ref, const double *fus, size_t block,
                       size_t shift, double *q2n);
-/* Universal image quality index of one band pair over block x block tiles
- * (stride block, partial tiles dropped), averaged (toolbox Q.m per band). */
+/* Universal image quality index of one band pair (h x w each) averaged over
+ * every block x block sliding window (stride 1, img_qi.m as the toolbox's
+ * Q.m calls it per band); windows holding a NaN are skipped; NaN when no
+ * window fits. */
 PV_API double pv_psh_uiqi(size_t w, size_t h, const double *x, const double *y, size_t block);
 /* All reduced-resolution scores at once, after cutting `cut` pixels from
  * every border (the toolbox's dim_cut), Q2n with block x block tiles. */
@@ -216,15 +218,18 @@ PV_API int pv_psh_rr_assess(size_t bands, size_t w, size_t h, const double *ref,
 /* Full-resolution scores (no reference). */
 typedef struct pv_psh_fr_scores {
   double d_lambda; /* Khan: 1 - Q2n(MTF-degraded fused, MS) at low resolution */
-  double d_s;      /* QNR: (mean_b |Q(F_b, P) - Q(MS_b, P_lr)|^q)^(1/q) */
+  double d_s;      /* QNR: (mean_b |Q(F_b, P) - Q(MS_b, P_lr)|^q)^(1/q), Q the mean
+                      UIQI over non-overlapping tiles, P_lr the MTF-degraded PAN */
   double qnr;      /* (1 - d_lambda)(1 - d_s): the hybrid QNR of Vivone */
   double d_s_r2;   /* 1 - R^2 of PAN regressed on the fused bands (+1) */
 } pv_psh_fr_scores;
 
 /* fused bands x h x w, ms bands x hl x wl, pan h x w. gnyq_ms (NULL: 0.29)
  * and gnyq_pan give the degradation filters; block is the UIQI tile at full
- * resolution (the toolbox's S = 32; low-resolution tiles are block/ratio),
- * q the D_S exponent (1). */
+ * resolution (the toolbox's S = 32; low-resolution tiles are block/ratio)
+ * and the Q2n tile of D_lambda at low resolution; q the D_S exponent (1).
+ * D_lambda follows the HS toolbox (Q2n of the degraded fused cube against
+ * the MS at low resolution); qnr combines it with the QNR D_S (HQNR). */
 PV_API int pv_psh_fr_assess(int ratio, size_t bands, size_t wl, size_t hl, const double *ms, const double *pan,
                             const double *fused, const double *gnyq_ms, double gnyq_pan, size_t block,
                             double q, pv_psh_fr_scores *s);
