@@ -136,7 +136,27 @@ static void test_slab_solver(pv_ns_scheme sch, pv_dtype prec, int cfl, int rank)
   pv_ctx_destroy(&self);
 }
 
-/* distributed = 1: each field over both ranks, CFL step; equals serial. */
+/* Progress of the slab generator (rank 0 only): labels seen; cancels on
+ * the label `cancel_at` when set. */
+static int n_seen;
+static char seen[64][32];
+static const char *cancel_at;
+static int progress(double frac, const char *msg, void *user) {
+  (void)frac;
+  (void)user;
+  if (n_seen < 64) snprintf(seen[n_seen++], 32, "%s", msg ? msg : "");
+  return !(cancel_at && msg && strcmp(msg, cancel_at) == 0);
+}
+static int was_seen(const char *m) {
+  for (int i = 0; i < n_seen; i++)
+    if (strcmp(seen[i], m) == 0) return 1;
+  return 0;
+}
+
+/* distributed = 1: each field over both ranks, CFL step; equals serial.
+ * f64: the first run is cancelled in sample 1 (every rank returns
+ * PV_ECANCEL, sample 0 kept in PATH.partial), the second resumes it without
+ * recomputing sample 0. */
 static void test_dataset_slabs(const char *dir, int rank, pv_dtype prec) {
   char par[512], ser[512];
   snprintf(par, sizeof par, "%s/slab_%s.h5", dir, pv_dtype_name(prec));
@@ -153,7 +173,18 @@ static void test_dataset_slabs(const char *dir, int rank, pv_dtype prec) {
   o.batch = 1;
   o.warmup = 0.1;
   o.distributed = 1;
+  pv_ctx_set_progress(world, progress, NULL);
+  if (prec == PV_F64) {
+    cancel_at = "sample 1";
+    int st = pv_ns_dataset_generate(world, par, 0, &o);
+    EXPECT(st == PV_ECANCEL, "cancelled run on rank %d: status %d", rank, st);
+    cancel_at = NULL;
+    n_seen = 0;
+  }
   EXPECT(pv_ns_dataset_generate(world, par, 0, &o) == 0, "distributed generate");
+  if (rank == 0 && prec == PV_F64)
+    EXPECT(!was_seen("sample 0") && was_seen("sample 1") && was_seen("sample 2"),
+           "resume: sample 0 kept, 1 and 2 computed (%d labels)", n_seen);
   if (rank == 0) {
     o.distributed = 0;
     EXPECT(pv_ns_dataset_generate(self, ser, 0, &o) == 0, "serial generate");
