@@ -30,7 +30,10 @@ static const pv_param run_params[] = {
     {"lambda", PV_PARAM_REAL, PV_ROLE_OPTION, PV_PARAM_HAS_MIN, "1e-4", 0, 0, NULL,
      "SUnSAL l1 weight, in (data / scale)^2 units", NULL},
     {"library", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL,
-     "spectral library used as the endmembers: CSV (resampled to the scene's wavelengths) or .mat (GT / E)", NULL},
+     "spectral library used as the endmembers (resampled to the scene's wavelengths): CSV, ENVI .sli/.hdr, USGS "
+     "splib07 ASCII .txt or a folder of them, or .mat (GT / E)", NULL},
+    {"library-wavelengths", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL,
+     "USGS splib07 wavelength file (micrometres) for --library; default: the folder's single *Wavelengths*.txt", NULL},
     {"scale", PV_PARAM_REAL, PV_ROLE_OPTION, PV_PARAM_HAS_MIN, "1", 1e-300, 0, NULL,
      "the data are divided by this (e.g. 10000 for reflectance x 10000)", NULL},
     {"sample", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN, "200000", 1000, 0, NULL,

@@ -11,7 +11,7 @@
 static int write_endmembers_csv(const unmix_job *j, const char *dir) {
   char path[4096];
   snprintf(path, sizeof path, "%s/endmembers.csv", dir);
-  pv_hsi_speclib lib = {j->p, j->bands, j->names, j->meta.wavelength, j->em};
+  pv_hsi_speclib lib = {j->p, j->bands, j->names, j->meta.wavelength, j->em, j->meta.wavelength_units};
   return pv_hsi_speclib_write_csv(path, &lib, 1);
 }
 
