@@ -40,7 +40,7 @@ int unmix_load(unmix_job *j);
 int unmix_endmembers(unmix_job *j);
 /* Abundances for every pixel, written to `path` (GeoTIFF or ENVI). */
 int unmix_abundances(unmix_job *j, const char *path, const pv_provenance *prov);
-/* The report folder: endmembers.csv/.png, abundance maps, summary.json and,
+/* The report folder: endmembers.csv/.sli/.png, abundance maps, summary.json and,
  * with truth, metrics. */
 int unmix_report(unmix_job *j, const char *dir, const char *abund_path, const pv_provenance *prov);
 /* Spectra from a CSV library or a .mat file (variable GT, p x bands, or E,

@@ -49,8 +49,8 @@ static int from_library(unmix_job *j, const char *path) {
       rc = PV_ERROR(PV_EINVAL, "spectrum %zu (%s), band %zu is deleted (no value)", k / j->bands + 1,
                     lib.names[k / j->bands], k % j->bands + 1);
   if (rc) rc = PV_ERROR(rc, "library %s", path);
-  if (!rc && j->p > PV_HSI_MAX_EM && strcmp(pv_args_string(j->args, "method"), "sunsal"))
-    rc = PV_ERROR(PV_EINVAL, "library %s has %d spectra; least squares takes at most %d (use --method=sunsal)",
+  if (!rc && j->p > PV_HSI_MAX_EM && strncmp(pv_args_string(j->args, "method"), "sunsal", 6))
+    rc = PV_ERROR(PV_EINVAL, "library %s has %d spectra; least squares takes at most %d (use --method=sunsal or sunsal-tv)",
                   path, j->p, PV_HSI_MAX_EM);
   if (!rc) rc = take_names(j, lib.names);
   pv_hsi_speclib_free(&lib);

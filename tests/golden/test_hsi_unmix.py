@@ -45,7 +45,8 @@ if rc == 0:
     check("synthetic abundance RMSE", t["abundance_rmse"] < 0.05, t)
     check("no-data patch masked", s["masked_pixels"] == 6, s["masked_pixels"])
     check("report files", all(os.path.exists(f"{tmp}/rep/{f}") for f in
-                              ("endmembers.csv", "endmembers.png", "abundance-4.png")))
+                              ("endmembers.csv", "endmembers.sli", "endmembers.hdr", "endmembers.png",
+                               "abundance-4.png")))
     # The same run streamed block by block under a 64 KiB budget.
     out2 = os.path.join(tmp, "b.img")
     r = subprocess.run([pv, "--memory=64K", "hsi-unmix", "run", "--endmembers=4", "--scale=10000",
@@ -95,6 +96,21 @@ for kind in ("envi", "usgs"):
     if kind in outs and "csv" in outs:
         d = max(abs(x - y) for x, y in zip(outs["csv"], outs[kind]) if x == x and y == y)
         check(f"library {kind} equals CSV", len(outs[kind]) == len(outs["csv"]) and d < 1e-5, d)
+
+# SUnSAL-TV on the generator's library: scored against the truth; refused
+# when the scene would be streamed (TV couples neighbouring pixels).
+rep = os.path.join(tmp, "rep-tv")
+rc, err = run(["run", "--scale=10000", "--method=sunsal-tv", f"--library={scene}/endmembers.csv"] + truth +
+              [f"{scene}/scene.tif", os.path.join(tmp, "tv.img"), rep])
+check("sunsal-tv run", rc == 0, err)
+if rc == 0:
+    t = summary(rep)["truth"]
+    print(f"  sunsal-tv: abundance RMSE {t['abundance_rmse']:.4f}")
+    check("sunsal-tv abundance RMSE", t["abundance_rmse"] < 0.05, t)
+r = subprocess.run([pv, "--memory=64K", "hsi-unmix", "run", "--scale=10000", "--method=sunsal-tv", "--endmembers=4",
+                    f"{scene}/scene.tif", os.path.join(tmp, "tv-never.tif")], capture_output=True, text=True, timeout=300)
+check("sunsal-tv streamed refused", r.returncode == 1 and "in memory" in r.stderr and
+      not os.path.exists(os.path.join(tmp, "tv-never.tif")), r.stderr)
 
 # Real scenes with their ground-truth endmembers (exact FCLS figures).
 for name, scale, want in (("moffett.mat", "1", 0.00073), ("Jasper.mat", "5437", 0.07803)):
