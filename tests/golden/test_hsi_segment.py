@@ -33,12 +33,12 @@ def npy(path, shape, values):
 
 
 rng = random.Random(4)
-H, W, B = 50, 60, 24
+H, W, B = 40, 44, 24
 truth = []
 for r in range(H):
     for c in range(W):
-        d = math.hypot(r - 25, c - 30)
-        truth.append(1 if d < 9 else 2 if d < 16 else 3 if c < 30 else 4)
+        d = math.hypot(r - 20, c - 22)
+        truth.append(1 if d < 7 else 2 if d < 13 else 3 if c < 22 else 4)
 spectra = {k: [0.2 + 0.3 * math.exp(-0.5 * ((b - 5 * k) / 3.0) ** 2) for b in range(B)] for k in (1, 2, 3, 4)}
 power = sum(v * v for s in spectra.values() for v in s) / (4 * B)
 sigma = math.sqrt(power / 100.0)
