@@ -96,10 +96,11 @@ typedef struct pv_hsi_sunsal_tv_options {
   int positivity;     /* X >= 0 (default 1) */
   int sum_to_one;     /* columns sum to 1 (default 0) */
   double mu;          /* ADMM penalty (> 0; 0: 0.05) */
-  int max_iter;       /* iterations (default 500) */
-  double tol;         /* stop when the summed primal residual norms fall below tol sqrt(n) (default 1e-5) */
+  int max_iter;       /* iterations (default 1000) */
+  double tol;         /* stop when the summed primal residual norms and the step ||X_k - X_k-1||_F
+                         both fall below tol sqrt(n) (default 1e-5) */
 } pv_hsi_sunsal_tv_options;
-#define PV_HSI_SUNSAL_TV_OPTIONS_INIT {sizeof(pv_hsi_sunsal_tv_options), 1e-4, 1e-3, 1, 0, 0.0, 500, 1e-5}
+#define PV_HSI_SUNSAL_TV_OPTIONS_INIT {sizeof(pv_hsi_sunsal_tv_options), 1e-4, 1e-3, 1, 0, 0.0, 1000, 1e-5}
 
 /* lib m x bands (1 <= m <= 4096), y bands x n (ldy >= n), x m x n (ldx >=
  * n); each side 2..65536. Pixels with a NaN band have no data term (their
