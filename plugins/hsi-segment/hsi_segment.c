@@ -3,7 +3,8 @@
  * endmembers, or the spectra) are clustered by spectral clustering
  * (normalised-cut embedding of a kNN graph over a pixel sample, extended to
  * every pixel by its nearest sampled neighbour) or by k-means; the label map
- * keeps the input's georeferencing. */
+ * keeps the input's georeferencing. Rasters larger than half the RAM budget
+ * are streamed (a sampling pass, then a labelling pass). */
 #include <string.h>
 
 #include "segment.h"
@@ -62,7 +63,10 @@ static int run(pv_ctx *ctx, const pv_args *args) {
 static const pv_verb verbs[] = {
     {"run", "segment a scene into k classes, with a report", run_params, N_RUN, sizeof(pv_param), run,
      "Loads the scene, computes features of every valid pixel (pixels with a NaN or no-data band are left "
-     "unlabelled), clusters them and writes the label map with the input's georeferencing. --method=spectral "
+     "unlabelled), clusters them and writes the label map with the input's georeferencing. A raster larger than "
+     "half the RAM budget is streamed: a first pass keeps an evenly strided sample of at most --sample pixels, the "
+     "features (principal components, endmembers) are fitted and the clustering run on it, and a second pass "
+     "labels every block as it is written. --method=spectral "
      "builds a self-tuning kNN affinity graph over at most --sample evenly strided pixels, embeds it with the "
      "normalised Laplacian's k smallest eigenvectors and runs k-means++ on the unit-normalised rows (Ng, Jordan "
      "& Weiss); every other pixel takes the label of its nearest sampled pixel in feature space. With --truth "

@@ -14,30 +14,52 @@
 
 #define MAX_TRUTH SEGMENT_MAX_TRUTH
 
+int segment_out_meta(const segment_job *j, const pv_provenance *prov, pv_raster_meta *m) {
+  pv_raster_meta_init(m, 1);
+  m->has_geotransform = j->meta.has_geotransform;
+  memcpy(m->geotransform, j->meta.geotransform, sizeof m->geotransform);
+  int rc = j->meta.srs_wkt && !(m->srs_wkt = pv_strdup(j->meta.srs_wkt)) ? PV_ENOMEM : PV_OK;
+  m->has_nodata = 1;
+  m->nodata = 0;
+  if (!rc) rc = pv_raster_meta_set_band_name(m, 0, "class (1..k, 0 = no data)");
+  for (size_t i = 0; !rc && prov && i < pv_provenance_count(prov); i++) {
+    const char *k, *val;
+    rc = pv_provenance_pair(prov, i, &k, &val);
+    if (!rc) rc = pv_raster_meta_set_item(m, k, val);
+  }
+  return rc;
+}
+
 static int write_labels(segment_job *j, const char *path, const pv_provenance *prov) {
   pv_raster_format fmt;
   int rc = pv_raster_format_from_path(path, &fmt);
   if (rc) return rc;
   pv_raster_cube c;
   memset(&c, 0, sizeof c);
-  rc = pv_raster_cube_alloc(&c, j->cube.width, j->cube.height, 1, PV_F64);
+  rc = pv_raster_cube_alloc(&c, j->width, j->height, 1, PV_F64);
   if (rc) return rc;
   double *v = c.data;
   for (size_t p = 0; p < j->n; p++) v[p] = j->labels[p];
-  c.meta.has_geotransform = j->cube.meta.has_geotransform;
-  memcpy(c.meta.geotransform, j->cube.meta.geotransform, sizeof c.meta.geotransform);
-  if (j->cube.meta.srs_wkt && !(c.meta.srs_wkt = pv_strdup(j->cube.meta.srs_wkt))) rc = PV_ENOMEM;
-  c.meta.has_nodata = 1;
-  c.meta.nodata = 0;
-  if (!rc) rc = pv_raster_meta_set_band_name(&c.meta, 0, "class (1..k, 0 = no data)");
-  for (size_t i = 0; !rc && prov && i < pv_provenance_count(prov); i++) {
-    const char *k, *val;
-    rc = pv_provenance_pair(prov, i, &k, &val);
-    if (!rc) rc = pv_raster_meta_set_item(&c.meta, k, val);
-  }
+  pv_raster_meta_clear(&c.meta);
+  rc = segment_out_meta(j, prov, &c.meta);
   if (!rc) rc = pv_raster_write(j->ctx, path, fmt, &c, PV_U8, pv_args_overwrite(j->args));
   pv_raster_cube_free(&c);
   return rc;
+}
+
+/* The preview grid: every pstep-th pixel, at most 2048 on a side. */
+static int preview_init(segment_job *j) {
+  size_t big = j->width > j->height ? j->width : j->height;
+  j->pstep = big > 2048 ? (big + 2047) / 2048 : 1;
+  j->pw = (j->width + j->pstep - 1) / j->pstep;
+  j->ph = (j->height + j->pstep - 1) / j->pstep;
+  j->preview = pv_calloc(j->pw * j->ph, 1);
+  return j->preview ? PV_OK : PV_ENOMEM;
+}
+
+void segment_preview_put(segment_job *j, size_t row, size_t col, int l) {
+  if (row % j->pstep || col % j->pstep) return;
+  j->preview[row / j->pstep * j->pw + col / j->pstep] = (unsigned char)l;
 }
 
 /* A qualitative palette (12 well-separated colours), cycled. */
@@ -49,18 +71,16 @@ static void class_colour(int label, unsigned char rgb[3]) {
 }
 
 static int write_png(const segment_job *j, const char *path, const pv_provenance *prov) {
-  size_t w = j->cube.width, h = j->cube.height, big = w > h ? w : h, small = w < h ? w : h;
-  size_t step = big > 2048 ? (big + 2047) / 2048 : 1, zoom = step == 1 && small < 256 ? 256 / small : 1;
+  size_t small = j->pw < j->ph ? j->pw : j->ph, zoom = small < 256 ? 256 / small : 1;
   if (zoom > 8) zoom = 8;
-  int pw = (int)((w + step - 1) / step * zoom), ph = (int)((h + step - 1) / step * zoom);
+  int pw = (int)(j->pw * zoom), ph = (int)(j->ph * zoom);
   static const unsigned char black[4] = {0, 0, 0, 255};
   pv_image *img = NULL;
   int rc = pv_image_create(pw, ph, black, &img);
   for (int y = 0; !rc && y < ph; y++)
     for (int x = 0; x < pw; x++) {
-      int l = j->labels[(size_t)y / zoom * step * w + (size_t)x / zoom * step];
-      unsigned char *px = pv_image_pixel(img, x, y);
-      if (l) class_colour(l, px);
+      int l = j->preview[(size_t)y / zoom * j->pw + (size_t)x / zoom];
+      if (l) class_colour(l, pv_image_pixel(img, x, y));
     }
   if (!rc) rc = pv_image_write_png(img, path, prov, 1);
   pv_image_destroy(&img);
@@ -71,14 +91,14 @@ typedef segment_contingency contingency;
 
 static int truth_table(segment_job *j, const char *path, contingency *ct) {
   pv_scene_read_options o = PV_SCENE_READ_OPTIONS_INIT;
-  o.rows = j->cube.height;
-  o.cols = j->cube.width;
+  o.rows = j->height;
+  o.cols = j->width;
   pv_raster_cube c;
   int rc = pv_scene_read(j->ctx, path, &o, &c);
   if (rc) return rc;
-  if (c.width != j->cube.width || c.height != j->cube.height || c.bands != 1)
+  if (c.width != j->width || c.height != j->height || c.bands != 1)
     rc = PV_ERROR(PV_EINVAL, "%s: %zu x %zu x %zu labels for a %zu x %zu scene (one band expected)", path, c.width,
-                  c.height, c.bands, j->cube.width, j->cube.height);
+                  c.height, c.bands, j->width, j->height);
   const double *t = c.data;
   int slot[MAX_TRUTH];
   memset(slot, -1, sizeof slot);
@@ -176,15 +196,16 @@ static int summary(segment_job *j, const char *path, const char *labels, const p
   pv_json_object_begin(js);
   pv_json_kv_string(js, "scene", j->scene);
   pv_json_kv_string(js, "labels", labels);
-  pv_json_kv_int(js, "width", (int64_t)j->cube.width);
-  pv_json_kv_int(js, "height", (int64_t)j->cube.height);
-  pv_json_kv_int(js, "bands", (int64_t)j->cube.bands);
+  pv_json_kv_int(js, "width", (int64_t)j->width);
+  pv_json_kv_int(js, "height", (int64_t)j->height);
+  pv_json_kv_int(js, "bands", (int64_t)j->bands);
+  pv_json_kv_string(js, "mode", j->streamed ? "streamed" : "in memory");
   pv_json_kv_int(js, "classes", j->classes);
   pv_json_kv_string(js, "method", pv_args_string(j->args, "method"));
   pv_json_kv_string(js, "features", j->features);
   pv_json_kv_int(js, "feature_dimension", j->d);
   pv_json_kv_number(js, "pca_variance_kept", j->explained);
-  pv_json_kv_int(js, "valid_pixels", (int64_t)j->n_valid);
+  pv_json_kv_int(js, "valid_pixels", (int64_t)j->valid_total);
   pv_json_kv_int(js, "clustered_pixels", (int64_t)j->n_sample);
   pv_json_key(js, "class_sizes");
   pv_json_array_begin(js);
@@ -202,7 +223,10 @@ static int summary(segment_job *j, const char *path, const char *labels, const p
 }
 
 int segment_write(segment_job *j, const char *labels_path, const char *report, const pv_provenance *prov) {
-  int rc = write_labels(j, labels_path, prov);
+  int rc = preview_init(j);
+  if (!rc) rc = j->streamed ? segment_write_streamed(j, labels_path, prov) : write_labels(j, labels_path, prov);
+  for (size_t p = 0; !rc && !j->streamed && p < j->n; p++)
+    segment_preview_put(j, p / j->width, p % j->width, j->labels[p]);
   if (rc || !report) return rc;
   char path[4096];
   if ((size_t)snprintf(path, sizeof path, "%s/labels.png", report) >= sizeof path)

@@ -6,6 +6,8 @@ half-planes) with distinct mixed spectra plus Gaussian noise at 20 dB.
   sample) and k-means find the regions: accuracy after Hungarian matching
   and adjusted Rand index near 1; the label map, PNG and JSON are written;
 - NaN pixels stay unlabelled (0) and are not counted;
+- an ENVI raster streamed under a tiny RAM budget (sample, then a labelling
+  pass block by block) finds the regions too;
 - a truth map of the wrong size: one error line, exit 1, no output.
 Usage: test_hsi_segment.py PARSEVAL"""
 import json, math, os, random, struct, subprocess, sys, tempfile
@@ -77,6 +79,36 @@ for name, extra in (("spectral", []), ("spectral sampled", ["--sample=500"]), ("
     check(f"{name} png", os.path.getsize(os.path.join(rep, "labels.png")) > 100)
     if name == "spectral sampled":
         check("sample size", s["clustered_pixels"] <= 500, s["clustered_pixels"])
+
+# The same scene as an ENVI raster, streamed under a 64 KiB budget: a pixel
+# sample is clustered, the second pass labels every block.
+import itertools
+img = os.path.join(tmp, "scene.img")
+with open(img, "wb") as f:
+    f.write(struct.pack(f"<{len(cube)}d", *cube))
+open(os.path.join(tmp, "scene.hdr"), "w").write(
+    f"ENVI\nsamples = {W}\nlines = {H}\nbands = {B}\nheader offset = 0\ndata type = 5\ninterleave = bsq\n"
+    "byte order = 0\n")
+for method in ("spectral", "kmeans"):
+    out, rep = os.path.join(tmp, f"streamed-{method}.img"), os.path.join(tmp, f"streamed-{method}")
+    r = subprocess.run([pv, "--memory=64K", "hsi-segment", "run", "--classes=4", f"--method={method}", "--sample=400",
+                        img, out, rep], capture_output=True, text=True, timeout=300)
+    check(f"streamed {method} run", r.returncode == 0, r.stderr)
+    if r.returncode != 0:
+        continue
+    s = json.load(open(os.path.join(rep, "summary.json")))
+    labels = open(out, "rb").read()
+    best = max(sum(1 for p, t in enumerate(truth) if p != 7 and labels[p] and perm[labels[p] - 1] == t)
+               for perm in itertools.permutations((1, 2, 3, 4)))
+    acc = best / (H * W - 1)
+    print(f"  streamed {method}: accuracy {acc:.4f}, clustered {s['clustered_pixels']}")
+    check(f"streamed {method} mode", s["mode"] == "streamed" and s["clustered_pixels"] <= 400, s)
+    check(f"streamed {method} accuracy", acc > 0.97 and labels[7] == 0, acc)
+    check(f"streamed {method} sizes", sum(s["class_sizes"]) == H * W - 1 == s["valid_pixels"], s["class_sizes"])
+never = os.path.join(tmp, "never-streamed.img")
+r = subprocess.run([pv, "--memory=64K", "hsi-segment", "run", f"--truth={tpath}", img, never],
+                   capture_output=True, text=True, timeout=300)
+check("streamed truth refused", r.returncode == 1 and "in memory" in r.stderr and not os.path.exists(never), r.stderr)
 
 # GeoTIFF output.
 rc, err = run(["--classes=4", scene, os.path.join(tmp, "l.tif")])
