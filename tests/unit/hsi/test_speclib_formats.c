@@ -7,6 +7,7 @@
 #include <math.h>
 #include <parseval/hsi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void expect_msg(int rc, int code, const char *what) {
@@ -183,5 +184,33 @@ static void test_usgs_files_and_resample(void) {
   CHECK(lib.n == 0 && lib.data == NULL);
 }
 
-PV_TEST_MAIN(PV_CASE(test_envi_round_trip), PV_CASE(test_envi_by_hand), PV_CASE(test_envi_hostile), PV_CASE(test_usgs),
+/* Allocation-failure countdown: every failure is PV_ENOMEM and leaks nothing. */
+static const char *countdown_hdr = "ENVI\nsamples = 3\nlines = 2\nbands = 1\ndata type = 5\n"
+                                   "wavelength units = nm\nspectra names = {a, b}\nwavelength = {1, 2, 3}\n";
+static int mk_envi(void **obj) {
+  static const double d[6] = {1, 2, 3, 4, 5, 6};
+  pv_hsi_speclib *lib = calloc(1, sizeof *lib);
+  int rc = pv_hsi_speclib_parse_envi(countdown_hdr, strlen(countdown_hdr), d, sizeof d, "c.hdr", lib);
+  if (rc) free(lib);
+  else *obj = lib;
+  return rc;
+}
+static int mk_usgs(void **obj) {
+  pv_hsi_speclib *lib = calloc(1, sizeof *lib);
+  int rc = pv_hsi_speclib_parse_usgs(usgs_text, strlen(usgs_text), "c.txt", lib);
+  if (rc) free(lib);
+  else *obj = lib;
+  return rc;
+}
+static void rm_lib(void **obj) {
+  pv_hsi_speclib_free(*obj);
+  free(*obj);
+  *obj = NULL;
+}
+static void test_alloc_failures(void) {
+  pv_test_alloc_countdown("pv_hsi_speclib_parse_envi", mk_envi, rm_lib);
+  pv_test_alloc_countdown("pv_hsi_speclib_parse_usgs", mk_usgs, rm_lib);
+}
+
+PV_TEST_MAIN(PV_CASE(test_alloc_failures), PV_CASE(test_envi_round_trip), PV_CASE(test_envi_by_hand), PV_CASE(test_envi_hostile), PV_CASE(test_usgs),
              PV_CASE(test_usgs_files_and_resample))
