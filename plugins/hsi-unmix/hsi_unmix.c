@@ -32,7 +32,9 @@ static const pv_param run_params[] = {
     {"lambda", PV_PARAM_REAL, PV_ROLE_OPTION, PV_PARAM_HAS_MIN, "1e-4", 0, 0, NULL,
      "SUnSAL / SUnSAL-TV l1 weight, in (data / scale)^2 units", NULL},
     {"lambda-tv", PV_PARAM_REAL, PV_ROLE_OPTION, PV_PARAM_HAS_MIN, "1e-4", 0, 0, NULL,
-     "SUnSAL-TV anisotropic total-variation weight, in (data / scale)^2 units", NULL},
+     "SUnSAL-TV total-variation weight, in (data / scale)^2 units", NULL},
+    {"tv", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "anisotropic", 0, 0, "anisotropic|isotropic",
+     "SUnSAL-TV: |Dh a| + |Dv a| per pixel, or sqrt(Dh a^2 + Dv a^2)", NULL},
     {"library", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL,
      "spectral library used as the endmembers (resampled to the scene's wavelengths): CSV, ENVI .sli/.hdr, USGS "
      "splib07 ASCII .txt or a folder of them, or .mat (GT / E)", NULL},

@@ -96,6 +96,7 @@ static int solve_tv(unmix_job *j, solver *s, double *a) {
   pv_hsi_sunsal_tv_options o = PV_HSI_SUNSAL_TV_OPTIONS_INIT;
   o.lambda = s->so.lambda;
   o.lambda_tv = pv_args_real(j->args, "lambda-tv");
+  o.isotropic = !strcmp(pv_args_string(j->args, "tv"), "isotropic");
   int it = 0;
   int rc = pv_hsi_sunsal_tv(j->ctx, j->bands, j->p, s->em, j->width, j->height, j->cube.data, n, &o, a, n, &it);
   if (rc == PV_ENOTCONV) {

@@ -100,13 +100,14 @@ for kind in ("envi", "usgs"):
 # SUnSAL-TV on the generator's library: scored against the truth; refused
 # when the scene would be streamed (TV couples neighbouring pixels).
 rep = os.path.join(tmp, "rep-tv")
-rc, err = run(["run", "--scale=10000", "--method=sunsal-tv", f"--library={scene}/endmembers.csv"] + truth +
-              [f"{scene}/scene.tif", os.path.join(tmp, "tv.img"), rep])
-check("sunsal-tv run", rc == 0, err)
-if rc == 0:
-    t = summary(rep)["truth"]
-    print(f"  sunsal-tv: abundance RMSE {t['abundance_rmse']:.4f}")
-    check("sunsal-tv abundance RMSE", t["abundance_rmse"] < 0.05, t)
+for tv in ("anisotropic", "isotropic"):
+    rc, err = run(["run", "--scale=10000", "--method=sunsal-tv", f"--tv={tv}", f"--library={scene}/endmembers.csv"] +
+                  truth + [f"{scene}/scene.tif", os.path.join(tmp, f"tv-{tv}.img"), rep + tv])
+    check(f"sunsal-tv {tv} run", rc == 0, err)
+    if rc == 0:
+        t = summary(rep + tv)["truth"]
+        print(f"  sunsal-tv {tv}: abundance RMSE {t['abundance_rmse']:.4f}")
+        check(f"sunsal-tv {tv} abundance RMSE", t["abundance_rmse"] < 0.05, t)
 r = subprocess.run([pv, "--memory=64K", "hsi-unmix", "run", "--scale=10000", "--method=sunsal-tv", "--endmembers=4",
                     f"{scene}/scene.tif", os.path.join(tmp, "tv-never.tif")], capture_output=True, text=True, timeout=300)
 check("sunsal-tv streamed refused", r.returncode == 1 and "in memory" in r.stderr and

@@ -82,7 +82,7 @@ PV_API int pv_hsi_sunsal(pv_ctx *ctx, int bands, int m, const double *lib, size_
                          size_t ldy, const pv_hsi_sunsal_options *opt, double *x, size_t ldx);
 
 /* SUnSAL-TV (Iordache, Bioucas-Dias & Plaza 2012): sparse regression with
- * an anisotropic total variation on the abundance maps of a width x height
+ * a total variation (anisotropic by default) on the abundance maps of a width x height
  * image (pixels row-major, n = width * height):
  *   min_X 1/2 ||L^T X - Y||_F^2 + lambda ||X||_1
  *         + lambda_tv sum_i (||Dh x_i||_1 + ||Dv x_i||_1)  [X >= 0] [1^T X = 1]
@@ -99,8 +99,9 @@ typedef struct pv_hsi_sunsal_tv_options {
   int max_iter;       /* iterations (default 1000) */
   double tol;         /* stop when the summed primal residual norms and the step ||X_k - X_k-1||_F
                          both fall below tol sqrt(n) (default 1e-5) */
+  int isotropic;      /* 0: anisotropic TV |Dh x| + |Dv x| (default); 1: isotropic sqrt(Dh x^2 + Dv x^2) */
 } pv_hsi_sunsal_tv_options;
-#define PV_HSI_SUNSAL_TV_OPTIONS_INIT {sizeof(pv_hsi_sunsal_tv_options), 1e-4, 1e-3, 1, 0, 0.0, 1000, 1e-5}
+#define PV_HSI_SUNSAL_TV_OPTIONS_INIT {sizeof(pv_hsi_sunsal_tv_options), 1e-4, 1e-3, 1, 0, 0.0, 1000, 1e-5, 0}
 
 /* lib m x bands (1 <= m <= 4096), y bands x n (ldy >= n), x m x n (ldx >=
  * n); each side 2..65536. Pixels with a NaN band have no data term (their
@@ -112,10 +113,10 @@ PV_API int pv_hsi_sunsal_tv(pv_ctx *ctx, int bands, int m, const double *lib, si
                             const double *y, size_t ldy, const pv_hsi_sunsal_tv_options *opt, double *x, size_t ldx,
                             int *iters);
 /* The SUnSAL-TV objective above at x (constraints not checked), NaN pixels
- * skipped. */
+ * skipped; isotropic selects the TV term sum sqrt(Dh x^2 + Dv x^2). */
 PV_API double pv_hsi_sunsal_tv_objective(int bands, int m, const double *lib, size_t width, size_t height,
                                          const double *y, size_t ldy, const double *x, size_t ldx, double lambda,
-                                         double lambda_tv);
+                                         double lambda_tv, int isotropic);
 
 /* ---- Blind unmixing ----------------------------------------------------- */
 

@@ -1,8 +1,10 @@
 /* SUnSAL-TV (Iordache, Bioucas-Dias & Plaza 2012), following the structure
  * of the authors' sunsal_tv: ADMM on the splitting
  *   V1 = L^T X (data), V2 = X (positivity), V3 = X (sum to one),
- *   V4 = X (l1), V5 = X and V6 = H V5 (anisotropic TV, H = [Dh; Dv]
- *   periodic forward differences of each abundance map),
+ *   V4 = X (l1), V5 = X and V6 = H V5 (TV, H = [Dh; Dv] periodic forward
+ *   differences of each abundance map; anisotropic: soft threshold of each
+ *   difference, isotropic: of each pixel's gradient vector, as the authors'
+ *   'niso' / 'iso'),
  * every augmented term with the same weight mu, so that the X-step is
  *   X = (L L^T + k I)^-1 (L (V1 + D1) + sum_j (Vj + Dj)),  k = #regularisers,
  * and the V5-step (I + H^T H) V5 = (X - D5) + H^T (V6 + D6) is solved with
@@ -169,8 +171,13 @@ static int tv_step(tv_work *w, double mu) {
     size_t o = (size_t)i * n;
     grad(w, w->v5 + o, w->tmp + o, w->xi + o); /* scratch: H V5 */
     for (size_t k = 0; k < n; k++) {
-      gh[o + k] = soft(w->tmp[o + k] - dh[o + k], t);
-      gv[o + k] = soft(w->xi[o + k] - dv[o + k], t);
+      double zh = w->tmp[o + k] - dh[o + k], zv = w->xi[o + k] - dv[o + k];
+      if (w->o.isotropic) { /* vectorial soft threshold of (zh, zv) */
+        double r = hypot(zh, zv), f = r > t ? (r - t) / r : 0;
+        gh[o + k] = f * zh, gv[o + k] = f * zv;
+      } else {
+        gh[o + k] = soft(zh, t), gv[o + k] = soft(zv, t);
+      }
       dh[o + k] -= w->tmp[o + k] - gh[o + k];
       dv[o + k] -= w->xi[o + k] - gv[o + k];
     }
@@ -306,7 +313,8 @@ int pv_hsi_sunsal_tv(pv_ctx *ctx, int bands, int m, const double *lib, size_t wi
 }
 
 double pv_hsi_sunsal_tv_objective(int bands, int m, const double *lib, size_t width, size_t height, const double *y,
-                                  size_t ldy, const double *x, size_t ldx, double lambda, double lambda_tv) {
+                                  size_t ldy, const double *x, size_t ldx, double lambda, double lambda_tv,
+                                  int isotropic) {
   size_t n = width * height;
   double f = 0;
   for (size_t j = 0; j < n; j++) {
@@ -326,8 +334,9 @@ double pv_hsi_sunsal_tv_objective(int bands, int m, const double *lib, size_t wi
         const double *a = x + (size_t)i * ldx;
         double v = a[r * width + c];
         double h = a[r * width + (c + 1) % width] - v, d = a[((r + 1) % height) * width + c] - v;
-        if (!isnan(h)) f += lambda_tv * fabs(h);
-        if (!isnan(d)) f += lambda_tv * fabs(d);
+        if (isotropic && !isnan(h) && !isnan(d)) f += lambda_tv * hypot(h, d);
+        else if (!isotropic && !isnan(h)) f += lambda_tv * fabs(h);
+        if (!isotropic && !isnan(d)) f += lambda_tv * fabs(d);
       }
   return f;
 }
