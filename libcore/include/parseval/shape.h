@@ -57,10 +57,31 @@ PV_API int pv_shape_mass(pv_ctx *ctx, const pv_mesh *m, int full, pv_sparse **M)
  * Returns L (PSD, off-diagonals <= 0) and the lumped mass M of the intrinsic
  * triangulation (both halved, since the tufted cover doubles the surface).
  * Faces that repeat a vertex are refused (drop them with pv_mesh_repair).
- * Point clouds (nf == 0) are not supported yet (PV_EINVAL). */
+ * A point cloud (nf == 0) gets pv_shape_pointcloud_laplacian with 30
+ * neighbours. */
 PV_API int pv_shape_robust_laplacian(pv_ctx *ctx, const pv_mesh *m,
                                      double mollify_factor, pv_sparse **L,
                                      pv_sparse **M);
+
+/* The k nearest neighbours of every point of p (n x 3 row-major), the
+ * point itself excluded: nb (n x k, row i for point i, caller-allocated)
+ * in ascending distance. Exact (k-d tree, O(n log n) expected). Needs
+ * 1 <= k < n. */
+PV_API int pv_shape_knn3(const double *p, int64_t n, int k, int64_t *nb);
+
+/* The robust Laplacian of a point cloud (Sharp and Crane 2020, section 5.7):
+ * for every point, its k nearest neighbours (k <= 0: 30) are projected to
+ * the tangent plane of their least-variance (PCA) normal, and the Delaunay
+ * triangles of that planar set incident on the point are kept; the union
+ * of these local triangles over all points (each surface triangle appears
+ * up to three times) goes through the tufted-cover intrinsic Delaunay
+ * construction above (same mollify_factor), and L and M are divided by 3.
+ * xyz: n x 3 row-major coordinates. Needs n > k >= 3 and finite
+ * coordinates (PV_EINVAL otherwise). L (PSD, off-diagonals <= 0) and the
+ * diagonal M, whose sum approximates the sampled surface's area. */
+PV_API int pv_shape_pointcloud_laplacian(pv_ctx *ctx, const double *xyz, int64_t n,
+                                         int k, double mollify_factor,
+                                         pv_sparse **L, pv_sparse **M);
 
 /* ---- eigenbasis --------------------------------------------------------- */
 
@@ -208,6 +229,39 @@ PV_API int pv_shape_ot_refine(pv_ctx *ctx, const pv_shape_basis *bx,
                               const pv_mesh *my, const pv_shape_ot_options *opt,
                               int64_t *T);
 
+/* Squared sliced Wasserstein distance between the point sets of the rows
+ * of E and Q (both n x k, column-major, uniform weights) over nd unit
+ * directions Theta (k x nd, columns):
+ *   SW2 = 1/nd sum_d 1/n sum_i (sort(E theta_d)_i - sort(Q theta_d)_i)^2.
+ * gE (n x k, may be NULL) receives dSW2/dE (ties: the sort is stable in
+ * row order). */
+PV_API int pv_shape_sw2(const double *E, const double *Q, int64_t n, int k,
+                        const double *Theta, int nd, double *sw2, double *gE);
+
+typedef struct pv_shape_sw_options {
+  size_t struct_size; /* sizeof(pv_shape_sw_options) */
+  int64_t samples;    /* farthest-point samples per shape (default 800; all
+                         vertices, in order, when >= both vertex counts) */
+  int directions;     /* random unit directions per step (default 64) */
+  int iterations;     /* Adam steps (default 40) */
+  double lr;          /* Adam step size on the entries of C (default 2e-3) */
+  double proximity;   /* weight of ||C - C_start||_F^2 (default 0) */
+} pv_shape_sw_options;
+
+#define PV_SHAPE_SW_OPTIONS_INIT \
+  { sizeof(pv_shape_sw_options), 800, 64, 40, 2e-3, 0.0 }
+
+/* Sliced-Wasserstein refinement (the SW loss of Le et al., CVPR 2024, used
+ * at test time): C (k x k, column-major, X -> Y as pv_shape_fmap_fit's) is
+ * moved by Adam steps on SW2(Phi_x[S_x] C^T, Phi_y[S_y]) + proximity
+ * ||C - C_start||^2, with fresh random directions each step (seed from
+ * ctx); then T (n_y) = pv_shape_fmap_to_p2p of the result. Memory O(n k).
+ * sw2 (may be NULL) receives the last step's SW2. */
+PV_API int pv_shape_sw_refine(pv_ctx *ctx, const pv_shape_basis *bx,
+                              const pv_shape_basis *by, const pv_mesh *mx,
+                              const pv_mesh *my, const pv_shape_sw_options *opt,
+                              int k, double *C, int64_t *T, double *sw2);
+
 /* Farthest-point sampling by Euclidean distance from vertex `first`:
  * idx[ns] receives ns distinct vertices (ns <= nv). */
 PV_API int pv_shape_fps(const pv_mesh *m, int64_t first, int64_t ns, int64_t *idx);
@@ -226,6 +280,10 @@ typedef struct pv_shape_match_options {
   int ot;                           /* 1: entropic-OT refinement after ZoomOut */
   pv_shape_ot_options ot_opt;
   int robust;                       /* 1: robust Laplacian (pv_shape_robust_laplacian) */
+  int sw;                           /* sliced-Wasserstein refinement: 0 off, 1 of the
+                                       final map (after ZoomOut and OT), 2 of the
+                                       initial map (k_x = k_y) before ZoomOut */
+  pv_shape_sw_options sw_opt;
 } pv_shape_match_options;
 
 /* Defaults of pv_shape_match (values set by pv_shape_match_options_init). */
@@ -238,6 +296,7 @@ typedef struct pv_shape_match_result {
   int kc;              /* size of C */
   double *C;           /* kc x kc functional map X -> Y (column-major), owned */
   double seconds_basis, seconds_descr, seconds_fmap, seconds_zoomout, seconds_ot;
+  double seconds_sw;   /* sliced-Wasserstein refinement */
 } pv_shape_match_result;
 
 /* Match source Y to target X: both bases (cotan or robust Laplacian + lumped mass), descriptors,
