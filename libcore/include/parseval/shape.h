@@ -160,6 +160,33 @@ PV_API int pv_shape_fmap_fit(pv_ctx *ctx, const pv_shape_basis *bx,
                              const double *D_y, int nd,
                              const pv_shape_fmap_options *opt, double *C);
 
+/* Bijective variant (coupled maps, after Eynard et al. 2016): C_xy (k_y x
+ * k_x, as pv_shape_fmap_fit) and the reverse map C_yx (k_x x k_y, the same
+ * energy with X and Y exchanged) coupled by w_bij ||C_xy - C_yx^T||^2, the
+ * quadratic form of C_yx = C_xy^{-1} for the orthogonal maps of isometries
+ * (the product form ||C_xy C_yx - I||^2 lets one map shrink and the other
+ * blow up when descriptors are noisy). Both maps are first fitted
+ * independently; each of `rounds` rounds then re-solves C_xy exactly with
+ * C_yx fixed and C_yx with C_xy fixed (block coordinate descent on a
+ * convex quadratic: the coupled energy never increases). */
+PV_API int pv_shape_fmap_fit_bijective(pv_ctx *ctx, const pv_shape_basis *bx,
+                                       const pv_shape_basis *by, const pv_mesh *mx,
+                                       const pv_mesh *my, const double *D_x,
+                                       const double *D_y, int nd,
+                                       const pv_shape_fmap_options *opt, double w_bij,
+                                       int rounds, double *C_xy, double *C_yx);
+
+/* Orthogonal variant: C (k x k, in place) becomes the nearest orthogonal
+ * matrix U V^T (C = U S V^T; Procrustes). */
+PV_API int pv_shape_fmap_orthogonalize(int k, double *C);
+
+/* Spectral ICP (Ovsjanikov et al. 2012): starting from C (k x k, in/out,
+ * orthogonalised first), `iters` times T = p2p(C), C = nearest orthogonal
+ * map to the functional map of T; finally T (n_y) = p2p(C). */
+PV_API int pv_shape_fmap_icp(pv_ctx *ctx, const pv_shape_basis *bx,
+                             const pv_shape_basis *by, int k, int iters, double *C,
+                             int64_t *T);
+
 /* Point map from a functional map: T[y] = argmin_x || Phi_x[x,:kx] C^T -
  * Phi_y[y,:ky] || (the adjoint embedding that ZoomOut uses), by blocked
  * matrix products. C is ky x kx (leading dimension ldc >= ky). */
