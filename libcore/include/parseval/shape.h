@@ -68,6 +68,9 @@ PV_API int pv_shape_robust_laplacian(pv_ctx *ctx, const pv_mesh *m,
  * in ascending distance. Exact (k-d tree, O(n log n) expected). Needs
  * 1 <= k < n. */
 PV_API int pv_shape_knn3(const double *p, int64_t n, int k, int64_t *nb);
+/* The same for m outside queries q (m x 3): nb (m x k) indexes p; k <= n. */
+PV_API int pv_shape_knn3_query(const double *p, int64_t n, const double *q, int64_t m,
+                               int k, int64_t *nb);
 
 /* The robust Laplacian of a point cloud (Sharp and Crane 2020, section 5.7):
  * for every point, its k nearest neighbours (k <= 0: 30) are projected to
@@ -194,6 +197,22 @@ PV_API int pv_shape_fmap_to_p2p(pv_ctx *ctx, const pv_shape_basis *bx,
                                 const pv_shape_basis *by, int kx, int ky,
                                 const double *C, int64_t ldc, int64_t *T);
 
+/* The point map of pv_shape_fmap_to_p2p (square k x k map, leading
+ * dimension ldc) for large meshes, in 2 n_y ncand k flops instead of
+ * 2 n_x n_y k: the vertices of Y are grouped by their nearest (in R^3) of
+ * ns farthest-point samples; each sample's image is its nearest neighbour
+ * in the embedding among ns samples of X, re-centred among the ncand
+ * vertices of X nearest to that image; every vertex of the group then
+ * takes its nearest neighbour in the embedding among the ncand vertices of
+ * X nearest to its sample's image. Exact when the true image lies among
+ * those candidates: take ncand several times the cell size n_y / ns (the
+ * tests use 10x). */
+PV_API int pv_shape_fmap_to_p2p_local(pv_ctx *ctx, const pv_shape_basis *bx,
+                                      const pv_shape_basis *by, const pv_mesh *mx,
+                                      const pv_mesh *my, int k, const double *C,
+                                      int64_t ldc, int64_t ns, int64_t ncand,
+                                      int64_t *T);
+
 /* Functional map of a point map: C = Phi_y^+ Phi_x[T] = Phi_y^T M_y
  * Phi_x[T] (ky x kx, column-major). */
 PV_API int pv_shape_p2p_to_fmap(const pv_shape_basis *bx,
@@ -219,10 +238,15 @@ typedef struct pv_shape_zoomout_options {
                          (0: all vertices); the full map is made at the end */
   int64_t target_samples; /* farthest-point samples of X the samples of Y
                          may map to while iterating (0: all vertices of X) */
+  double exact_max;   /* final map: exact (pv_shape_fmap_to_p2p) while
+                         n_x n_y <= exact_max (default 1e8), else
+                         pv_shape_fmap_to_p2p_local with `samples` samples */
+  int64_t local_candidates; /* candidates of the local point maps (0, the
+                         default: max(512, 10 n_y / samples), ten cells' worth) */
 } pv_shape_zoomout_options;
 
 #define PV_SHAPE_ZOOMOUT_OPTIONS_INIT \
-  { sizeof(pv_shape_zoomout_options), 20, 100, 5, 1000, 0 }
+  { sizeof(pv_shape_zoomout_options), 20, 100, 5, 1000, 0, 1e8, 0 }
 
 /* ZoomOut (Melzi et al. 2019) from the point map T (n_y entries, updated
  * in place): for k = k_init..k_final step: C = Phi_y[S,:k]^+ Phi_x[T[S],:k]

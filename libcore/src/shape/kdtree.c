@@ -113,9 +113,29 @@ static void query(const kdt *t, int64_t lo, int64_t hi, const double *q, int64_t
   }
 }
 
-int pv_shape_knn3(const double *p, int64_t n, int k, int64_t *nb) {
-  if (!p || !nb || n < 2 || k < 1 || k >= n)
-    return PV_ERROR(PV_EINVAL, "k nearest neighbours: k = %d of n = %lld points", k, (long long)n);
+/* Pop the heap into nb[0..k) in ascending distance. */
+static void drain(heap *h, int64_t *nb) {
+  for (int r = h->n - 1; r >= 0; r--) {
+    nb[r] = h->id[0];
+    double last = h->d2[--h->n];
+    int64_t lid = h->id[h->n];
+    int j = 0;
+    for (;;) {
+      int c = 2 * j + 1;
+      if (c >= h->n) break;
+      if (c + 1 < h->n && h->d2[c + 1] > h->d2[c]) c++;
+      if (h->d2[c] <= last) break;
+      h->d2[j] = h->d2[c];
+      h->id[j] = h->id[c];
+      j = c;
+    }
+    if (h->n > 0) { h->d2[j] = last; h->id[j] = lid; }
+  }
+}
+
+/* k nearest points of p (n x 3) to each of the m queries q (m x 3); a query
+ * i < m with self[i] >= 0 skips point self[i]. */
+static int knn_core(const double *p, int64_t n, const double *q, int64_t m, const int64_t *self, int k, int64_t *nb) {
   kdt t = {p, pv_malloc((size_t)n * sizeof(int64_t)), pv_calloc((size_t)n, 1)};
   double *d2 = pv_malloc((size_t)k * sizeof *d2);
   int64_t *id = pv_malloc((size_t)k * sizeof *id);
@@ -125,27 +145,29 @@ int pv_shape_knn3(const double *p, int64_t n, int k, int64_t *nb) {
   }
   for (int64_t i = 0; i < n; i++) t.idx[i] = i;
   build(&t, 0, n);
-  for (int64_t i = 0; i < n; i++) {
+  for (int64_t i = 0; i < m; i++) {
     heap h = {d2, id, k, 0};
-    query(&t, 0, n, p + 3 * i, i, &h);
-    /* Ascending distance: pop the max-heap from the back. */
-    for (int r = k - 1; r >= 0; r--) {
-      nb[(int64_t)k * i + r] = h.id[0];
-      double last = h.d2[--h.n];
-      int64_t lid = h.id[h.n];
-      int j = 0;
-      for (;;) {
-        int c = 2 * j + 1;
-        if (c >= h.n) break;
-        if (c + 1 < h.n && h.d2[c + 1] > h.d2[c]) c++;
-        if (h.d2[c] <= last) break;
-        h.d2[j] = h.d2[c];
-        h.id[j] = h.id[c];
-        j = c;
-      }
-      if (h.n > 0) { h.d2[j] = last; h.id[j] = lid; }
-    }
+    query(&t, 0, n, q + 3 * i, self ? self[i] : -1, &h);
+    drain(&h, nb + (int64_t)k * i);
   }
   pv_free(t.idx); pv_free(t.dim); pv_free(d2); pv_free(id);
   return 0;
+}
+
+int pv_shape_knn3(const double *p, int64_t n, int k, int64_t *nb) {
+  if (!p || !nb || n < 2 || k < 1 || k >= n)
+    return PV_ERROR(PV_EINVAL, "k nearest neighbours: k = %d of n = %lld points", k, (long long)n);
+  int64_t *self = pv_malloc((size_t)n * sizeof *self);
+  if (!self) return PV_ENOMEM;
+  for (int64_t i = 0; i < n; i++) self[i] = i;
+  int rc = knn_core(p, n, p, n, self, k, nb);
+  pv_free(self);
+  return rc;
+}
+
+int pv_shape_knn3_query(const double *p, int64_t n, const double *q, int64_t m, int k, int64_t *nb) {
+  if (!p || !q || !nb || n < 1 || m < 0 || k < 1 || k > n)
+    return PV_ERROR(PV_EINVAL, "k nearest neighbours: k = %d of n = %lld points, %lld queries", k, (long long)n,
+                    (long long)m);
+  return knn_core(p, n, q, m, NULL, k, nb);
 }

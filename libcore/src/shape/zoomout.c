@@ -60,6 +60,12 @@ static int samples(const pv_mesh *m, int64_t nv, int64_t ns, int64_t *S) {
   return pv_shape_fps(m, 0, ns, S);
 }
 
+int64_t pv_shape_local_candidates(const pv_shape_zoomout_options *o, int64_t ny, int64_t ns) {
+  if (o->local_candidates > 0) return o->local_candidates;
+  int64_t c = 10 * ((ny + ns - 1) / (ns > 0 ? ns : 1));
+  return c > 512 ? c : 512;
+}
+
 typedef struct { int64_t *S, *R; double *B, *C, *E, *Q, *PR, *QF, *RF; } zo_work;
 
 static void zo_free(zo_work *w) {
@@ -112,7 +118,9 @@ int pv_shape_zoomout(pv_ctx *ctx, const pv_shape_basis *bx, const pv_shape_basis
   pv_shape_zoomout_options o = PV_SHAPE_ZOOMOUT_OPTIONS_INIT;
   if (opt) o = *opt;
   if (!bx || !by || !T) return PV_ERROR(PV_EINVAL, "ZoomOut: NULL argument");
-  if (o.k_init < 1 || o.k_final < o.k_init || o.k_final > bx->k || o.k_final > by->k || o.step < 1)
+  if (o.struct_size < sizeof o) o.exact_max = 1e8, o.local_candidates = 0; /* older callers */
+  if (o.k_init < 1 || o.k_final < o.k_init || o.k_final > bx->k || o.k_final > by->k || o.step < 1 ||
+      o.local_candidates < 0)
     return PV_ERROR(PV_EINVAL, "ZoomOut: schedule %d..%d step %d does not fit the bases (%d, %d)", o.k_init, o.k_final,
                     o.step, bx->k, by->k);
   for (int64_t y = 0; y < by->n; y++)
@@ -133,7 +141,10 @@ int pv_shape_zoomout(pv_ctx *ctx, const pv_shape_basis *bx, const pv_shape_basis
   if (!rc) rc = zo_qr(by, &w, ns, kf);
   if (!rc && nr) rc = samples(mx, bx->n, nr, w.R);
   if (!rc) rc = zo_loop(ctx, bx, by, &o, &w, ns, nr, T);
-  if (!rc) rc = pv_shape_fmap_to_p2p(ctx, bx, by, kf, kf, w.C, kf, T);
+  if (!rc && (double)bx->n * (double)by->n > o.exact_max && mx && my)
+    rc = pv_shape_fmap_to_p2p_local(ctx, bx, by, mx, my, kf, w.C, kf, ns, pv_shape_local_candidates(&o, by->n, ns), T);
+  else if (!rc)
+    rc = pv_shape_fmap_to_p2p(ctx, bx, by, kf, kf, w.C, kf, T);
   if (!rc && C_out) memcpy(C_out, w.C, (size_t)kf * kf * sizeof(double));
   zo_free(&w);
   return rc;
