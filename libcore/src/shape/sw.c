@@ -71,7 +71,10 @@ static int pick(const pv_mesh *m, int64_t nv, int64_t ns, int64_t *S) {
 static void random_directions(pv_rng *r, int k, int nd, double *Theta) {
   for (int d = 0; d < nd; d++) {
     double *t = Theta + (int64_t)k * d, nn = 0;
-    for (int a = 0; a < k; a++) nn += (t[a] = pv_rng_normal(r)) * t[a];
+    for (int a = 0; a < k; a++) {
+      t[a] = pv_rng_normal(r);
+      nn += t[a] * t[a];
+    }
     nn = nn > 0 ? 1 / sqrt(nn) : 0;
     for (int a = 0; a < k; a++) t[a] *= nn;
   }

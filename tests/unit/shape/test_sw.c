@@ -19,7 +19,10 @@
 static void unit_dirs(pv_rng *r, int k, int nd, double *Th) {
   for (int d = 0; d < nd; d++) {
     double s = 0;
-    for (int a = 0; a < k; a++) s += (Th[a + k * d] = pv_rng_normal(r)) * Th[a + k * d];
+    for (int a = 0; a < k; a++) {
+      Th[a + k * d] = pv_rng_normal(r);
+      s += Th[a + k * d] * Th[a + k * d];
+    }
     for (int a = 0; a < k; a++) Th[a + k * d] /= sqrt(s);
   }
 }
