@@ -16,8 +16,10 @@
  *   max_i ||A x_i - lambda_i B x_i||_2 / (lambda_max ||x_i||_2),
  * lambda_max = max_i |lambda_i| over the returned eigenvalues, so the measure
  * stays defined when an eigenvalue is zero; it is floored at
- * 1e-6 max_j |a_jj| / b_jj (the pencil's scale) for the case where every
- * wanted eigenvalue is zero (a graph Laplacian with k components). */
+ * 1e-6 s, s = sum_j |a_jj| / sum_j b_jj (the pencil's scale: the B-weighted
+ * mean of the diagonal Rayleigh quotients, which sliver faces with tiny
+ * masses do not dominate) for the case where every wanted eigenvalue is
+ * zero (a graph Laplacian with k components). */
 #ifndef PARSEVAL_EIGEN_H
 #define PARSEVAL_EIGEN_H
 
@@ -42,7 +44,7 @@ typedef struct pv_eigen_options {
   size_t struct_size;  /* sizeof(pv_eigen_options) */
   int which;           /* pv_eigen_which */
   double sigma;        /* shift. SMALLEST: must lie below the spectrum; NAN picks
-                          -1e-3 max_j |a_jj| / b_jj (below a Gershgorin bound
+                          -1e-3 s, s the scale above (below a Gershgorin bound
                           when A is not diagonally dominant), then lower
                           candidates until A - sigma B factorises;
                           NEAREST: the target, required */

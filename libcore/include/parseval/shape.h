@@ -57,10 +57,34 @@ PV_API int pv_shape_mass(pv_ctx *ctx, const pv_mesh *m, int full, pv_sparse **M)
  * Returns L (PSD, off-diagonals <= 0) and the lumped mass M of the intrinsic
  * triangulation (both halved, since the tufted cover doubles the surface).
  * Faces that repeat a vertex are refused (drop them with pv_mesh_repair).
- * Point clouds (nf == 0) are not supported yet (PV_EINVAL). */
+ * A point cloud (nf == 0) gets pv_shape_pointcloud_laplacian with 30
+ * neighbours. */
 PV_API int pv_shape_robust_laplacian(pv_ctx *ctx, const pv_mesh *m,
                                      double mollify_factor, pv_sparse **L,
                                      pv_sparse **M);
+
+/* The k nearest neighbours of every point of p (n x 3 row-major), the
+ * point itself excluded: nb (n x k, row i for point i, caller-allocated)
+ * in ascending distance. Exact (k-d tree, O(n log n) expected). Needs
+ * 1 <= k < n. */
+PV_API int pv_shape_knn3(const double *p, int64_t n, int k, int64_t *nb);
+/* The same for m outside queries q (m x 3): nb (m x k) indexes p; k <= n. */
+PV_API int pv_shape_knn3_query(const double *p, int64_t n, const double *q, int64_t m,
+                               int k, int64_t *nb);
+
+/* The robust Laplacian of a point cloud (Sharp and Crane 2020, section 5.7):
+ * for every point, its k nearest neighbours (k <= 0: 30) are projected to
+ * the tangent plane of their least-variance (PCA) normal, and the Delaunay
+ * triangles of that planar set incident on the point are kept; the union
+ * of these local triangles over all points (each surface triangle appears
+ * up to three times) goes through the tufted-cover intrinsic Delaunay
+ * construction above (same mollify_factor), and L and M are divided by 3.
+ * xyz: n x 3 row-major coordinates. Needs n > k >= 3 and finite
+ * coordinates (PV_EINVAL otherwise). L (PSD, off-diagonals <= 0) and the
+ * diagonal M, whose sum approximates the sampled surface's area. */
+PV_API int pv_shape_pointcloud_laplacian(pv_ctx *ctx, const double *xyz, int64_t n,
+                                         int k, double mollify_factor,
+                                         pv_sparse **L, pv_sparse **M);
 
 /* ---- eigenbasis --------------------------------------------------------- */
 
@@ -139,12 +163,55 @@ PV_API int pv_shape_fmap_fit(pv_ctx *ctx, const pv_shape_basis *bx,
                              const double *D_y, int nd,
                              const pv_shape_fmap_options *opt, double *C);
 
+/* Bijective variant (coupled maps, after Eynard et al. 2016): C_xy (k_y x
+ * k_x, as pv_shape_fmap_fit) and the reverse map C_yx (k_x x k_y, the same
+ * energy with X and Y exchanged) coupled by w_bij ||C_xy - C_yx^T||^2, the
+ * quadratic form of C_yx = C_xy^{-1} for the orthogonal maps of isometries
+ * (the product form ||C_xy C_yx - I||^2 lets one map shrink and the other
+ * blow up when descriptors are noisy). Both maps are first fitted
+ * independently; each of `rounds` rounds then re-solves C_xy exactly with
+ * C_yx fixed and C_yx with C_xy fixed (block coordinate descent on a
+ * convex quadratic: the coupled energy never increases). */
+PV_API int pv_shape_fmap_fit_bijective(pv_ctx *ctx, const pv_shape_basis *bx,
+                                       const pv_shape_basis *by, const pv_mesh *mx,
+                                       const pv_mesh *my, const double *D_x,
+                                       const double *D_y, int nd,
+                                       const pv_shape_fmap_options *opt, double w_bij,
+                                       int rounds, double *C_xy, double *C_yx);
+
+/* Orthogonal variant: C (k x k, in place) becomes the nearest orthogonal
+ * matrix U V^T (C = U S V^T; Procrustes). */
+PV_API int pv_shape_fmap_orthogonalize(int k, double *C);
+
+/* Spectral ICP (Ovsjanikov et al. 2012): starting from C (k x k, in/out,
+ * orthogonalised first), `iters` times T = p2p(C), C = nearest orthogonal
+ * map to the functional map of T; finally T (n_y) = p2p(C). */
+PV_API int pv_shape_fmap_icp(pv_ctx *ctx, const pv_shape_basis *bx,
+                             const pv_shape_basis *by, int k, int iters, double *C,
+                             int64_t *T);
+
 /* Point map from a functional map: T[y] = argmin_x || Phi_x[x,:kx] C^T -
  * Phi_y[y,:ky] || (the adjoint embedding that ZoomOut uses), by blocked
  * matrix products. C is ky x kx (leading dimension ldc >= ky). */
 PV_API int pv_shape_fmap_to_p2p(pv_ctx *ctx, const pv_shape_basis *bx,
                                 const pv_shape_basis *by, int kx, int ky,
                                 const double *C, int64_t ldc, int64_t *T);
+
+/* The point map of pv_shape_fmap_to_p2p (square k x k map, leading
+ * dimension ldc) for large meshes, in 2 n_y ncand k flops instead of
+ * 2 n_x n_y k: the vertices of Y are grouped by their nearest (in R^3) of
+ * ns farthest-point samples; each sample's image is its nearest neighbour
+ * in the embedding among ns samples of X, re-centred among the ncand
+ * vertices of X nearest to that image; every vertex of the group then
+ * takes its nearest neighbour in the embedding among the ncand vertices of
+ * X nearest to its sample's image. Exact when the true image lies among
+ * those candidates: take ncand several times the cell size n_y / ns (the
+ * tests use 10x). */
+PV_API int pv_shape_fmap_to_p2p_local(pv_ctx *ctx, const pv_shape_basis *bx,
+                                      const pv_shape_basis *by, const pv_mesh *mx,
+                                      const pv_mesh *my, int k, const double *C,
+                                      int64_t ldc, int64_t ns, int64_t ncand,
+                                      int64_t *T);
 
 /* Functional map of a point map: C = Phi_y^+ Phi_x[T] = Phi_y^T M_y
  * Phi_x[T] (ky x kx, column-major). */
@@ -171,10 +238,15 @@ typedef struct pv_shape_zoomout_options {
                          (0: all vertices); the full map is made at the end */
   int64_t target_samples; /* farthest-point samples of X the samples of Y
                          may map to while iterating (0: all vertices of X) */
+  double exact_max;   /* final map: exact (pv_shape_fmap_to_p2p) while
+                         n_x n_y <= exact_max (default 1e8), else
+                         pv_shape_fmap_to_p2p_local with `samples` samples */
+  int64_t local_candidates; /* candidates of the local point maps (0, the
+                         default: max(512, 10 n_y / samples), ten cells' worth) */
 } pv_shape_zoomout_options;
 
 #define PV_SHAPE_ZOOMOUT_OPTIONS_INIT \
-  { sizeof(pv_shape_zoomout_options), 20, 100, 5, 1000, 0 }
+  { sizeof(pv_shape_zoomout_options), 20, 100, 5, 1000, 0, 1e8, 0 }
 
 /* ZoomOut (Melzi et al. 2019) from the point map T (n_y entries, updated
  * in place): for k = k_init..k_final step: C = Phi_y[S,:k]^+ Phi_x[T[S],:k]
@@ -208,6 +280,39 @@ PV_API int pv_shape_ot_refine(pv_ctx *ctx, const pv_shape_basis *bx,
                               const pv_mesh *my, const pv_shape_ot_options *opt,
                               int64_t *T);
 
+/* Squared sliced Wasserstein distance between the point sets of the rows
+ * of E and Q (both n x k, column-major, uniform weights) over nd unit
+ * directions Theta (k x nd, columns):
+ *   SW2 = 1/nd sum_d 1/n sum_i (sort(E theta_d)_i - sort(Q theta_d)_i)^2.
+ * gE (n x k, may be NULL) receives dSW2/dE (ties: the sort is stable in
+ * row order). */
+PV_API int pv_shape_sw2(const double *E, const double *Q, int64_t n, int k,
+                        const double *Theta, int nd, double *sw2, double *gE);
+
+typedef struct pv_shape_sw_options {
+  size_t struct_size; /* sizeof(pv_shape_sw_options) */
+  int64_t samples;    /* farthest-point samples per shape (default 800; all
+                         vertices, in order, when >= both vertex counts) */
+  int directions;     /* random unit directions per step (default 64) */
+  int iterations;     /* Adam steps (default 40) */
+  double lr;          /* Adam step size on the entries of C (default 2e-3) */
+  double proximity;   /* weight of ||C - C_start||_F^2 (default 0) */
+} pv_shape_sw_options;
+
+#define PV_SHAPE_SW_OPTIONS_INIT \
+  { sizeof(pv_shape_sw_options), 800, 64, 40, 2e-3, 0.0 }
+
+/* Sliced-Wasserstein refinement (the SW loss of Le et al., CVPR 2024, used
+ * at test time): C (k x k, column-major, X -> Y as pv_shape_fmap_fit's) is
+ * moved by Adam steps on SW2(Phi_x[S_x] C^T, Phi_y[S_y]) + proximity
+ * ||C - C_start||^2, with fresh random directions each step (seed from
+ * ctx); then T (n_y) = pv_shape_fmap_to_p2p of the result. Memory O(n k).
+ * sw2 (may be NULL) receives the last step's SW2. */
+PV_API int pv_shape_sw_refine(pv_ctx *ctx, const pv_shape_basis *bx,
+                              const pv_shape_basis *by, const pv_mesh *mx,
+                              const pv_mesh *my, const pv_shape_sw_options *opt,
+                              int k, double *C, int64_t *T, double *sw2);
+
 /* Farthest-point sampling by Euclidean distance from vertex `first`:
  * idx[ns] receives ns distinct vertices (ns <= nv). */
 PV_API int pv_shape_fps(const pv_mesh *m, int64_t first, int64_t ns, int64_t *idx);
@@ -226,6 +331,10 @@ typedef struct pv_shape_match_options {
   int ot;                           /* 1: entropic-OT refinement after ZoomOut */
   pv_shape_ot_options ot_opt;
   int robust;                       /* 1: robust Laplacian (pv_shape_robust_laplacian) */
+  int sw;                           /* sliced-Wasserstein refinement: 0 off, 1 of the
+                                       final map (after ZoomOut and OT), 2 of the
+                                       initial map (k_x = k_y) before ZoomOut */
+  pv_shape_sw_options sw_opt;
 } pv_shape_match_options;
 
 /* Defaults of pv_shape_match (values set by pv_shape_match_options_init). */
@@ -238,6 +347,7 @@ typedef struct pv_shape_match_result {
   int kc;              /* size of C */
   double *C;           /* kc x kc functional map X -> Y (column-major), owned */
   double seconds_basis, seconds_descr, seconds_fmap, seconds_zoomout, seconds_ot;
+  double seconds_sw;   /* sliced-Wasserstein refinement */
 } pv_shape_match_result;
 
 /* Match source Y to target X: both bases (cotan or robust Laplacian + lumped mass), descriptors,

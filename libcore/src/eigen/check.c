@@ -87,19 +87,20 @@ int pv_eig_shift_identity(const pv_sparse *A, double sigma, pv_sparse **C) {
   return st;
 }
 
-/* max_j |a_jj| / b_jj: a diagonal Rayleigh quotient, the pencil's scale. */
+/* sum_j |a_jj| / sum_j b_jj: the B-weighted mean of the diagonal Rayleigh
+ * quotients |a_jj| / b_jj, the pencil's scale. The maximum of the ratios
+ * is not used: a sliver face (tiny lumped mass, huge cotangent weight)
+ * makes it many orders of magnitude above the low spectrum, and a shift
+ * scaled by it leaves the wanted eigenvalues of OP clustered. */
 static double diag_scale(const pv_sparse *A, const pv_sparse *B) {
-  double scale = 0;
+  double sa = 0, sb = B ? 0 : (double)A->ncol;
   for (int64_t j = 0; j < A->ncol; j++) {
-    double a = 0, b = B ? 0 : 1;
     for (int64_t q = A->p[j]; q < A->p[j + 1]; q++)
-      a += A->i[q] == j ? A->x[q] : 0;
+      sa += A->i[q] == j ? fabs(A->x[q]) : 0;
     for (int64_t q = B ? B->p[j] : 0; B && q < B->p[j + 1]; q++)
-      b += B->i[q] == j ? B->x[q] : 0;
-    if (b > 0)
-      scale = fmax(scale, fabs(a) / b);
+      sb += B->i[q] == j ? B->x[q] : 0;
   }
-  return scale > 0 ? scale : 1;
+  return sa > 0 && sb > 0 ? sa / sb : 1;
 }
 
 double pv_eig_lambda_floor(const pv_sparse *A, const pv_sparse *B) {

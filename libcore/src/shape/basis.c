@@ -79,6 +79,9 @@ int pv_shape_basis_compute(pv_ctx *ctx, const pv_sparse *L, const pv_sparse *M, 
    * (lambda_1 ~ 1 / area): -1 / area. Meshes with near-zero-area faces
    * defeat the solver's automatic shift, so that is only the fallback. */
   opt.sigma = -1.0 / b->area;
+  /* Residual 1e-8 of lambda_max: far below what descriptors and maps resolve,
+   * and a restart cycle less than the solver's default 1e-10. */
+  opt.tol = 1e-8;
   rc = pv_eigen_pencil_solve(ctx, L, M, k, &opt, b->evals, b->evecs, n, NULL);
   if (rc == PV_ENOTCONV || rc == PV_ENUMERIC) {
     pv_error_clear();

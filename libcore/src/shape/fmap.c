@@ -193,9 +193,12 @@ static int build_ops(fm_energy *e, const pv_shape_basis *bx, const pv_shape_basi
   return 0;
 }
 
-int pv_shape_fmap_fit(pv_ctx *ctx, const pv_shape_basis *bx, const pv_shape_basis *by, const pv_mesh *mx,
-                      const pv_mesh *my, const double *Dx, const double *Dy, int nd,
-                      const pv_shape_fmap_options *opt, double *C) {
+/* The fit; with B (k_x x k_y, the reverse map) the coupling term
+ * w_b ||C - B^T||^2 joins the energy: it has the descriptor term's form
+ * (w_b C on the Hessian, w_b B^T on the right-hand side). */
+static int fit(pv_ctx *ctx, const pv_shape_basis *bx, const pv_shape_basis *by, const pv_mesh *mx, const pv_mesh *my,
+               const double *Dx, const double *Dy, int nd, const pv_shape_fmap_options *opt, const double *B,
+               double wb, double *C) {
   pv_shape_fmap_options o = PV_SHAPE_FMAP_OPTIONS_INIT;
   if (opt) o = *opt;
   if (!bx || !by || !Dx || !Dy || !C || nd < 1) return PV_ERROR(PV_EINVAL, "functional map: NULL argument or nd = %d", nd);
@@ -222,6 +225,11 @@ int pv_shape_fmap_fit(pv_ctx *ctx, const pv_shape_basis *bx, const pv_shape_basi
   if (!rc) {
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, kx, kx, nd, 1.0, Ax, kx, Ax, kx, 0.0, e.AAt, kx);
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, ky, kx, nd, o.w_descr, Ay, ky, Ax, kx, 0.0, e.rhs, ky);
+    if (B) {
+      for (int j = 0; j < kx; j++) e.AAt[j + kx * j] += wb / o.w_descr;
+      for (int j = 0; j < kx; j++)
+        for (int i = 0; i < ky; i++) e.rhs[i + ky * j] += wb * B[j + kx * i];
+    }
     lap_weights(&e, bx, by);
     rc = build_ops(&e, bx, by, mx, my, Dx, Dy, nd, nsub);
   }
@@ -236,6 +244,42 @@ int pv_shape_fmap_fit(pv_ctx *ctx, const pv_shape_basis *bx, const pv_shape_basi
   pv_free(Ax);
   pv_free(Ay);
   free_energy(&e);
+  return rc;
+}
+
+int pv_shape_fmap_fit(pv_ctx *ctx, const pv_shape_basis *bx, const pv_shape_basis *by, const pv_mesh *mx,
+                      const pv_mesh *my, const double *Dx, const double *Dy, int nd,
+                      const pv_shape_fmap_options *opt, double *C) {
+  return fit(ctx, bx, by, mx, my, Dx, Dy, nd, opt, NULL, 0.0, C);
+}
+
+/* ||C_xy - C_yx^T||_F. */
+static double bij_residual(int kx, int ky, const double *Cxy, const double *Cyx) {
+  double s = 0;
+  for (int j = 0; j < kx; j++)
+    for (int i = 0; i < ky; i++) s += (Cxy[i + ky * j] - Cyx[j + kx * i]) * (Cxy[i + ky * j] - Cyx[j + kx * i]);
+  return sqrt(s);
+}
+
+int pv_shape_fmap_fit_bijective(pv_ctx *ctx, const pv_shape_basis *bx, const pv_shape_basis *by, const pv_mesh *mx,
+                                const pv_mesh *my, const double *Dx, const double *Dy, int nd,
+                                const pv_shape_fmap_options *opt, double w_bij, int rounds, double *Cxy, double *Cyx) {
+  pv_shape_fmap_options o = PV_SHAPE_FMAP_OPTIONS_INIT, r;
+  if (opt) o = *opt;
+  if (!(w_bij >= 0) || rounds < 0 || !Cxy || !Cyx)
+    return PV_ERROR(PV_EINVAL, "bijective functional map: w_bij = %g, rounds = %d", w_bij, rounds);
+  r = o;
+  r.k_x = o.k_y;
+  r.k_y = o.k_x;
+  int rc = fit(ctx, bx, by, mx, my, Dx, Dy, nd, &o, NULL, 0.0, Cxy);
+  if (!rc) rc = fit(ctx, by, bx, my, mx, Dy, Dx, nd, &r, NULL, 0.0, Cyx);
+  for (int it = 0; !rc && it < rounds; it++) {
+    rc = fit(ctx, bx, by, mx, my, Dx, Dy, nd, &o, Cyx, w_bij, Cxy);
+    if (!rc) rc = fit(ctx, by, bx, my, mx, Dy, Dx, nd, &r, Cxy, w_bij, Cyx);
+  }
+  if (!rc)
+    pv_log(ctx, PV_LOG_DEBUG, "shape", "bijective functional maps: ||C_xy - C_yx^T|| = %.3e after %d rounds",
+           bij_residual(o.k_x, o.k_y, Cxy, Cyx), rounds);
   return rc;
 }
 

@@ -7,6 +7,8 @@
 #include <parseval/error.h>
 #include <parseval/shape.h>
 
+#include "shape_internal.h"
+
 static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -32,6 +34,9 @@ void pv_shape_match_options_init(pv_shape_match_options *o) {
   o->ot = 0;
   pv_shape_ot_options t = PV_SHAPE_OT_OPTIONS_INIT;
   o->ot_opt = t;
+  o->sw = 0;
+  pv_shape_sw_options sw = PV_SHAPE_SW_OPTIONS_INIT;
+  o->sw_opt = sw;
 }
 
 void pv_shape_match_result_destroy(pv_shape_match_result **r) {
@@ -79,7 +84,15 @@ static int run(pv_ctx *ctx, const pv_mesh *mx, const pv_mesh *my, const pv_shape
   r->C = pv_calloc((size_t)kc * kc, sizeof(double));
   if (!rc && !r->C) rc = PV_ENOMEM;
   if (!rc) rc = pv_shape_fmap_fit(ctx, *bx, *by, mx, my, Dx, Dy, o->n_descr, &o->fmap, r->C);
-  if (!rc) rc = pv_shape_fmap_to_p2p(ctx, *bx, *by, o->fmap.k_x, o->fmap.k_y, r->C, o->fmap.k_y, r->T);
+  /* The initial point map; on large pairs by the local search (as ZoomOut's final map). */
+  int local = o->fmap.k_x == o->fmap.k_y && (double)mx->nv * (double)my->nv > o->zo.exact_max;
+  int64_t ns = o->zo.samples > 0 && o->zo.samples < my->nv ? o->zo.samples : 1000;
+  if (!rc && local)
+    rc = pv_shape_fmap_to_p2p_local(ctx, *bx, *by, mx, my, o->fmap.k_x, r->C, o->fmap.k_y, ns,
+                                    pv_shape_local_candidates(&o->zo, my->nv, ns), r->T);
+  else if (!rc)
+    rc = pv_shape_fmap_to_p2p(ctx, *bx, *by, o->fmap.k_x, o->fmap.k_y, r->C, o->fmap.k_y, r->T);
+  if (!rc && o->sw == 2) rc = pv_shape_sw_refine(ctx, *bx, *by, mx, my, &o->sw_opt, o->fmap.k_x, r->C, r->T, NULL);
   pv_free(Dx);
   pv_free(Dy);
   double t3 = now();
@@ -89,7 +102,11 @@ static int run(pv_ctx *ctx, const pv_mesh *mx, const pv_mesh *my, const pv_shape
   r->seconds_zoomout = t4 - t3;
   if (!rc && o->ot) rc = pv_shape_ot_refine(ctx, *bx, *by, mx, my, &o->ot_opt, r->T);
   if (!rc && o->ot && o->zoomout) rc = pv_shape_p2p_to_fmap(*bx, *by, kc, kc, r->T, r->C);
-  r->seconds_ot = now() - t4;
+  double t5 = now();
+  r->seconds_ot = t5 - t4;
+  if (!rc && o->sw && !o->zoomout) rc = PV_ERROR(PV_EINVAL, "shape match: SW refinement needs ZoomOut's map size");
+  if (!rc && o->sw == 1) rc = pv_shape_sw_refine(ctx, *bx, *by, mx, my, &o->sw_opt, kc, r->C, r->T, NULL);
+  r->seconds_sw = now() - t5;
   return rc;
 }
 

@@ -183,7 +183,7 @@ static int assemble(pv_ctx *ctx, const cover *c, int64_t nv, pv_sparse **L, pv_s
 int pv_shape_robust_laplacian(pv_ctx *ctx, const pv_mesh *m, double mollify_factor, pv_sparse **L, pv_sparse **M) {
   if (!m || !L || !M) return PV_ERROR(PV_EINVAL, "robust Laplacian: NULL argument");
   *L = *M = NULL;
-  if (m->nf < 1) return PV_ERROR(PV_EINVAL, "robust Laplacian: the mesh has no triangles (point clouds are not supported yet)");
+  if (m->nf < 1) return pv_shape_pointcloud_laplacian(ctx, m->v, m->nv, 30, mollify_factor, L, M);
   for (int64_t i = 0; i < 3 * m->nf; i++)
     if (m->f[i] < 0 || m->f[i] >= m->nv) return PV_ERROR(PV_EINVAL, "robust Laplacian: face %lld indexes vertex %lld of %lld", (long long)(i / 3), (long long)m->f[i], (long long)m->nv);
   for (int64_t t = 0; t < m->nf; t++) {

@@ -9,4 +9,7 @@ int pv_shape_lstsq_fmap(const pv_shape_basis *by, const int64_t *S, int64_t ns, 
 int pv_shape_p2p_samples(pv_ctx *ctx, const pv_shape_basis *bx, const pv_shape_basis *by, const int64_t *S,
                          int64_t ns, const int64_t *R, int64_t nr, int k, const double *C, double *E, double *Q,
                          double *PR, int64_t *T);
+/* Candidates of the local point maps: o->local_candidates, or when 0
+ * max(512, 10 ny / ns). */
+int64_t pv_shape_local_candidates(const pv_shape_zoomout_options *o, int64_t ny, int64_t ns);
 #endif

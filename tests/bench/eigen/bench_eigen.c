@@ -262,7 +262,7 @@ int main(int argc, char **argv) {
   snprintf(mesh_path, sizeof mesh_path, "%s/datasets/shape/faust_r/tr_reg_080.off", shared);
   snprintf(peer_path, sizeof peer_path, "%s/peers/linalg/eigsh_bench.py", shared);
   int ks[2] = {100, 200}, nk = 2, levels = 2, grid = 500, no_peer = 0;
-  config cfg = {0, 1, 1e-10, -0.01};
+  config cfg = {0, 1, 1e-8, -0.01};
   for (int a = 1; a < argc; a++) {
     if (!strcmp(argv[a], "--k") && a + 1 < argc)
       ks[0] = atoi(argv[++a]), nk = 1;

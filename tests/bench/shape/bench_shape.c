@@ -5,7 +5,7 @@
  * pyFM's figures measured on this machine (notes, section 1c). pyFM itself
  * cannot run here (no PyPI), so its numbers are the recorded ones.
  *
- *   bench_shape [--datasets DIR] [--ot] [--robust] [--no-zoomout] [--dijkstra] [--eig-peer] [--orient W]
+ *   bench_shape [--datasets DIR] [--ot] [--robust] [--sw] [--sw-lr LR] [--sw-iter N] [--subdivide S] [--exact-max N] [--no-zoomout] [--dijkstra] [--eig-peer] [--orient W]
  *               [--samples N] [--target-samples N] [--only NAME] [--threads N] */
 #include <math.h>
 #include <stdio.h>
@@ -75,6 +75,13 @@ static double now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* CPU seconds of the process (all threads): less disturbed by a loaded machine than wall time. */
+static double cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static int load(const char *root, const pair_spec *p, const char *name, pv_mesh **m, int64_t **gt, int64_t *ngt,
                 int64_t **sym, int64_t *nsym) {
   char path[2048];
@@ -106,6 +113,47 @@ static int clean(pv_mesh *m, int64_t *vmap) {
   return 0;
 }
 
+typedef struct { int64_t a, b, id; } edge_key;
+
+static int cmp_edge(const void *p, const void *q) {
+  const edge_key *x = p, *y = q;
+  return x->a != y->a ? (x->a < y->a ? -1 : 1) : (x->b > y->b) - (x->b < y->b);
+}
+
+/* Midpoint subdivision (each triangle into four); original vertices keep
+ * their indices, so ground truth on them stays valid. */
+static int subdivide(pv_mesh **pm) {
+  pv_mesh *m = *pm, *o = NULL;
+  int64_t ne = 3 * m->nf, nu = 0;
+  edge_key *e = malloc((size_t)ne * sizeof *e);
+  int64_t *mid = malloc((size_t)ne * sizeof *mid);
+  for (int64_t h = 0; h < ne; h++) {
+    int64_t a = m->f[h], b = m->f[h - h % 3 + (h % 3 + 1) % 3];
+    e[h] = (edge_key){a < b ? a : b, a < b ? b : a, h};
+  }
+  qsort(e, (size_t)ne, sizeof *e, cmp_edge);
+  for (int64_t i = 0; i < ne; i++) {
+    if (i > 0 && (e[i].a != e[i - 1].a || e[i].b != e[i - 1].b)) nu++;
+    mid[e[i].id] = m->nv + nu;
+  }
+  int rc = pv_mesh_create(m->nv + nu + 1, 4 * m->nf, 0, &o);
+  if (!rc) {
+    memcpy(o->v, m->v, (size_t)(3 * m->nv) * sizeof(double));
+    for (int64_t i = 0; i < ne; i++)
+      for (int d = 0; d < 3; d++) o->v[3 * mid[e[i].id] + d] = 0.5 * (m->v[3 * e[i].a + d] + m->v[3 * e[i].b + d]);
+    for (int64_t f = 0; f < m->nf; f++) {
+      const int64_t *q = m->f + 3 * f, *md = mid + 3 * f; /* md[c]: midpoint of edge q[c] -> q[c+1] */
+      int64_t t[12] = {q[0], md[0], md[2], q[1], md[1], md[0], q[2], md[2], md[1], md[0], md[1], md[2]};
+      memcpy(o->f + 12 * f, t, sizeof t);
+    }
+    pv_mesh_destroy(pm);
+    *pm = o;
+  }
+  free(e);
+  free(mid);
+  return rc;
+}
+
 static void remap(int64_t *gt, int64_t n, const int64_t *vmap, int64_t nv) {
   for (int64_t i = 0; i < n; i++) gt[i] = gt[i] >= 0 && gt[i] < nv ? vmap[gt[i]] : -1;
 }
@@ -113,13 +161,21 @@ static void remap(int64_t *gt, int64_t n, const int64_t *vmap, int64_t nv) {
 int main(int argc, char **argv) {
   const char *root = "../shared/datasets";
   int ot = 0, zo = 1, dij = 0, threads = 1, eig = 0, robust = 0;
-  double orient = 0;
+  double orient = 0, sw_lr = 0;
+  int sw = 0, sw_iter = -1, subdiv = 0;
+  double exact_max = -1;
   int64_t samples = 1000, tsamples = 0;
   const char *only = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--datasets") && i + 1 < argc) root = argv[++i];
     else if (!strcmp(argv[i], "--ot")) ot = 1;
     else if (!strcmp(argv[i], "--robust")) robust = 1;
+    else if (!strcmp(argv[i], "--sw")) sw = 1;
+    else if (!strcmp(argv[i], "--sw-init")) sw = 2;
+    else if (!strcmp(argv[i], "--subdivide") && i + 1 < argc) subdiv = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--exact-max") && i + 1 < argc) exact_max = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--sw-lr") && i + 1 < argc) sw_lr = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--sw-iter") && i + 1 < argc) sw_iter = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--no-zoomout")) zo = 0;
     else if (!strcmp(argv[i], "--dijkstra")) dij = 1;
     else if (!strcmp(argv[i], "--eig-peer")) eig = 1;
@@ -128,7 +184,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--target-samples") && i + 1 < argc) tsamples = atoll(argv[++i]);
     else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
-    else { fprintf(stderr, "usage: bench_shape [--datasets DIR] [--ot] [--robust] [--no-zoomout] [--dijkstra] [--eig-peer] [--orient W] [--samples N] [--target-samples N] [--only NAME] [--threads N]\n"); return 2; }
+    else { fprintf(stderr, "usage: bench_shape [--datasets DIR] [--ot] [--robust] [--sw] [--sw-lr LR] [--sw-iter N] [--subdivide S] [--exact-max N] [--no-zoomout] [--dijkstra] [--eig-peer] [--orient W] [--samples N] [--target-samples N] [--only NAME] [--threads N]\n"); return 2; }
   }
   pv_init();
   pv_ctx *ctx;
@@ -140,11 +196,15 @@ int main(int argc, char **argv) {
   o.ot = ot;
   o.fmap.w_orient = orient;
   o.robust = robust;
+  o.sw = sw;
+  if (sw_lr > 0) o.sw_opt.lr = sw_lr;
+  if (sw_iter >= 0) o.sw_opt.iterations = sw_iter;
   o.zo.samples = samples;
   o.zo.target_samples = tsamples;
+  if (exact_max >= 0) o.zo.exact_max = exact_max;
   if (eig) eig_vs_peer(ctx, root);
-  printf("%-26s %6s %6s | %7s %7s %7s %7s %7s %7s | %8s %8s %8s | %8s %8s %7s\n", "pair (X<-Y)", "nx", "ny", "basis",
-         "descr", "fmap", "zoom", "ot", "total", "err", "err_sym", "err_dij", "pyFM", "pyFM_sym", "pyFM_s");
+  printf("%-26s %6s %6s | %7s %7s %7s %7s %7s %7s %7s | %8s %8s %8s | %8s %8s %7s\n", "pair (X<-Y)", "nx", "ny", "basis",
+         "descr", "fmap", "zoom", "ot/sw", "total", "cpu", "err", "err_sym", "err_dij", "pyFM", "pyFM_sym", "pyFM_s");
   for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
     if (only && !strstr(pairs[p].name, only)) continue;
     pv_mesh *mx = NULL, *my = NULL;
@@ -156,6 +216,8 @@ int main(int argc, char **argv) {
       pv_error_clear();
       goto next;
     }
+    for (int sd = 0; !rc && sd < subdiv; sd++) /* after load: ground truth indexes original vertices */
+      if ((rc = subdivide(&mx)) || (rc = subdivide(&my))) goto fail;
     vx = malloc((size_t)mx->nv * sizeof *vx);
     vy = malloc((size_t)my->nv * sizeof *vy);
     int64_t nx0 = mx->nv, ny0 = my->nv;
@@ -164,16 +226,16 @@ int main(int argc, char **argv) {
     remap(gy, ngy, vy, ny0);
     if (sx) remap(sx, nsx, vx, nx0);
     pv_shape_match_result *r = NULL;
-    double t0 = now();
+    double t0 = now(), c0 = cpu_now();
     if ((rc = pv_shape_match(ctx, mx, my, &o, &r))) goto fail;
-    double total = now() - t0, e = NAN, es = NAN, ed = NAN;
+    double total = now() - t0, cpu = cpu_now() - c0, e = NAN, es = NAN, ed = NAN;
     int64_t n = ngx < ngy ? ngx : ngy;
     if ((rc = pv_shape_geodesic_error(ctx, mx, 0, r->T, my->nv, gx, gy, n, NULL, &e))) goto fail;
     if (sx && (rc = pv_shape_geodesic_error(ctx, mx, 0, r->T, my->nv, sx, gy, n < nsx ? n : nsx, NULL, &es))) goto fail;
     if (dij && (rc = pv_shape_geodesic_error(ctx, mx, 1, r->T, my->nv, gx, gy, n, NULL, &ed))) goto fail;
-    printf("%-26s %6lld %6lld | %7.2f %7.2f %7.2f %7.2f %7.2f %7.2f | %8.2f %8.2f %8.2f | %8.2f %8.2f %7.1f%s\n",
+    printf("%-26s %6lld %6lld | %7.2f %7.2f %7.2f %7.2f %7.2f %7.2f %7.2f | %8.2f %8.2f %8.2f | %8.2f %8.2f %7.1f%s\n",
            pairs[p].name, (long long)mx->nv, (long long)my->nv, r->seconds_basis, r->seconds_descr, r->seconds_fmap,
-           r->seconds_zoomout, r->seconds_ot, total, 100 * e, 100 * es, 100 * ed, pairs[p].pyfm, pairs[p].pyfm_sym,
+           r->seconds_zoomout, r->seconds_ot + r->seconds_sw, total, cpu, 100 * e, 100 * es, 100 * ed, pairs[p].pyfm, pairs[p].pyfm_sym,
            pairs[p].pyfm_seconds, !isnan(es) && es < e ? "  FLIPPED" : "");
     fflush(stdout);
     pv_shape_match_result_destroy(&r);
