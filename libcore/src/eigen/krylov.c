@@ -7,7 +7,11 @@
  * falling back to column-wise Gram-Schmidt with random replacement on rank
  * deficiency). At a restart H is diagonalised, the wanted Ritz vectors (largest
  * |theta|) are kept, H becomes diag(theta) plus the "arrow" row block coupling
- * them to V_res. The residual of a Ritz pair in the original pencil is
+ * them to V_res. Leading Ritz pairs whose residual estimate is below 1/100
+ * of the target are locked at a restart: their coupling to V_res (below that
+ * level) is dropped, so later Rayleigh-Ritz steps and restarts work on the
+ * active columns only; new blocks are still orthogonalised against them.
+ * The residual of a Ritz pair in the original pencil is
  * exactly ||(A - sigma B) V_res s|| / |theta| with s = R E^T y, which gives
  * the stopping test without forming the vectors. */
 #include <math.h>
@@ -47,10 +51,13 @@ typedef struct ks {
   int64_t chunk_rows;
   ritz_key *order;
   pv_rng rng;
+  int nlock;     /* leading Ritz pairs locked (deflated): their coupling to
+                    V_res is dropped, Rayleigh-Ritz and restarts skip them */
   int tightened; /* times tol was tightened */
   double tol;    /* internal target of the estimates, tightened if the explicit
                  residual check disagrees */
   double t_op, t_orth, t_rr, t_restart; /* seconds, for the debug log */
+  double t_local, t_full, t_norm;       /* parts of t_orth */
   int64_t passes;
 } ks;
 
@@ -142,10 +149,12 @@ static int cgs_pass(ks *s, int i0, int jv, double *W, int nw, double *Hc, double
  * restart), then one full pass, repeated while a pass removes more than
  * half of a column's B-norm squared (Daniel-Gragg-Kaufman-Stewart). */
 static int orth_block(ks *s, int local, int jv, double *W, int nw, double *Hc) {
-  double drop = 1;
+  double drop = 1, t0 = now();
   int st = local > 0 ? cgs_pass(s, local, jv, W, nw, Hc, NULL) : 0;
+  double t1 = now();
   for (int pass = 0; !st && pass < 3 && drop > 0.5; pass++, s->passes++)
     st = cgs_pass(s, 0, jv, W, nw, Hc, &drop);
+  s->t_local += t1 - t0, s->t_full += now() - t1;
   return st;
 }
 
@@ -273,9 +282,10 @@ static int expand(ks *s, int j, int local) {
   double t1 = now();
   if (!st)
     st = orth_block(s, local, j + b, W, b, Hc);
-  double *R = s->R;
+  double *R = s->R, t2 = now();
   if (!st)
     st = normalize_block(s, j + b, W, b, R, Hc);
+  s->t_norm += now() - t2;
   s->t_op += t1 - t0;
   s->t_orth += now() - t1;
   if (st)
@@ -291,26 +301,33 @@ static int by_magnitude_desc(const void *a, const void *b) {
   return x->mag < y->mag ? 1 : x->mag > y->mag ? -1 : x->idx - y->idx;
 }
 
-/* Diagonalise the symmetrised H (mact x mact), order wanted-first into
- * tho/Yo, and form S = R_last * (last b rows of Yo). */
+/* Diagonalise the symmetrised active block H[nl:mact, nl:mact] (the
+ * locked leading block is diagonal and uncoupled), order wanted-first into
+ * tho/Yo (mact x mact, the identity on the locked block) and form
+ * S = R_last * (last b rows of Yo); S is zero on the locked columns. */
 static int rayleigh_ritz(ks *s, int mact) {
-  int b = s->b;
-  for (int c = 0; c < mact; c++)
-    for (int r = 0; r < mact; r++)
-      s->Y[r + (int64_t)c * mact] =
-          0.5 * (s->H[r + (int64_t)c * s->ldh] + s->H[c + (int64_t)r * s->ldh]);
-  int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', mact, s->Y, mact, s->th);
+  int b = s->b, nl = s->nlock, ma = mact - nl;
+  for (int c = 0; c < ma; c++)
+    for (int r = 0; r < ma; r++)
+      s->Y[r + (int64_t)c * ma] = 0.5 * (s->H[(nl + r) + (int64_t)(nl + c) * s->ldh] +
+                                         s->H[(nl + c) + (int64_t)(nl + r) * s->ldh]);
+  int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', ma, s->Y, ma, s->th);
   if (info != 0)
     return PV_ERROR(PV_ENUMERIC,
-                    "eigen: dense eigensolver failed on the %d x %d projection (info %d)", mact,
-                    mact, info);
-  for (int i = 0; i < mact; i++)
+                    "eigen: dense eigensolver failed on the %d x %d projection (info %d)", ma, ma,
+                    info);
+  for (int i = 0; i < ma; i++)
     s->order[i] = (ritz_key){fabs(s->th[i]), i};
-  qsort(s->order, (size_t)mact, sizeof(ritz_key), by_magnitude_desc);
-  for (int i = 0; i < mact; i++) {
-    s->tho[i] = s->th[s->order[i].idx];
-    memcpy(s->Yo + (int64_t)i * mact, s->Y + (int64_t)s->order[i].idx * mact,
-           sizeof(double) * (size_t)mact);
+  qsort(s->order, (size_t)ma, sizeof(ritz_key), by_magnitude_desc);
+  memset(s->Yo, 0, sizeof(double) * (size_t)mact * (size_t)mact);
+  for (int i = 0; i < nl; i++) {
+    s->tho[i] = s->H[i + (int64_t)i * s->ldh];
+    s->Yo[i + (int64_t)i * mact] = 1;
+  }
+  for (int i = 0; i < ma; i++) {
+    s->tho[nl + i] = s->th[s->order[i].idx];
+    memcpy(s->Yo + nl + (int64_t)(nl + i) * mact, s->Y + (int64_t)s->order[i].idx * ma,
+           sizeof(double) * (size_t)ma);
   }
   const double *Rl = s->H + mact + (int64_t)(mact - b) * s->ldh;
   cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, b, mact, b, 1.0, Rl, s->ldh,
@@ -319,21 +336,24 @@ static int rayleigh_ritz(ks *s, int mact) {
 }
 
 /* Residual measure estimates of the k wanted pairs; returns how many lead
- * the list with estimate <= tol, and the worst estimate in *worst. */
-static int converged(ks *s, int mact, double *worst) {
+ * the list with estimate <= tol, the worst estimate in *worst, and in
+ * *lockable how many lead it with estimate <= LOCK_SHARE * tol. */
+#define LOCK_SHARE 0.01
+static int converged(ks *s, int mact, double *worst, int *lockable) {
   int b = s->b, k = s->p->k;
   int64_t n = s->n;
   const pv_sparse *C = s->op->C;
   double *G = s->R + b * b;
   if (pv_sparse_matmul_t(s->op->ctx, C, b, 1.0, s->V + (int64_t)mact * n, n, 0.0, s->BW, n))
-    return 0;
+    return *worst = INFINITY, *lockable = 0;
   cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, b, b, (int)n, 1.0, s->BW, (int)n, s->BW,
               (int)n, 0.0, G, b);
   double lmax = s->p->lambda_floor;
   for (int i = 0; i < k; i++)
     lmax = fmax(lmax, fabs(s->p->sigma + 1.0 / s->tho[i]));
-  int nconv = 0, lead = 1;
+  int nconv = 0, lead = 1, lead_lock = 1;
   *worst = 0;
+  *lockable = 0;
   for (int i = 0; i < k; i++) {
     const double *si = s->S + (int64_t)i * b;
     double q = 0;
@@ -344,29 +364,35 @@ static int converged(ks *s, int mact, double *worst) {
     *worst = fmax(*worst, res);
     lead = lead && res <= s->tol;
     nconv += lead;
+    lead_lock = lead_lock && res <= LOCK_SHARE * s->tol;
+    *lockable += lead_lock;
   }
   return nconv;
 }
 
-/* Thick restart keeping the first keep Ritz vectors. */
-static void restart(ks *s, int mact, int keep) {
+/* Thick restart keeping the first keep Ritz vectors; the first nlock are
+ * locked from now on (their coupling to V_res is dropped). Columns locked
+ * before this cycle are Ritz vectors already and are not rotated. */
+static void restart(ks *s, int mact, int keep, int nlock) {
   int64_t n = s->n;
-  int b = s->b;
+  int b = s->b, nl = s->nlock;
   for (int64_t r0 = 0; r0 < n; r0 += s->chunk_rows) {
     int rows = (int)(n - r0 < s->chunk_rows ? n - r0 : s->chunk_rows);
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, rows, keep, mact, 1.0, s->V + r0, (int)n,
-                s->Yo, mact, 0.0, s->chunk, rows);
-    for (int c = 0; c < keep; c++)
-      memcpy(s->V + r0 + (int64_t)c * n, s->chunk + (int64_t)c * rows,
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, rows, keep - nl, mact - nl, 1.0,
+                s->V + r0 + (int64_t)nl * n, (int)n, s->Yo + nl + (int64_t)nl * mact, mact, 0.0,
+                s->chunk, rows);
+    for (int c = 0; c < keep - nl; c++)
+      memcpy(s->V + r0 + (int64_t)(nl + c) * n, s->chunk + (int64_t)c * rows,
              sizeof(double) * (size_t)rows);
   }
   memmove(s->V + (int64_t)keep * n, s->V + (int64_t)mact * n, sizeof(double) * (size_t)(n * b));
   memset(s->H, 0, sizeof(double) * (size_t)(s->ldh * s->ldh));
   for (int i = 0; i < keep; i++) {
     s->H[i + (int64_t)i * s->ldh] = s->tho[i];
-    for (int r = 0; r < b; r++)
+    for (int r = 0; r < b && i >= nlock; r++)
       s->H[(keep + r) + (int64_t)i * s->ldh] = s->S[r + (int64_t)i * b];
   }
+  s->nlock = nlock;
 }
 
 static int start_block(ks *s) {
@@ -407,15 +433,17 @@ static int iterate(ks *s, double *theta, double *X, int64_t ldx, int *restarts) 
       j += b;
     }
     double worst = 0, t0 = now();
-    int mact = j, nconv = st ? 0 : (st = rayleigh_ritz(s, mact)) ? 0 : converged(s, mact, &worst);
+    int lockable = 0, mact = j,
+        nconv = st ? 0 : (st = rayleigh_ritz(s, mact)) ? 0 : converged(s, mact, &worst, &lockable);
     s->t_rr += now() - t0;
     if (st)
       break;
     pv_log(s->op->ctx, PV_LOG_DEBUG, "eigen",
-           "cycle %d: basis %d, %d of %d converged, worst residual %.2e, %lld solves; "
-           "seconds: op %.3f, orth %.3f (%lld full passes), ritz %.3f, restart %.3f",
-           *restarts, mact, nconv, k, worst, (long long)s->op->applies, s->t_op, s->t_orth,
-           (long long)s->passes, s->t_rr, s->t_restart);
+           "cycle %d: basis %d, %d of %d converged (%d locked), worst residual %.2e, %lld solves; "
+           "seconds: op %.3f, orth %.3f (local %.3f, %lld full passes %.3f, normalise %.3f), "
+           "ritz %.3f, restart %.3f",
+           *restarts, mact, nconv, k, s->nlock, worst, (long long)s->op->applies, s->t_op, s->t_orth,
+           s->t_local, (long long)s->passes, s->t_full, s->t_norm, s->t_rr, s->t_restart);
     if (nconv >= k || *restarts >= s->p->max_restarts) {
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s->n, k, mact, 1.0, s->V,
                   (int)s->n, s->Yo, mact, 0.0, X, (int)ldx);
@@ -451,7 +479,7 @@ static int iterate(ks *s, double *theta, double *X, int64_t ldx, int *restarts) 
     if (keep + b > mact)
       keep = mact - b;
     t0 = now();
-    restart(s, mact, keep);
+    restart(s, mact, keep, lockable > keep ? keep : lockable);
     s->t_restart += now() - t0;
     j = jstart = keep;
   }

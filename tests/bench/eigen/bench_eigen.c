@@ -157,7 +157,7 @@ static int cotan_pencil(const mesh *m, pv_sparse **W, pv_sparse **M) {
 }
 
 typedef struct {
-  int k, threads;
+  int k, threads, peer_threads, repeat;
   double tol, sigma;
 } config;
 
@@ -217,6 +217,11 @@ static int in_child(const mesh *m, const config *cfg, char *const argv[], char *
       _exit(rc);
     }
     dup2(fd[1], 1);
+    /* The peer's BLAS threads (numpy/scipy's OpenBLAS defaults to one per core). */
+    char nt[16];
+    snprintf(nt, sizeof nt, "%d", cfg->peer_threads);
+    setenv("OPENBLAS_NUM_THREADS", nt, 1);
+    setenv("OMP_NUM_THREADS", nt, 1);
     execv(argv[0], argv);
     _exit(127);
   }
@@ -241,19 +246,41 @@ static double field(const char *line, const char *key) {
   return p ? atof(p + strlen(key)) : NAN;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* cfg->repeat runs of ours then the peer (alternating); the summary line
+ * gives the medians and the median of the per-run ratios. */
 static void bench_case(const char *label, const mesh *m, const config *cfg, char *const *peer) {
-  char ours[512], theirs[512];
-  double rss_o = 0, rss_p = 0, cpu_o = 0, cpu_p = 0;
-  int bad = in_child(m, cfg, NULL, ours, sizeof ours, &rss_o, &cpu_o);
-  int badp = peer ? in_child(m, cfg, peer, theirs, sizeof theirs, &rss_p, &cpu_p) : 1;
-  double to = field(ours, "solve_s="), tp = field(theirs, "eigsh_s=");
+  enum { RMAX = 9 };
+  char ours[512], theirs[512] = "";
+  double to[RMAX], tp[RMAX], ratio[RMAX], ro = 0, rp = 0, rss_o = 0, rss_p = 0;
+  int bad = 0, nr = cfg->repeat < 1 ? 1 : cfg->repeat > RMAX ? RMAX : cfg->repeat;
+  for (int r = 0; r < nr; r++) {
+    double rss = 0, cpu_o = 0, cpu_p = 0;
+    bad |= in_child(m, cfg, NULL, ours, sizeof ours, &rss, &cpu_o);
+    rss_o = fmax(rss_o, rss);
+    if (peer)
+      bad |= in_child(m, cfg, peer, theirs, sizeof theirs, &rss, &cpu_p), rss_p = fmax(rss_p, rss);
+    to[r] = field(ours, "solve_s="), tp[r] = field(theirs, "eigsh_s="), ratio[r] = tp[r] / to[r];
+    ro = fmax(ro, field(ours, "max_resid=")), rp = fmax(rp, field(theirs, "max_resid="));
+    printf("    run %d: cpu s of the whole child (start-up, assembly, solve): ours %.2f, peer %.2f\n"
+           "    %s\n    %s\n",
+           r + 1, cpu_o, cpu_p, ours, peer ? theirs : "(peer skipped)");
+  }
+  double mo = median(to, nr), mp = median(tp, nr), mr = median(ratio, nr);
   printf("%-14s nv=%-7lld k=%-4d ours %7.2f s (resid %.1e, %5.0f MiB)  eigsh %7.2f s "
-         "(resid %.1e, %5.0f MiB)  speed-up %.2fx%s\n",
-         label, (long long)m->nv, cfg->k, to, field(ours, "max_resid="), rss_o, tp,
-         field(theirs, "max_resid="), rss_p, tp / to, bad || badp ? "  [FAILED RUN]" : "");
-  printf("    cpu s of the whole child (start-up, assembly, solve): ours %.2f, peer %.2f\n", cpu_o,
-         cpu_p);
-  printf("    %s\n    %s\n", ours, peer ? theirs : "(peer skipped)");
+         "(resid %.1e, %5.0f MiB)  speed-up %.2fx%s%s\n",
+         label, (long long)m->nv, cfg->k, mo, ro, rss_o, mp, rp, rss_p, mr,
+         nr > 1 ? " (medians)" : "", bad ? "  [FAILED RUN]" : "");
+  fflush(stdout);
 }
 
 int main(int argc, char **argv) {
@@ -262,7 +289,7 @@ int main(int argc, char **argv) {
   snprintf(mesh_path, sizeof mesh_path, "%s/datasets/shape/faust_r/tr_reg_080.off", shared);
   snprintf(peer_path, sizeof peer_path, "%s/peers/linalg/eigsh_bench.py", shared);
   int ks[2] = {100, 200}, nk = 2, levels = 2, grid = 500, no_peer = 0;
-  config cfg = {0, 1, 1e-8, -0.01};
+  config cfg = {0, 1, -1, 1, 1e-8, -0.01};
   for (int a = 1; a < argc; a++) {
     if (!strcmp(argv[a], "--k") && a + 1 < argc)
       ks[0] = atoi(argv[++a]), nk = 1;
@@ -272,6 +299,10 @@ int main(int argc, char **argv) {
       grid = atoi(argv[++a]);
     else if (!strcmp(argv[a], "--threads") && a + 1 < argc)
       cfg.threads = atoi(argv[++a]);
+    else if (!strcmp(argv[a], "--peer-threads") && a + 1 < argc)
+      cfg.peer_threads = atoi(argv[++a]);
+    else if (!strcmp(argv[a], "--repeat") && a + 1 < argc)
+      cfg.repeat = atoi(argv[++a]);
     else if (!strcmp(argv[a], "--tol") && a + 1 < argc)
       cfg.tol = atof(argv[++a]);
     else if (!strcmp(argv[a], "--no-peer"))
@@ -279,14 +310,17 @@ int main(int argc, char **argv) {
     else
       return fprintf(stderr,
                      "usage: %s [--k K] [--levels 0..2] [--grid N (0 skips)] "
-                     "[--threads T] [--tol TOL] [--no-peer]\n",
+                     "[--threads T] [--peer-threads P] [--repeat R] [--tol TOL] [--no-peer]\n",
                      argv[0]),
              2;
   }
+  if (cfg.peer_threads < 1)
+    cfg.peer_threads = cfg.threads;
   pv_init();
   printf("pv_eigen_pencil_solve (threads %d, tol %.0e, sigma %g) vs scipy eigsh "
-         "(sigma %g, tol 1e-8); residual = max ||W x - lambda M x|| / (lambda_max ||x||)\n",
-         cfg.threads, cfg.tol, cfg.sigma, cfg.sigma);
+         "(OPENBLAS_NUM_THREADS=%d, sigma %g, tol 1e-8); residual = max ||W x - lambda M x|| / "
+         "(lambda_max ||x||); %d run(s) each\n",
+         cfg.threads, cfg.tol, cfg.sigma, cfg.peer_threads, cfg.sigma, cfg.repeat);
   for (int kk = 0; kk < nk; kk++) {
     cfg.k = ks[kk];
     snprintf(kbuf, sizeof kbuf, "%d", cfg.k);

@@ -134,6 +134,29 @@ static void test_smallest_vs_dsygvd(void) {
   free_pencil(&p);
 }
 
+/* A basis barely larger than k forces many thick restarts, in which the
+ * converged leading Ritz pairs are locked (deflated); the pairs must still
+ * match the dense solver. */
+static void test_locking_small_basis_vs_dsygvd(void) {
+  pencil p;
+  make_pencil(&p, 400, 13);
+  int k = 30;
+  pv_eigen_options opt = PV_EIGEN_OPTIONS_INIT;
+  opt.block = 4, opt.basis = k + 5 * 4;
+  double lam[30], *X = malloc(sizeof(double) * p.n * k);
+  pv_eigen_info info = {.struct_size = sizeof info};
+  CHECK_OK(pv_eigen_pencil_solve(NULL, p.A, p.B, k, &opt, lam, X, p.n, &info));
+  CHECK(!info.dense);
+  CHECK(info.restarts >= 5);
+  CHECK(info.max_residual <= 1e-10);
+  int64_t ref[30];
+  for (int i = 0; i < k; i++)
+    ref[i] = i;
+  check_pairs(&p, k, lam, X, ref);
+  free(X);
+  free_pencil(&p);
+}
+
 static void test_interior_vs_dsygvd(void) {
   pencil p;
   make_pencil(&p, 450, 12);
@@ -271,5 +294,6 @@ static void test_allocation_failures(void) {
   pv_sparse_destroy(&A);
 }
 
-PV_TEST_MAIN(PV_CASE(test_smallest_vs_dsygvd), PV_CASE(test_interior_vs_dsygvd),
+PV_TEST_MAIN(PV_CASE(test_smallest_vs_dsygvd), PV_CASE(test_locking_small_basis_vs_dsygvd),
+             PV_CASE(test_interior_vs_dsygvd),
              PV_CASE(test_bad_input), PV_CASE(test_allocation_failures))
