@@ -247,6 +247,42 @@ PV_API int64_t pv_nn_adam_steps(const pv_nn_adam *a);
 PV_API int pv_nn_adam_state(pv_nn_adam *a, int i, float **m, float **v);
 PV_API void pv_nn_adam_set_steps(pv_nn_adam *a, int64_t steps);
 
+/* ----------------------------------------------------------- checkpoints */
+
+/* Checkpoint file (HDF5, written to PATH.tmp-like name and renamed on
+ * success through pv_h5, so an interrupted write never replaces a good file):
+ *   root attributes: format "parseval-nn-checkpoint", version 1, model
+ *     "fno2d", t_in, width, modes, layers, proj, n (architecture; must match
+ *     on load), nparams (parameter tensors), nreal (parameter reals),
+ *     epoch, step, rng_s0..rng_s3 (pv_rng state words as int64 bit patterns),
+ *     rng_spare, rng_has_spare, config (JSON text, the caller's), and when
+ *     an optimiser is stored: adam_steps, adam_lr.
+ *   /params/<name>     float32, the parameter's logical shape, complex
+ *                      parameters with a trailing axis of 2 (re, im)
+ *   /adam/m/<name>, /adam/v/<name>  float32, same shapes (optional)
+ * Parameter names are the model's (pv_nn_fno2d_params). */
+typedef struct pv_nn_checkpoint_meta {
+  size_t struct_size;   /* sizeof(pv_nn_checkpoint_meta) */
+  int64_t epoch, step;  /* training position */
+  pv_rng rng;           /* the training loop's generator (shuffling) */
+  char *config_json;    /* save: borrowed (may be NULL); load: pv_malloc'd or NULL,
+                         * the caller frees */
+} pv_nn_checkpoint_meta;
+
+/* Save model weights, optimiser state (a may be NULL) and meta (may be NULL)
+ * to path; PV_EEXIST when path exists and overwrite is 0. Float models only. */
+PV_API int pv_nn_fno2d_save(const char *path, int overwrite, pv_nn_fno2d *m, pv_nn_adam *a,
+                            const pv_nn_checkpoint_meta *meta);
+/* Read the architecture stored in a checkpoint (to create a matching model;
+ * max_batch and rigor keep the defaults). */
+PV_API int pv_nn_fno2d_checkpoint_config(const char *path, pv_nn_fno2d_config *cfg);
+/* Load into an existing model (and optimiser, when a is not NULL: the file
+ * must hold its state). Everything is read and checked before anything is
+ * written: a checkpoint of another architecture or a damaged file gives
+ * PV_EFORMAT naming the file and the field, and leaves m and a unchanged. */
+PV_API int pv_nn_fno2d_load(const char *path, pv_nn_fno2d *m, pv_nn_adam *a,
+                            pv_nn_checkpoint_meta *meta);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,7 @@
 static void tape_free(pv_fno2d_tape *t) {
   pv_free(t->in);
   pv_free(t->h1);
+  pv_free(t->g1);
   for (int l = 0; l < PV_FNO2D_MAX_LAYERS; l++) {
     pv_free(t->v[l]);
     pv_free(t->pre[l]);
@@ -271,7 +272,8 @@ static int tape_reserve(pv_nn_fno2d *m, int T) {
     m->tape_cap = t + 1; /* freed by destroy even if incomplete */
     tp->in = alloc_reals(m, B * ((size_t)c->t_in + 2) * S);
     tp->h1 = alloc_reals(m, B * (size_t)c->proj * S);
-    if (!tp->in || !tp->h1) return PV_ERROR(PV_ENOMEM, "FNO-2D: tape step %d", t);
+    tp->g1 = alloc_reals(m, B * (size_t)c->proj * S);
+    if (!tp->in || !tp->h1 || !tp->g1) return PV_ERROR(PV_ENOMEM, "FNO-2D: tape step %d", t);
     for (int l = 0; l < c->layers; l++) {
       tp->v[l] = alloc_reals(m, B * W * S);
       tp->pre[l] = alloc_reals(m, B * W * S);

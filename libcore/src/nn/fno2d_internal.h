@@ -13,6 +13,7 @@ typedef struct pv_fno2d_tape {
   void *pre[PV_FNO2D_MAX_LAYERS];  /* spectral + pointwise sum of layer l */
   void *xh[PV_FNO2D_MAX_LAYERS];   /* DFT of v[l]: [b][width][spec] complex */
   void *h1;                        /* proj1 pre-activation: [b][proj][S] */
+  void *g1;                        /* GELU(h1), the input of proj2 */
 } pv_fno2d_tape;
 
 struct pv_nn_fno2d {

@@ -13,16 +13,27 @@ void pv__nn_blas_single(void) { openblas_set_num_threads(1); }
 
 /* Columns per gemm task: large enough for BLAS, small enough to spread work. */
 #define PV_NN_COLS 1024
+/* Elements per GELU task. */
+#define PV_NN_GELU_CHUNK 16384
+/* AVX2 clones of the elementwise kernels (x86-64 with ifunc support only). */
+#if defined(__x86_64__) && defined(__linux__) && \
+    ((defined(__GNUC__) && !defined(__clang__)) || (defined(__clang__) && __clang_major__ >= 14))
+#define PV_NN_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define PV_NN_CLONES
+#endif
 
-/* exp(a) for a in [-87, 0] with ~1 ulp-scale relative error (2^k times a
- * degree-6 polynomial); branch-free so loops calling it vectorise. */
-static inline float nn_expf(float a) {
-  a = a < -87.0f ? -87.0f : a;
+/* exp(a) for a <= 0 (2^k times a degree-6 polynomial, relative error about
+ * 1e-7); below a = -87 it returns values under 2^-125 instead of the exact
+ * tiny number (the clamp is on the integer exponent: a float select would
+ * stop loops calling it from vectorising). */
+static inline __attribute__((always_inline)) float nn_expf(float a) {
   float kf = (a * 1.44269504f + 12582912.0f) - 12582912.0f;
   float r = a - kf * 0.693145751953125f - kf * 1.428606765330187e-06f;
   float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.16666667f + r * (0.041666668f +
             r * (0.008333334f + r * 0.0013888889f)))));
   int32_t k = (int32_t)kf;
+  k = k < -126 ? -126 : k;
   uint32_t bits = (uint32_t)(k + 127) << 23;
   float s;
   memcpy(&s, &bits, sizeof s);
@@ -31,7 +42,7 @@ static inline float nn_expf(float a) {
 
 /* Phi(x) (standard normal cdf) and phi(x) (its density) for float: erf by
  * Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7). */
-static inline void nn_phi_f32(float x, float *Phi, float *phi) {
+static inline __attribute__((always_inline)) void nn_phi_f32(float x, float *Phi, float *phi) {
   float z = fabsf(x) * 0.70710678f;
   float e = nn_expf(-z * z); /* exp(-x^2/2) */
   float t = 1.0f / (1.0f + 0.3275911f * z);
@@ -41,7 +52,7 @@ static inline void nn_phi_f32(float x, float *Phi, float *phi) {
   *Phi = 0.5f + 0.5f * copysignf(erfz, x);
   *phi = 0.39894228f * e;
 }
-static inline void nn_phi_f64(double x, double *Phi, double *phi) {
+static inline __attribute__((always_inline)) void nn_phi_f64(double x, double *Phi, double *phi) {
   *Phi = 0.5 * (1.0 + erf(x * 0.70710678118654752440));
   *phi = 0.39894228040143267794 * exp(-0.5 * x * x);
 }
