@@ -283,6 +283,67 @@ PV_API int pv_nn_fno2d_checkpoint_config(const char *path, pv_nn_fno2d_config *c
 PV_API int pv_nn_fno2d_load(const char *path, pv_nn_fno2d *m, pv_nn_adam *a,
                             pv_nn_checkpoint_meta *meta);
 
+/* ------------------------------------------- Navier-Stokes forecasting */
+
+/* Vorticity trajectories read from a parseval/ns.h dataset file, as float:
+ * w[s][t][r][r] for samples [first, first + count). */
+typedef struct pv_nn_ns_data {
+  int samples, times, res;
+  float *w;
+} pv_nn_ns_data;
+
+/* Read samples [first, first + count) of the dataset at path (checked
+ * against ctx's RAM budget). PV_EFORMAT naming the file and sample when a
+ * value is NaN or infinite or the file is incomplete. */
+PV_API int pv_nn_ns_data_load(pv_ctx *ctx, const char *path, int first, int count,
+                              pv_nn_ns_data **out);
+PV_API void pv_nn_ns_data_destroy(pv_nn_ns_data **d);
+
+/* Training protocol of fno2d_train.py / fourier_2d_time.py: the first ntrain
+ * samples train, the last ntest test; input steps [t0, t0 + t_in), targets
+ * the next t_out; batches drawn by a shuffle from pv_rng(seed, 0x6e73); loss =
+ * sum over the rollout of relative L2 summed over the batch; Adam (or AdamW),
+ * lr halved (gamma) every step_size epochs. */
+typedef struct pv_nn_ns_train_options {
+  size_t struct_size;      /* sizeof(pv_nn_ns_train_options) */
+  int ntrain, ntest;       /* 100, 50 */
+  int t0, t_out;           /* first input slice (0), forecast steps (10) */
+  int epochs, batch;       /* 30, 20 */
+  double lr, weight_decay; /* 1e-3, 1e-4 */
+  int decoupled;           /* 1: AdamW */
+  int step_size;           /* epochs per lr decay (10) */
+  double gamma;            /* decay factor (0.5) */
+  uint64_t seed;           /* shuffling */
+  const char *checkpoint;  /* NULL or path written atomically every checkpoint_every
+                            * batches and at the end */
+  int checkpoint_every;    /* batches; 0: only at the end */
+  int resume;              /* 1: continue from checkpoint when it exists */
+  const char *metrics_csv; /* NULL or CSV: epoch,lr,train_loss,test_rel_l2,seconds */
+} pv_nn_ns_train_options;
+#define PV_NN_NS_TRAIN_OPTIONS_INIT \
+  { sizeof(pv_nn_ns_train_options), 100, 50, 0, 10, 30, 20, 1e-3, 1e-4, 0, 10, 0.5, 0, NULL, 0, 0, NULL }
+
+typedef struct pv_nn_ns_train_result {
+  size_t struct_size;      /* sizeof(pv_nn_ns_train_result) */
+  double train_loss;       /* last epoch, per sample per step */
+  double test_rel_l2;      /* whole-trajectory relative L2 averaged over test samples */
+  double median_epoch_s;   /* median wall time of the epochs run */
+  int epochs_run;
+} pv_nn_ns_train_result;
+
+/* Train m (float, m's n = the data's resolution, max_batch >= batch) on the
+ * dataset file; progress and cancellation through ctx. res may be NULL. */
+PV_API int pv_nn_ns_train(pv_ctx *ctx, const char *path, pv_nn_fno2d *m,
+                          const pv_nn_ns_train_options *o, pv_nn_ns_train_result *res);
+
+/* Roll m forward over samples of d from t0: pred[s][t][r][r] for t < t_out
+ * (caller's array, count * t_out * r * r floats), per-step relative L2
+ * averaged over the samples (step_err: t_out doubles, may be NULL) and the
+ * whole-trajectory relative L2 averaged over samples (*err, may be NULL).
+ * PV_EINVAL when d's resolution differs from the model's. */
+PV_API int pv_nn_ns_predict(pv_nn_fno2d *m, const pv_nn_ns_data *d, int first, int count,
+                            int t0, int t_out, float *pred, double *step_err, double *err);
+
 #ifdef __cplusplus
 }
 #endif
