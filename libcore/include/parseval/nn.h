@@ -116,7 +116,10 @@ PV_API void pv_nn_spectral_destroy(pv_nn_spectral **s);
 PV_API size_t pv_nn_spectral_spec_size(const pv_nn_spectral *s);
 PV_API size_t pv_nn_spectral_weight_count(const pv_nn_spectral *s);
 /* Y[b][cout][pts] = layer(X[b][cin][pts]). Xh: NULL or batch*cin*spec complex
- * receiving DFT(x), kept for the backward pass (else a workspace is used). */
+ * receiving DFT(x) at the retained modes, kept for the backward pass (else a
+ * workspace is used). In 2D the DFT is pruned: rows are transformed in full,
+ * columns only where modes are retained, so other entries of Xh hold partial
+ * (row-only) transforms. */
 PV_API int pv_nn_spectral_forward(pv_nn_spectral *s, int batch, const void *X, const void *W,
                                   void *Y, void *Xh);
 /* Backward: dX = layer^T(dY) (overwritten; NULL: skipped), dW += weight

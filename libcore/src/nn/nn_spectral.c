@@ -14,6 +14,10 @@ struct pv_nn_spectral {
   size_t spec, npts, wcount, rs;  /* complex per channel, reals per channel, weights, real size */
   int plan_batch;                 /* batch the plans were made for (0: none) */
   pv_fft_plan *r2c_in, *c2r_out, *r2c_out, *c2r_in;
+  /* 2D: the plans above transform rows only (last axis); the column
+   * transforms run on the m1 retained columns alone (pruned 2D FFT) */
+  int pruned;
+  pv_fft_plan *col_fwd, *col_bwd;
   int ws_batch;                   /* batch the workspaces hold */
   void *xh, *yh, *wtmp;           /* spectra of batch*max(cin,cout) channels; weight grad */
 };
@@ -25,6 +29,8 @@ void pv_nn_spectral_destroy(pv_nn_spectral **ps) {
   pv_fft_plan_destroy(&s->c2r_out);
   pv_fft_plan_destroy(&s->r2c_out);
   pv_fft_plan_destroy(&s->c2r_in);
+  pv_fft_plan_destroy(&s->col_fwd);
+  pv_fft_plan_destroy(&s->col_bwd);
   pv_free(s->xh);
   pv_free(s->yh);
   pv_free(s->wtmp);
@@ -58,7 +64,26 @@ int pv_nn_spectral_create(pv_ctx *ctx, const pv_nn_spectral_options *o, pv_nn_sp
     s->npts *= (size_t)o->n[a];
     s->spec *= (size_t)(a == o->dim - 1 ? o->n[a] / 2 + 1 : o->n[a]);
   }
+  s->pruned = o->dim == 2;
   s->wtmp = pv_malloc(2 * wc * s->rs);
+  int cs = PV_OK;
+  if (s->pruned) { /* in-place c2c down columns [0, m1) of one channel's half spectrum */
+    pv_fft_options co = PV_FFT_OPTIONS_INIT;
+    co.rigor = o->rigor;
+    co.threads = 1;
+    co.inplace = 1;
+    co.istride = co.ostride = o->n[1] / 2 + 1;
+    co.idist = co.odist = 1;
+    cs = pv_fft_plan_create(ctx, o->dtype, PV_FFT_C2C_FORWARD, 1, o->n, o->modes[1], &co,
+                            &s->col_fwd);
+    if (!cs)
+      cs = pv_fft_plan_create(ctx, o->dtype, PV_FFT_C2C_BACKWARD, 1, o->n, o->modes[1], &co,
+                              &s->col_bwd);
+  }
+  if (cs) {
+    pv_nn_spectral_destroy(&s);
+    return cs;
+  }
   if (!s->wtmp) {
     pv_nn_spectral_destroy(&s);
     return PV_ERROR(PV_ENOMEM, "pv_nn_spectral_create: weight scratch");
@@ -81,7 +106,14 @@ static int prepare(pv_nn_spectral *s, int batch) {
     s->plan_batch = 0;
     pv_fft_options fo = PV_FFT_OPTIONS_INIT;
     fo.rigor = s->o.rigor;
-    const int *n = s->o.n, d = s->o.dim, hi = batch * s->o.cin, ho = batch * s->o.cout;
+    const int *n = s->o.n;
+    int d = s->o.dim, hi = batch * s->o.cin, ho = batch * s->o.cout;
+    if (s->pruned) { /* row transforms: rank 1 over the last axis */
+      n = s->o.n + 1;
+      d = 1;
+      hi *= s->o.n[0];
+      ho *= s->o.n[0];
+    }
     int st = pv_fft_plan_create(s->ctx, s->o.dtype, PV_FFT_R2C, d, n, hi, &fo, &s->r2c_in);
     if (!st) st = pv_fft_plan_create(s->ctx, s->o.dtype, PV_FFT_C2R, d, n, ho, &fo, &s->c2r_out);
     if (!st) st = pv_fft_plan_create(s->ctx, s->o.dtype, PV_FFT_R2C, d, n, ho, &fo, &s->r2c_out);
@@ -121,6 +153,40 @@ static void scale_reals(pv_dtype dt, int threads, size_t n, void *x, double a) {
   }
 }
 
+/* Half spectrum of nch channels: full r2c, or rows then retained columns. */
+static int dft(pv_nn_spectral *s, pv_fft_plan *rows, int nch, const void *x, void *xh) {
+  int st = pv_fft_execute(rows, (void *)x, xh);
+  if (st || !s->pruned) return st;
+  const size_t cb = 2 * s->spec * s->rs;
+  int bad = 0;
+#if defined(_OPENMP)
+#pragma omp parallel for num_threads(s->threads) if (s->threads > 1) schedule(static) reduction(|:bad)
+#endif
+  for (int c = 0; c < nch; c++) {
+    char *p = (char *)xh + (size_t)c * cb;
+    bad |= pv_fft_execute(s->col_fwd, p, p) != 0;
+  }
+  return bad ? PV_ERROR(PV_EINTERNAL, "pv_nn_spectral: column FFT failed") : PV_OK;
+}
+
+/* Inverse (unnormalised) of a half spectrum zero outside the retained modes;
+ * xh is overwritten. */
+static int idft(pv_nn_spectral *s, pv_fft_plan *rows, int nch, void *xh, void *x) {
+  if (s->pruned) {
+    const size_t cb = 2 * s->spec * s->rs;
+    int bad = 0;
+#if defined(_OPENMP)
+#pragma omp parallel for num_threads(s->threads) if (s->threads > 1) schedule(static) reduction(|:bad)
+#endif
+    for (int c = 0; c < nch; c++) {
+      char *p = (char *)xh + (size_t)c * cb;
+      bad |= pv_fft_execute(s->col_bwd, p, p) != 0;
+    }
+    if (bad) return PV_ERROR(PV_EINTERNAL, "pv_nn_spectral: column FFT failed");
+  }
+  return pv_fft_execute(rows, xh, x);
+}
+
 int pv_nn_spectral_forward(pv_nn_spectral *s, int batch, const void *X, const void *W, void *Y,
                            void *Xh) {
   if (!s || !X || !W || !Y) return PV_ERROR(PV_EINVAL, "pv_nn_spectral_forward: NULL argument");
@@ -128,12 +194,12 @@ int pv_nn_spectral_forward(pv_nn_spectral *s, int batch, const void *X, const vo
   if (st) return st;
   void *xh = Xh ? Xh : s->xh;
   /* r2c does not modify its input for out-of-place plans (FFTW's rule) */
-  st = pv_fft_execute(s->r2c_in, (void *)X, xh);
+  st = dft(s, s->r2c_in, batch * s->o.cin, X, xh);
   if (!st) st = pv_spectral_conv_forward(&s->conv, xh, W, s->yh);
   if (st) return st;
   scale_reals(s->o.dtype, s->threads, 2 * (size_t)batch * s->o.cout * s->spec, s->yh,
               1.0 / (double)s->npts);
-  return pv_fft_execute(s->c2r_out, s->yh, Y);
+  return idft(s, s->c2r_out, batch * s->o.cout, s->yh, Y);
 }
 
 /* Multiply columns of the last axis by 2 except 0 and the Nyquist column:
@@ -170,13 +236,13 @@ int pv_nn_spectral_backward(pv_nn_spectral *s, int batch, const void *Xh, const 
   int st = prepare(s, batch);
   if (st) return st;
   /* dYh = DFT(dY) / N */
-  st = pv_fft_execute(s->r2c_out, (void *)dY, s->yh);
+  st = dft(s, s->r2c_out, batch * s->o.cout, dY, s->yh);
   if (st) return st;
   scale_reals(s->o.dtype, s->threads, 2 * (size_t)batch * s->o.cout * s->spec, s->yh,
               1.0 / (double)s->npts);
   if (dX) {
     st = pv_spectral_conv_adjoint(&s->conv, s->yh, W, s->xh);
-    if (!st) st = pv_fft_execute(s->c2r_in, s->xh, dX);
+    if (!st) st = idft(s, s->c2r_in, batch * s->o.cin, s->xh, dX);
     if (st) return st;
   }
   if (dW) {
