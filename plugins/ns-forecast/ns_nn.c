@@ -103,11 +103,16 @@ int ns_run_train(pv_ctx *ctx, const pv_args *a) {
   return rc;
 }
 
-/* Model from a checkpoint, sized for `batch` samples per call. */
-static int load_model(pv_ctx *ctx, const char *path, int batch, pv_nn_fno2d **m) {
+/* Model from a checkpoint on an n x n grid (zero-shot when n differs from
+ * the training grid), sized for `batch` samples per call. */
+static int load_model(pv_ctx *ctx, const char *path, int n, int batch, pv_nn_fno2d **m) {
   pv_nn_fno2d_config c;
   int rc = pv_nn_fno2d_checkpoint_config(path, &c);
   if (rc) return rc;
+  if (n != c.n)
+    pv_log(ctx, PV_LOG_INFO, "nn", "model trained at %d x %d runs zero-shot at %d x %d", c.n, c.n,
+           n, n);
+  c.n = n;
   c.max_batch = batch;
   rc = pv_nn_fno2d_create(ctx, PV_F32, &c, m);
   if (!rc) rc = pv_nn_fno2d_load(path, *m, NULL, NULL);
@@ -129,7 +134,7 @@ static int eval_run(pv_ctx *ctx, const pv_args *a, int count, int t0, int *t_out
   int rc = pv_ns_dataset_info_read(in, &info);
   if (!rc && count > info.samples)
     rc = PV_ERROR(PV_EINVAL, "%s: %d samples requested, the file has %d", in, count, info.samples);
-  if (!rc) rc = load_model(ctx, pv_args_string(a, "model"), count < 20 ? count : 20, &j->m);
+  if (!rc) rc = load_model(ctx, pv_args_string(a, "model"), info.res, count < 20 ? count : 20, &j->m);
   if (!rc) rc = pv_nn_fno2d_get_config(j->m, &j->c);
   if (!rc && *t_out <= 0) *t_out = info.times - t0 - j->c.t_in;
   if (!rc) rc = pv_nn_ns_data_load(ctx, in, info.samples - count, count, &j->d);

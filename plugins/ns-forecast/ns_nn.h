@@ -27,6 +27,8 @@ int ns_run_eval(pv_ctx *ctx, const pv_args *a);
   {"predict", "roll a trained FNO-2D forward on dataset samples into HDF5 (+ PNGs)",           \
    ns_predict_params, NS_N_PREDICT, sizeof(pv_param), ns_run_predict, NULL},                   \
   {"eval", "relative L2 of a trained FNO-2D per forecast step and overall (JSON)",             \
-   ns_eval_params, NS_N_EVAL, sizeof(pv_param), ns_run_eval, NULL}
+   ns_eval_params, NS_N_EVAL, sizeof(pv_param), ns_run_eval,                                    \
+   "The model runs on the dataset's grid: a dataset finer than the training grid gives the "   \
+   "zero-shot super-resolution error (the weights do not depend on the grid)."}
 
 #endif

@@ -282,7 +282,9 @@ PV_API int pv_nn_fno2d_checkpoint_config(const char *path, pv_nn_fno2d_config *c
 /* Load into an existing model (and optimiser, when a is not NULL: the file
  * must hold its state). Everything is read and checked before anything is
  * written: a checkpoint of another architecture or a damaged file gives
- * PV_EFORMAT naming the file and the field, and leaves m and a unchanged. */
+ * PV_EFORMAT naming the file and the field, and leaves m and a unchanged.
+ * The grid size n may differ from the stored one (the weights do not depend
+ * on it): a model trained at 64 x 64 runs zero-shot at 256 x 256. */
 PV_API int pv_nn_fno2d_load(const char *path, pv_nn_fno2d *m, pv_nn_adam *a,
                             pv_nn_checkpoint_meta *meta);
 

@@ -228,8 +228,9 @@ int pv_nn_fno2d_load(const char *path, pv_nn_fno2d *m, pv_nn_adam *a,
   double lr = 0;
   st = read_config(f, path, &c);
   if (st) goto done;
+  /* the weights do not depend on the grid: n may differ (zero-shot resolution) */
   if (c.t_in != have.t_in || c.width != have.width || c.modes != have.modes ||
-      c.layers != have.layers || c.proj != have.proj || c.n != have.n) {
+      c.layers != have.layers || c.proj != have.proj) {
     st = PV_ERROR(PV_EFORMAT, "%s: checkpoint of another architecture: t_in %d width %d modes %d "
                   "layers %d proj %d n %d, the model has %d %d %d %d %d %d", path, c.t_in,
                   c.width, c.modes, c.layers, c.proj, c.n, have.t_in, have.width, have.modes,

@@ -15,10 +15,10 @@ void pv__nn_blas_single(void) { openblas_set_num_threads(1); }
 #define PV_NN_COLS 1024
 /* Elements per GELU task. */
 #define PV_NN_GELU_CHUNK 16384
-/* AVX2 clones of the elementwise kernels (x86-64 with ifunc support only). */
+/* AVX-512 / AVX2 clones of the elementwise kernels (x86-64 with ifunc support only). */
 #if defined(__x86_64__) && defined(__linux__) && \
     ((defined(__GNUC__) && !defined(__clang__)) || (defined(__clang__) && __clang_major__ >= 14))
-#define PV_NN_CLONES __attribute__((target_clones("avx2", "default")))
+#define PV_NN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define PV_NN_CLONES
 #endif

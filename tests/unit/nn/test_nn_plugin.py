@@ -34,6 +34,13 @@ with tempfile.TemporaryDirectory() as d:
     run("eval", "--samples=2", "--t-out=3", model, ns, rep)
     r = json.load(open(rep))
     assert len(r["rel_l2_per_step"]) == 3 and r["resolution"] == 16, r
+    # zero-shot on a finer grid: the same initial fields solved at 32 x 32
+    ns32 = os.path.join(d, "ns32.h5")
+    run("simulate", "--n=32", "--stride=1", "--samples=5", "--nt=8", "--dt=1e-2", "--dt-record=0.5",
+        "--batch=5", "--reproducible", ns32)
+    run("--overwrite", "eval", "--samples=2", "--t-out=3", model, ns32, rep)
+    r32 = json.load(open(rep))
+    assert r32["resolution"] == 32 and 0 < r32["rel_l2"] < 10, r32
     run("predict", "--samples=1", "--png=" + os.path.join(d, "png"), model, ns, os.path.join(d, "pred.h5"))
     for n in ("truth", "prediction", "error"):
         assert os.path.exists(os.path.join(d, "png", n + ".png")), n
