@@ -158,6 +158,34 @@ PV_API int pv_nn_loss_gaussian_nll(pv_dtype dtype, size_t n, const void *pred, c
                                    const void *var, double eps, double *loss, void *dpred,
                                    void *dvar);
 
+/* Spectral-Refiner's fine-tuning loss: the H^{-1}_alpha norm of the 2D
+ * Navier-Stokes vorticity residual r = dw/dt + u.grad w - nu Lap w - f of a
+ * trajectory w[nt][n][n] on the unit torus (u = (psi_y, -psi_x), -Lap psi = w),
+ * computed pseudo-spectrally in double with the 2/3 rule on u.grad w:
+ *   loss = ( (1/nt) sum_t ||r(t)||^2_{H^-1_alpha} )^{1/2},
+ * ||.||^2 as pv_spectral_sobolev_norm2 (s = -1). The reference code's sum
+ * sum_k w_k |DFT(r)_k|^2 over the unnormalised DFT equals n^4 times the
+ * squared spatial norm here. dw/dt is the SPECTRAL time derivative of the
+ * trajectory (time frequencies m / (nt dt), Nyquist dropped: the trajectory
+ * is treated as periodic over nt dt, as the reference ResidualLoss does); the
+ * reference fine-tuning's alternative (+-1e-6 solver steps of each snapshot,
+ * which makes r small by construction) is not offered. */
+typedef struct pv_nn_ns_residual_options {
+  size_t struct_size;     /* sizeof(pv_nn_ns_residual_options) */
+  double nu;              /* viscosity (1e-3) */
+  double dt;              /* time between snapshots (> 0) */
+  double alpha;           /* Sobolev shift (10^-1.5) */
+  const double *forcing;  /* [n][n] time-independent forcing, or NULL for none */
+} pv_nn_ns_residual_options;
+#define PV_NN_NS_RESIDUAL_OPTIONS_INIT \
+  { sizeof(pv_nn_ns_residual_options), 1e-3, 1.0, 0.031622776601683794, NULL }
+
+/* Loss of trajectory w (nt >= 1 snapshots of n x n, n even) and, when dw is
+ * not NULL, its gradient with respect to w (same layout). ctx: threads and
+ * logs (may be NULL). PV_ENUMERIC for a non-finite result. */
+PV_API int pv_nn_loss_ns_residual(pv_ctx *ctx, int n, int nt, const double *w,
+                                  const pv_nn_ns_residual_options *o, double *loss, double *dw);
+
 /* -------------------------------------------------------------- FNO-2D */
 
 /* FNO-2D of Li et al. (fourier_2d_time.py) for recurrent Navier-Stokes

@@ -300,6 +300,64 @@ static void test_gaussian_nll(void) {
   pv_free(p); pv_free(t); pv_free(v); pv_free(gp); pv_free(gv);
 }
 
+/* Navier-Stokes residual: zero for a steady Kolmogorov-type flow, the
+ * analytic value for a time-periodic mode, and a finite-difference gradient. */
+static void test_ns_residual(void) {
+  const int n = 16, nt = 6;
+  const size_t N = (size_t)n * n;
+  double *w = pv_malloc(nt * N * sizeof *w), *f = pv_malloc(N * sizeof *f);
+  pv_nn_ns_residual_options o = PV_NN_NS_RESIDUAL_OPTIONS_INIT;
+  o.nu = 1e-2;
+  o.dt = 0.1;
+  const double k2 = 8 * M_PI * M_PI;
+  for (int t = 0; t < nt; t++)
+    for (int i = 0; i < n; i++)
+      for (int j = 0; j < n; j++) {
+        double phi = sin(2 * M_PI * i / n) * sin(2 * M_PI * j / n);
+        w[t * N + i * n + j] = 0.7 * phi;
+        f[i * n + j] = o.nu * k2 * 0.7 * phi;
+      }
+  o.forcing = f;
+  double loss;
+  CHECK_OK(pv_nn_loss_ns_residual(NULL, n, nt, w, &o, &loss, NULL));
+  CHECK(loss < 1e-13);
+  /* w = cos(2 pi t / (nt dt)) phi, no forcing: r = (a' + nu k2 a) phi */
+  o.forcing = NULL;
+  double want = 0;
+  for (int t = 0; t < nt; t++) {
+    double om = 2 * M_PI / (nt * o.dt), a = cos(om * t * o.dt), ad = -om * sin(om * t * o.dt);
+    want += (ad + o.nu * k2 * a) * (ad + o.nu * k2 * a) * 0.25 / (o.alpha + k2) / nt;
+    for (int i = 0; i < n; i++)
+      for (int j = 0; j < n; j++)
+        w[t * N + i * n + j] = a * sin(2 * M_PI * i / n) * sin(2 * M_PI * j / n);
+  }
+  CHECK_OK(pv_nn_loss_ns_residual(NULL, n, nt, w, &o, &loss, NULL));
+  CHECK_REL(loss, sqrt(want), 1e-10);
+  /* gradient: random small field with forcing */
+  const int m = 8, mt = 4;
+  const size_t M = (size_t)m * m;
+  double *x = rnd(mt * M, 60), *fo = rnd(M, 61), *g = pv_malloc(mt * M * sizeof *g);
+  o.forcing = fo;
+  o.nu = 3e-2;
+  CHECK_OK(pv_nn_loss_ns_residual(NULL, m, mt, x, &o, &loss, g));
+  const double h = 1e-6;
+  double maxerr = 0;
+  for (size_t k = 0; k < mt * M; k += 3) {
+    double sv = x[k], lp, lm;
+    x[k] = sv + h;
+    pv_nn_loss_ns_residual(NULL, m, mt, x, &o, &lp, NULL);
+    x[k] = sv - h;
+    pv_nn_loss_ns_residual(NULL, m, mt, x, &o, &lm, NULL);
+    x[k] = sv;
+    double e = fabs((lp - lm) / (2 * h) - g[k]);
+    maxerr = e > maxerr ? e : maxerr;
+  }
+  if (maxerr > 1e-7) fprintf(stderr, "NS residual grad: max error %g\n", maxerr);
+  CHECK(maxerr < 1e-7);
+  CHECK_STATUS(pv_nn_loss_ns_residual(NULL, 7, mt, x, &o, &loss, NULL), PV_EINVAL);
+  pv_free(w); pv_free(f); pv_free(x); pv_free(fo); pv_free(g);
+}
+
 static void test_bad_args(void) {
   pv_nn_spectral_options o = PV_NN_SPECTRAL_OPTIONS_INIT;
   pv_nn_spectral *s = NULL;
@@ -320,4 +378,4 @@ static void test_bad_args(void) {
 
 PV_TEST_MAIN(PV_CASE(test_linear_grad), PV_CASE(test_gelu), PV_CASE(test_spectral_vs_dft),
              PV_CASE(test_spectral_grad), PV_CASE(test_rel_l2), PV_CASE(test_hminus1),
-             PV_CASE(test_gaussian_nll), PV_CASE(test_bad_args))
+             PV_CASE(test_gaussian_nll), PV_CASE(test_ns_residual), PV_CASE(test_bad_args))
