@@ -11,6 +11,7 @@
 #include <parseval/json.h>
 #include <parseval/nn.h>
 #include <parseval/ns.h>
+#include <parseval/render.h>
 
 #include "ns_nn.h"
 #include "ns_png.h"
@@ -41,6 +42,7 @@ const pv_param ns_train_params[NS_N_TRAIN] = {
     IOPT("checkpoint-every", "0", 0, 1e9, "save OUTPUT every this many batches (0: at the end)"),
     {"resume", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "false", 0, 0, NULL, "continue from OUTPUT (needs --overwrite)", NULL},
     {"metrics", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL, "CSV of per-epoch loss, test error and time", NULL},
+    {"loss-png", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL, "PNG plot of train loss and test error per epoch", NULL},
     {"reproducible", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "true", 0, 0, NULL, "plan FFTs with ESTIMATE (bit-identical reruns)", NULL},
 };
 
@@ -60,6 +62,24 @@ const pv_param ns_eval_params[NS_N_EVAL] = {
     IOPT("samples", "50", 1, 1e6, "test samples (the last ones)"),
     IOPT("t-out", "10", 1, 1e5, "forecast steps"),
 };
+
+/* Train loss and test error per epoch, log scale. */
+static int loss_plot(const char *path, int overwrite, const pv_nn_ns_train_result *r) {
+  pv_plot *p = NULL;
+  int rc = pv_plot_create(640, 420, &p);
+  if (rc) return rc;
+  pv_plot_set_title(p, "FNO-2D training");
+  pv_plot_set_xlabel(p, "epoch (this run)");
+  pv_plot_set_ylabel(p, "relative L2");
+  pv_plot_set_log_y(p, 1);
+  if (r->epochs_run > 0) {
+    rc = pv_plot_add_series(p, "train loss per step", NULL, r->train_curve, (size_t)r->epochs_run, NULL);
+    if (!rc) rc = pv_plot_add_series(p, "test error", NULL, r->test_curve, (size_t)r->epochs_run, NULL);
+  }
+  if (!rc) rc = pv_plot_write_png(p, path, NULL, overwrite);
+  pv_plot_destroy(&p);
+  return rc;
+}
 
 int ns_run_train(pv_ctx *ctx, const pv_args *a) {
   pv_ns_dataset_info info = {sizeof info, 0, 0, 0, 0, PV_F64};
@@ -92,10 +112,15 @@ int ns_run_train(pv_ctx *ctx, const pv_args *a) {
   o.resume = pv_args_flag(a, "resume");
   o.metrics_csv = pv_args_has(a, "metrics") ? pv_args_string(a, "metrics") : NULL;
   if (o.metrics_csv && (rc = pv_output_check(o.metrics_csv, pv_args_overwrite(a)))) return rc;
+  const char *png = pv_args_has(a, "loss-png") ? pv_args_string(a, "loss-png") : NULL;
+  if (png && (rc = pv_output_check(png, pv_args_overwrite(a)))) return rc;
   pv_nn_fno2d *m = NULL;
   rc = pv_nn_fno2d_create(ctx, PV_F32, &c, &m);
-  pv_nn_ns_train_result r = {sizeof r, 0, 0, 0, 0};
+  pv_nn_ns_train_result r = {sizeof r, 0, 0, 0, 0, NULL, NULL};
   if (!rc) rc = pv_nn_ns_train(ctx, in, m, &o, &r);
+  if (!rc && png) rc = loss_plot(png, pv_args_overwrite(a), &r);
+  pv_free(r.train_curve);
+  pv_free(r.test_curve);
   if (!rc)
     printf("{\"train_loss\": %.6g, \"test_rel_l2\": %.6g, \"median_epoch_s\": %.3f, "
            "\"epochs_run\": %d}\n", r.train_loss, r.test_rel_l2, r.median_epoch_s, r.epochs_run);

@@ -362,6 +362,8 @@ typedef struct pv_nn_ns_train_result {
   double test_rel_l2;      /* whole-trajectory relative L2 averaged over test samples */
   double median_epoch_s;   /* median wall time of the epochs run */
   int epochs_run;
+  double *train_curve;     /* epochs_run per-epoch train losses (pv_malloc'd or NULL; */
+  double *test_curve;      /*  the caller pv_frees both); test errors */
 } pv_nn_ns_train_result;
 
 /* Train m (float, m's n = the data's resolution, max_batch >= batch) on the

@@ -240,7 +240,9 @@ static int train_loop(ns_job *j, pv_nn_ns_train_result *res) {
   float *y = pv_malloc((size_t)o->batch * o->t_out * S * sizeof *y);
   float *pred = o->ntest ? pv_malloc((size_t)o->ntest * o->t_out * S * sizeof *pred) : NULL;
   double *times = pv_calloc((size_t)o->epochs + 1, sizeof *times);
-  if (!x0 || !y || (o->ntest && !pred) || !times) st = PV_ERROR(PV_ENOMEM, "training buffers");
+  double *tc = pv_calloc((size_t)o->epochs + 1, sizeof *tc), *ec = pv_calloc((size_t)o->epochs + 1, sizeof *ec);
+  if (!x0 || !y || (o->ntest && !pred) || !times || !tc || !ec)
+    st = PV_ERROR(PV_ENOMEM, "training buffers");
   if (!st) st = csv_append(j, "epoch,lr,train_loss,test_rel_l2,seconds\n");
   int ran = 0;
   double last_loss = 0, test_err = NAN;
@@ -253,6 +255,8 @@ static int train_loop(ns_job *j, pv_nn_ns_train_result *res) {
     last_loss = loss_sum / o->ntrain / o->t_out;
     if (o->ntest)
       st = pv_nn_ns_predict(j->m, j->test, 0, o->ntest, o->t0, o->t_out, pred, NULL, &test_err);
+    tc[ran - 1] = last_loss;
+    ec[ran - 1] = test_err;
     char line[160];
     snprintf(line, sizeof line, "%d,%.6g,%.6g,%.6g,%.3f\n", e + 1, pv_nn_adam_get_lr(j->adam),
              last_loss, test_err, times[ran - 1]);
@@ -272,8 +276,11 @@ static int train_loop(ns_job *j, pv_nn_ns_train_result *res) {
     res->test_rel_l2 = test_err;
     res->median_epoch_s = ran ? times[ran / 2] : 0;
     res->epochs_run = ran;
+    res->train_curve = tc;
+    res->test_curve = ec;
+    tc = ec = NULL;
   }
-  pv_free(x0); pv_free(y); pv_free(pred); pv_free(times);
+  pv_free(x0); pv_free(y); pv_free(pred); pv_free(times); pv_free(tc); pv_free(ec);
   return st;
 }
 

@@ -48,7 +48,7 @@ static void test_train_resume(void) {
   /* uninterrupted: 3 epochs */
   pv_nn_fno2d *a = model(ctx, 16), *b = model(ctx, 16);
   pv_nn_ns_train_options o = opts(3);
-  pv_nn_ns_train_result r0 = {sizeof r0, 0, 0, 0, 0}, r1 = r0, r2 = r0;
+  pv_nn_ns_train_result r0 = {sizeof r0, 0, 0, 0, 0, NULL, NULL}, r1 = r0, r2 = r0;
   pv_nn_ns_train_options o0 = opts(0);
   CHECK_OK(pv_nn_ns_train(ctx, data_path, a, &o0, &r0)); /* 0 epochs: initial error */
   o.metrics_csv = pv_test_path("metrics.csv");
@@ -75,6 +75,10 @@ static void test_train_resume(void) {
   pv_nn_fno2d_flat(b, (void **)&wb, NULL, NULL);
   CHECK(memcmp(wa, wb, n * sizeof *wa) == 0);
   CHECK(r2.test_rel_l2 == r1.test_rel_l2);
+  CHECK(r1.train_curve && r1.test_curve && r1.test_curve[2] == r1.test_rel_l2);
+  pv_free(r0.train_curve); pv_free(r0.test_curve);
+  pv_free(r1.train_curve); pv_free(r1.test_curve);
+  pv_free(r2.train_curve); pv_free(r2.test_curve);
   pv_nn_fno2d_destroy(&a);
   pv_nn_fno2d_destroy(&b);
   /* a model of another resolution is refused, naming both */

@@ -20,7 +20,9 @@ with tempfile.TemporaryDirectory() as d:
     run("simulate", "--n=16", "--stride=1", "--samples=5", "--nt=8", "--dt=1e-2", "--dt-record=0.5",
         "--batch=5", "--reproducible", ns)
     tr = ["--ntrain=3", "--ntest=2", "--t-in=3", "--t-out=3", "--batch=3", "--modes=4", "--width=6"]
-    p = run("train", "--epochs=2", "--metrics=" + os.path.join(d, "m.csv"), *tr, ns, model)
+    p = run("train", "--epochs=2", "--metrics=" + os.path.join(d, "m.csv"),
+            "--loss-png=" + os.path.join(d, "loss.png"), *tr, ns, model)
+    assert open(os.path.join(d, "loss.png"), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
     res = json.loads(p.stdout)
     assert res["epochs_run"] == 2 and 0 < res["test_rel_l2"] < 10, res
     lines = open(os.path.join(d, "m.csv")).read().splitlines()
