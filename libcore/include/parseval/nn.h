@@ -112,14 +112,16 @@ typedef struct pv_nn_spectral_options {
 PV_API int pv_nn_spectral_create(pv_ctx *ctx, const pv_nn_spectral_options *o,
                                  pv_nn_spectral **out);
 PV_API void pv_nn_spectral_destroy(pv_nn_spectral **s);
-/* Complex numbers in one channel's half spectrum and in the weight array. */
+/* Complex numbers per channel of the Xh array the backward pass needs (2D:
+ * the 2 m0 m1 retained modes; 3D: the whole half spectrum) and in the
+ * weight array. */
 PV_API size_t pv_nn_spectral_spec_size(const pv_nn_spectral *s);
 PV_API size_t pv_nn_spectral_weight_count(const pv_nn_spectral *s);
-/* Y[b][cout][pts] = layer(X[b][cin][pts]). Xh: NULL or batch*cin*spec complex
- * receiving DFT(x) at the retained modes, kept for the backward pass (else a
- * workspace is used). In 2D the DFT is pruned: rows are transformed in full,
- * columns only where modes are retained, so other entries of Xh hold partial
- * (row-only) transforms. */
+/* Y[b][cout][pts] = layer(X[b][cin][pts]). Xh: NULL or batch * cin *
+ * pv_nn_spectral_spec_size complex receiving DFT(x) for the backward pass
+ * (else a workspace is used). In 2D the DFT is pruned (rows transformed in
+ * full, columns only where modes are kept) and Xh holds only the retained
+ * modes, [b][cin][2 m0][m1]: rows 0..m0-1 the low ones, then the high ones. */
 PV_API int pv_nn_spectral_forward(pv_nn_spectral *s, int batch, const void *X, const void *W,
                                   void *Y, void *Xh);
 /* Backward: dX = layer^T(dY) (overwritten; NULL: skipped), dW += weight

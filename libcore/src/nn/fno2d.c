@@ -277,7 +277,7 @@ static int tape_reserve(pv_nn_fno2d *m, int T) {
     for (int l = 0; l < c->layers; l++) {
       tp->v[l] = alloc_reals(m, B * W * S);
       tp->pre[l] = alloc_reals(m, B * W * S);
-      tp->xh[l] = alloc_reals(m, 2 * B * W * m->spec);
+      tp->xh[l] = alloc_reals(m, 2 * B * W * pv_nn_spectral_spec_size(m->spec_layer));
       if (!tp->v[l] || !tp->pre[l] || !tp->xh[l])
         return PV_ERROR(PV_ENOMEM, "FNO-2D: tape step %d", t);
     }

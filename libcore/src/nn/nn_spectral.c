@@ -18,6 +18,12 @@ struct pv_nn_spectral {
    * transforms run on the m1 retained columns alone (pruned 2D FFT) */
   int pruned;
   pv_fft_plan *col_fwd, *col_bwd;
+  /* 2D: the mode products run on compact spectra holding only the retained
+   * modes, [ch][2 m0][m1] (low rows, then high rows): cconv is the
+   * pv_spectral_conv geometry of that layout (n = 2 m0 x (2 m1 - 1)) */
+  pv_spectral_conv cconv;
+  size_t cspec;                   /* complex per channel of a compact spectrum */
+  void *xc, *yc;                  /* compact workspaces */
   int ws_batch;                   /* batch the workspaces hold */
   void *xh, *yh, *wtmp;           /* spectra of batch*max(cin,cout) channels; weight grad */
 };
@@ -33,6 +39,8 @@ void pv_nn_spectral_destroy(pv_nn_spectral **ps) {
   pv_fft_plan_destroy(&s->col_bwd);
   pv_free(s->xh);
   pv_free(s->yh);
+  pv_free(s->xc);
+  pv_free(s->yc);
   pv_free(s->wtmp);
   pv_free(s);
   *ps = NULL;
@@ -65,6 +73,13 @@ int pv_nn_spectral_create(pv_ctx *ctx, const pv_nn_spectral_options *o, pv_nn_sp
     s->spec *= (size_t)(a == o->dim - 1 ? o->n[a] / 2 + 1 : o->n[a]);
   }
   s->pruned = o->dim == 2;
+  s->cspec = s->spec;
+  if (s->pruned) {
+    s->cconv = c;
+    s->cconv.n[0] = 2 * o->modes[0];
+    s->cconv.n[1] = 2 * o->modes[1] - 1;
+    s->cspec = (size_t)2 * o->modes[0] * o->modes[1];
+  }
   s->wtmp = pv_malloc(2 * wc * s->rs);
   int cs = PV_OK;
   if (s->pruned) { /* in-place c2c down columns [0, m1) of one channel's half spectrum */
@@ -92,7 +107,7 @@ int pv_nn_spectral_create(pv_ctx *ctx, const pv_nn_spectral_options *o, pv_nn_sp
   return PV_OK;
 }
 
-size_t pv_nn_spectral_spec_size(const pv_nn_spectral *s) { return s ? s->spec : 0; }
+size_t pv_nn_spectral_spec_size(const pv_nn_spectral *s) { return s ? s->cspec : 0; }
 size_t pv_nn_spectral_weight_count(const pv_nn_spectral *s) { return s ? s->wcount : 0; }
 
 /* Plans and workspaces for this batch (re-made from the FFT cache on change). */
@@ -124,15 +139,22 @@ static int prepare(pv_nn_spectral *s, int batch) {
   if (batch > s->ws_batch) {
     int cm = s->o.cin > s->o.cout ? s->o.cin : s->o.cout;
     size_t bytes = 2 * (size_t)batch * cm * s->spec * s->rs;
+    const size_t cbytes = 2 * (size_t)batch * cm * s->cspec * s->rs;
     pv_free(s->xh);
     pv_free(s->yh);
+    pv_free(s->xc);
+    pv_free(s->yc);
     s->xh = pv_malloc(bytes);
     s->yh = pv_malloc(bytes);
+    s->xc = pv_malloc(cbytes);
+    s->yc = pv_malloc(cbytes);
     s->ws_batch = 0;
-    if (!s->xh || !s->yh) return PV_ERROR(PV_ENOMEM, "pv_nn_spectral: %zu-byte workspaces", bytes);
+    if (!s->xh || !s->yh || !s->xc || !s->yc)
+      return PV_ERROR(PV_ENOMEM, "pv_nn_spectral: %zu-byte workspaces", bytes);
     s->ws_batch = batch;
   }
   s->conv.batch = batch;
+  s->cconv.batch = batch;
   return PV_OK;
 }
 
@@ -187,11 +209,45 @@ static int idft(pv_nn_spectral *s, pv_fft_plan *rows, int nch, void *xh, void *x
   return pv_fft_execute(rows, xh, x);
 }
 
+/* Copy the retained modes of nch full half spectra into compact ones
+ * (gather) or back into zeroed full ones (scatter). */
+static void compact_copy(const pv_nn_spectral *s, int nch, void *full, void *cmp, int scatter) {
+  const int n0 = s->o.n[0], m0 = s->o.modes[0], m1 = s->o.modes[1];
+  const size_t h1 = (size_t)(s->o.n[1] / 2 + 1), z = 2 * s->rs, row = (size_t)m1 * z;
+#if defined(_OPENMP)
+#pragma omp parallel for num_threads(s->threads) if (s->threads > 1 && nch > 8) schedule(static)
+#endif
+  for (int c = 0; c < nch; c++) {
+    char *f = (char *)full + (size_t)c * s->spec * z, *k = (char *)cmp + (size_t)c * s->cspec * z;
+    if (scatter) memset(f, 0, s->spec * z);
+    for (int r = 0; r < 2 * m0; r++) {
+      const size_t fr = (size_t)(r < m0 ? r : n0 - 2 * m0 + r);
+      if (scatter) memcpy(f + fr * h1 * z, k + (size_t)r * row, row);
+      else memcpy(k + (size_t)r * row, f + fr * h1 * z, row);
+    }
+  }
+}
+
+static int forward_pruned(pv_nn_spectral *s, int batch, const void *X, const void *W, void *Y,
+                          void *Xh) {
+  void *xc = Xh ? Xh : s->xc;
+  int st = dft(s, s->r2c_in, batch * s->o.cin, X, s->xh);
+  if (st) return st;
+  compact_copy(s, batch * s->o.cin, s->xh, xc, 0);
+  st = pv_spectral_conv_forward(&s->cconv, xc, W, s->yc);
+  if (st) return st;
+  scale_reals(s->o.dtype, s->threads, 2 * (size_t)batch * s->o.cout * s->cspec, s->yc,
+              1.0 / (double)s->npts);
+  compact_copy(s, batch * s->o.cout, s->yh, s->yc, 1);
+  return idft(s, s->c2r_out, batch * s->o.cout, s->yh, Y);
+}
+
 int pv_nn_spectral_forward(pv_nn_spectral *s, int batch, const void *X, const void *W, void *Y,
                            void *Xh) {
   if (!s || !X || !W || !Y) return PV_ERROR(PV_EINVAL, "pv_nn_spectral_forward: NULL argument");
   int st = prepare(s, batch);
   if (st) return st;
+  if (s->pruned) return forward_pruned(s, batch, X, W, Y, Xh);
   void *xh = Xh ? Xh : s->xh;
   /* r2c does not modify its input for out-of-place plans (FFTW's rule) */
   st = dft(s, s->r2c_in, batch * s->o.cin, X, xh);
@@ -203,20 +259,23 @@ int pv_nn_spectral_forward(pv_nn_spectral *s, int batch, const void *X, const vo
 }
 
 /* Multiply columns of the last axis by 2 except 0 and the Nyquist column:
- * the half spectrum stands for those columns twice. */
-static void double_columns(const pv_nn_spectral *s, int nch, void *h) {
-  const int nl = s->o.n[s->o.dim - 1], cols = nl / 2 + 1;
-  const size_t rows = (size_t)nch * (s->spec / (size_t)cols);
-  const int last = nl % 2 == 0 ? cols - 1 : cols; /* first column not doubled at the end */
-  for (size_t r = 0; r < rows; r++) {
-    if (s->o.dtype == PV_F32) {
-      float *p = (float *)h + 2 * r * (size_t)cols;
-      for (int c = 1; c < last; c++) { p[2 * c] *= 2; p[2 * c + 1] *= 2; }
-    } else {
-      double *p = (double *)h + 2 * r * (size_t)cols;
-      for (int c = 1; c < last; c++) { p[2 * c] *= 2; p[2 * c + 1] *= 2; }
+ * the half spectrum stands for those columns twice. Rows of `cols` complex
+ * numbers (the full half spectrum, or the m1 retained columns of a compact
+ * one), total complex numbers n. */
+static void double_columns(const pv_nn_spectral *s, size_t n, int cols, void *h) {
+  const int nl = s->o.n[s->o.dim - 1];
+  const size_t rows = n / (size_t)cols;
+  for (size_t r = 0; r < rows; r++)
+    for (int c = 1; c < cols; c++) {
+      if (nl % 2 == 0 && c == nl / 2) continue;
+      if (s->o.dtype == PV_F32) {
+        float *p = (float *)h + 2 * (r * (size_t)cols + c);
+        p[0] *= 2; p[1] *= 2;
+      } else {
+        double *p = (double *)h + 2 * (r * (size_t)cols + c);
+        p[0] *= 2; p[1] *= 2;
+      }
     }
-  }
 }
 
 static void add_reals(pv_dtype dt, size_t n, const void *a, void *y) {
@@ -229,12 +288,36 @@ static void add_reals(pv_dtype dt, size_t n, const void *a, void *y) {
   }
 }
 
+static int backward_pruned(pv_nn_spectral *s, int batch, const void *Xh, const void *W,
+                           const void *dY, void *dX, void *dW) {
+  int st = dft(s, s->r2c_out, batch * s->o.cout, dY, s->yh);
+  if (st) return st;
+  compact_copy(s, batch * s->o.cout, s->yh, s->yc, 0);
+  scale_reals(s->o.dtype, s->threads, 2 * (size_t)batch * s->o.cout * s->cspec, s->yc,
+              1.0 / (double)s->npts);
+  if (dX) {
+    st = pv_spectral_conv_adjoint(&s->cconv, s->yc, W, s->xc);
+    if (st) return st;
+    compact_copy(s, batch * s->o.cin, s->xh, s->xc, 1);
+    st = idft(s, s->c2r_in, batch * s->o.cin, s->xh, dX);
+    if (st) return st;
+  }
+  if (dW) {
+    double_columns(s, (size_t)batch * s->o.cout * s->cspec, s->o.modes[1], s->yc);
+    st = pv_spectral_conv_weight_adjoint(&s->cconv, Xh, s->yc, s->wtmp);
+    if (st) return st;
+    add_reals(s->o.dtype, 2 * s->wcount, s->wtmp, dW);
+  }
+  return PV_OK;
+}
+
 int pv_nn_spectral_backward(pv_nn_spectral *s, int batch, const void *Xh, const void *W,
                             const void *dY, void *dX, void *dW) {
   if (!s || !W || !dY) return PV_ERROR(PV_EINVAL, "pv_nn_spectral_backward: NULL argument");
   if (dW && !Xh) return PV_ERROR(PV_EINVAL, "pv_nn_spectral_backward: dW needs the forward's Xh");
   int st = prepare(s, batch);
   if (st) return st;
+  if (s->pruned) return backward_pruned(s, batch, Xh, W, dY, dX, dW);
   /* dYh = DFT(dY) / N */
   st = dft(s, s->r2c_out, batch * s->o.cout, dY, s->yh);
   if (st) return st;
@@ -246,7 +329,7 @@ int pv_nn_spectral_backward(pv_nn_spectral *s, int batch, const void *Xh, const 
     if (st) return st;
   }
   if (dW) {
-    double_columns(s, batch * s->o.cout, s->yh);
+    double_columns(s, (size_t)batch * s->o.cout * s->spec, s->o.n[s->o.dim - 1] / 2 + 1, s->yh);
     st = pv_spectral_conv_weight_adjoint(&s->conv, Xh, s->yh, s->wtmp);
     if (st) return st;
     add_reals(s->o.dtype, 2 * s->wcount, s->wtmp, dW);
