@@ -9,17 +9,25 @@
 #include <parseval/nn.h>
 #include "nn/fno2d_internal.h"
 #include "nn/nn_internal.h"
+#include <cblas.h>
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #define R float
 #define SFX(name) name##_f32
+#define GEMM cblas_sgemm
 #include "fno2d_tmpl.inc"
 #undef R
 #undef SFX
+#undef GEMM
 #define R double
 #define SFX(name) name##_f64
+#define GEMM cblas_dgemm
 #include "fno2d_tmpl.inc"
 #undef R
 #undef SFX
+#undef GEMM
 
 static void tape_free(pv_fno2d_tape *t) {
   pv_free(t->in);
@@ -50,6 +58,7 @@ void pv_nn_fno2d_destroy(pv_nn_fno2d **pm) {
   pv_free(m->wc);
   pv_free(m->wd);
   pv_free(m->lin);
+  pv_free(m->head);
   pv_free(m);
   *pm = NULL;
 }
@@ -184,7 +193,9 @@ int pv_nn_fno2d_create(pv_ctx *ctx, pv_dtype dtype, const pv_nn_fno2d_config *cf
   if (W * (cin0 + 1) > lin) lin = W * (cin0 + 1);
   if (P + 1 > lin) lin = P + 1;
   m->lin = alloc_reals(m, B * lin);
-  if (!m->w || !m->g || !m->grid || !m->wa || !m->wb || !m->wc || !m->wd || !m->lin) goto nomem;
+  m->head = alloc_reals(m, (size_t)(m->threads > 0 ? m->threads : 1) * P * PV_FNO2D_HEAD_COLS);
+  if (!m->w || !m->g || !m->grid || !m->wa || !m->wb || !m->wc || !m->wd || !m->lin || !m->head)
+    goto nomem;
   for (int i = 0; i < m->nparams; i++) {
     size_t off = 0;
     for (int j = 0; j < i; j++)
@@ -300,8 +311,8 @@ static int seq_reserve(pv_nn_fno2d *m, int T) {
 
 static int step_fwd(pv_nn_fno2d *m, int batch, const void *frames, size_t fs, pv_fno2d_tape *tp,
                     void *out, size_t os) {
-  if (m->dtype == PV_F32) return pv__fno2d_step_fwd_f32(m, batch, frames, fs, tp, out, os);
-  return pv__fno2d_step_fwd_f64(m, batch, frames, fs, tp, out, os);
+  if (m->dtype == PV_F32) return pv__fno2d_step_fwd_f32(m, batch, frames, fs, tp, out, os, 0);
+  return pv__fno2d_step_fwd_f64(m, batch, frames, fs, tp, out, os, 0);
 }
 
 int pv_nn_fno2d_forward(pv_nn_fno2d *m, int batch, const void *frames, void *out) {
@@ -345,10 +356,10 @@ int pv_nn_fno2d_rollout(pv_nn_fno2d *m, int batch, int T, const void *x0, const 
     const size_t fo = (size_t)t * S, oo = (ti + (size_t)t) * S;
     if (m->dtype == PV_F32) {
       float *q = m->seq;
-      st = pv__fno2d_step_fwd_f32(m, batch, q + fo, fs, tp, q + oo, fs);
+      st = pv__fno2d_step_fwd_f32(m, batch, q + fo, fs, tp, q + oo, fs, grad);
     } else {
       double *q = m->seq;
-      st = pv__fno2d_step_fwd_f64(m, batch, q + fo, fs, tp, q + oo, fs);
+      st = pv__fno2d_step_fwd_f64(m, batch, q + fo, fs, tp, q + oo, fs, grad);
     }
     if (st) return st;
     if (y) {

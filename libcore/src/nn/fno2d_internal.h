@@ -5,6 +5,8 @@
 #include <parseval/nn.h>
 
 #define PV_FNO2D_MAX_LAYERS 8
+/* Columns per block of the fused inference projection head (fits in L2). */
+#define PV_FNO2D_HEAD_COLS 256
 
 /* Activations of one model call kept for the backward pass (batch max_batch). */
 typedef struct pv_fno2d_tape {
@@ -36,12 +38,15 @@ struct pv_nn_fno2d {
   void *seq, *dseq;                /* [b][t_in+T][S] rollout sequence and its gradient */
   int seq_cap;                     /* T the sequence buffers hold */
   void *wa, *wb, *wc, *wd, *lin;   /* workspaces: 2 x [b][proj][S], 2 x [b][width][S]... */
+  void *head;                      /* per thread: proj x PV_FNO2D_HEAD_COLS (inference head) */
 };
 
+/* keep = 1: record h1 and GELU(h1) on the tape for the backward pass;
+ * keep = 0 (inference): the projection head runs fused by column blocks. */
 int pv__fno2d_step_fwd_f32(pv_nn_fno2d *m, int batch, const float *frames, size_t fs,
-                           pv_fno2d_tape *tp, float *out, size_t os);
+                           pv_fno2d_tape *tp, float *out, size_t os, int keep);
 int pv__fno2d_step_fwd_f64(pv_nn_fno2d *m, int batch, const double *frames, size_t fs,
-                           pv_fno2d_tape *tp, double *out, size_t os);
+                           pv_fno2d_tape *tp, double *out, size_t os, int keep);
 int pv__fno2d_step_bwd_f32(pv_nn_fno2d *m, int batch, pv_fno2d_tape *tp, const float *dout,
                            size_t ds, float *dframes, size_t dfs);
 int pv__fno2d_step_bwd_f64(pv_nn_fno2d *m, int batch, pv_fno2d_tape *tp, const double *dout,
