@@ -35,4 +35,6 @@
 #include <parseval/gp.h>
 #include <parseval/hsi.h>
 #include <parseval/shape.h>
+#include <parseval/nn_param.h>
+#include <parseval/nn_optim.h>
 #endif
