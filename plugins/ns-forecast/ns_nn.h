@@ -5,7 +5,7 @@
 
 #include <parseval/parseval.h>
 
-#define NS_N_TRAIN 22
+#define NS_N_TRAIN 23
 #define NS_N_PREDICT 6
 #define NS_N_EVAL 5
 extern const pv_param ns_train_params[NS_N_TRAIN];

@@ -223,8 +223,9 @@ PV_API int pv_nn_fno2d_get_config(const pv_nn_fno2d *m, pv_nn_fno2d_config *cfg)
 PV_API pv_dtype pv_nn_fno2d_dtype(const pv_nn_fno2d *m);
 
 /* Parameters as optimisers see them (float models only; PV_EINVAL for
- * double). The array and the storage belong to the model. Names follow
- * the peer: lift.weight, lift.bias, spec.<l>.w_pos, spec.<l>.w_neg,
+ * double). The array and the storage belong to the model. Lifting and
+ * projection parameters carry group 1, the Fourier layers group 0 (matrix
+ * optimisers route group 1 to their auxiliary AdamW). Names follow the peer: lift.weight, lift.bias, spec.<l>.w_pos, spec.<l>.w_neg,
  * pw.<l>.weight [w,w,1,1], pw.<l>.bias, proj1.*, proj2.*. */
 PV_API int pv_nn_fno2d_params(pv_nn_fno2d *m, pv_nn_param **params, int *count);
 /* All parameters (and gradients) as one flat array of reals in the order of
@@ -354,9 +355,15 @@ typedef struct pv_nn_ns_train_options {
   int checkpoint_every;    /* batches; 0: only at the end */
   int resume;              /* 1: continue from checkpoint when it exists */
   const char *metrics_csv; /* NULL or CSV: epoch,lr,train_loss,test_rel_l2,seconds */
+  int optimizer;           /* 0: Adam / AdamW above; else a pv_nn_optim_kind (Muon, Conda,
+                            * AuON, parseval/nn_optim.h) with its defaults, weight_decay
+                            * decoupled, lifting/projection (group 1) on its auxiliary
+                            * AdamW; its state is not checkpointed (checkpoint_every and
+                            * resume are refused, the final weights are saved) */
 } pv_nn_ns_train_options;
 #define PV_NN_NS_TRAIN_OPTIONS_INIT \
-  { sizeof(pv_nn_ns_train_options), 100, 50, 0, 10, 30, 20, 1e-3, 1e-4, 0, 10, 0.5, 0, NULL, 0, 0, NULL }
+  { sizeof(pv_nn_ns_train_options), 100, 50, 0, 10, 30, 20, 1e-3, 1e-4, 0, 10, 0.5, 0, NULL, 0, 0, \
+    NULL, 0 }
 
 typedef struct pv_nn_ns_train_result {
   size_t struct_size;      /* sizeof(pv_nn_ns_train_result) */

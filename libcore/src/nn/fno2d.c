@@ -120,6 +120,9 @@ static void layout(pv_nn_fno2d *m) {
   add_param(m, "proj2.weight", 2, sh, 0, &off, &m->o_p2_w);
   add_param(m, "proj2.bias", 1, sh, 0, &off, &m->o_p2_b);
   m->nreal = off;
+  for (int i = 0; i < m->nparams; i++) /* lifting and projection: group 1 */
+    m->params[i].group = strncmp(m->params[i].name, "lift.", 5) == 0 ||
+                         strncmp(m->params[i].name, "proj", 4) == 0;
 }
 
 /* torch's defaults: Linear/Conv W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in));

@@ -10,6 +10,7 @@
 #include <parseval/error.h>
 #include <parseval/fileout.h>
 #include <parseval/nn.h>
+#include <parseval/nn_optim.h>
 #include <parseval/ns.h>
 
 void pv_nn_ns_data_destroy(pv_nn_ns_data **pd) {
@@ -140,6 +141,8 @@ typedef struct ns_job {
   const pv_nn_ns_train_options *o;
   pv_nn_fno2d *m;
   pv_nn_adam *adam;
+  pv_nn_optim *opt;   /* Muon / Conda / AuON instead of adam (NULL: adam) */
+  double lr_now;
   pv_nn_fno2d_config c;
   pv_nn_ns_data *train, *test;
   char *csv;          /* metrics text so far */
@@ -149,7 +152,7 @@ typedef struct ns_job {
 
 static int save_ckpt(ns_job *j, int64_t epoch, int64_t step, const pv_rng *rng) {
   pv_nn_checkpoint_meta meta = {sizeof meta, epoch, step, *rng, j->config};
-  return pv_nn_fno2d_save(j->o->checkpoint, 1, j->m, j->adam, &meta);
+  return pv_nn_fno2d_save(j->o->checkpoint, 1, j->m, j->opt ? NULL : j->adam, &meta);
 }
 
 static int csv_append(ns_job *j, const char *line) {
@@ -183,6 +186,10 @@ static int check_job(const ns_job *j, const pv_ns_dataset_info *info, const char
                     o->step_size, o->gamma, o->lr, o->checkpoint_every);
   if (o->resume && !o->checkpoint)
     return PV_ERROR(PV_EINVAL, "training options: resume needs a checkpoint path");
+  if (o->optimizer && (o->resume || o->checkpoint_every))
+    return PV_ERROR(PV_EUNSUPPORTED, "training options: checkpoints during training and resume "
+                    "keep Adam state only; optimizer %d has no checkpointed state here",
+                    o->optimizer);
   return PV_OK;
 }
 
@@ -204,7 +211,7 @@ static int run_epoch(ns_job *j, int e, int b0, pv_rng *rng, float *x0, float *y,
     st = pv_nn_fno2d_rollout(j->m, b, o->t_out, x0, y, PV_NN_REDUCE_SUM, 1, &loss, NULL);
     if (!st && !isfinite(loss))
       st = PV_ERROR(PV_ENUMERIC, "training diverged: loss %g at epoch %d batch %d", loss, e, bi);
-    if (!st) st = pv_nn_adam_step(j->adam);
+    if (!st) st = j->opt ? pv_nn_optim_step(j->opt, j->lr_now) : pv_nn_adam_step(j->adam);
     *loss_sum += loss;
     if (!st && o->checkpoint && o->checkpoint_every && (bi + 1) % o->checkpoint_every == 0)
       st = bi + 1 < nb ? save_ckpt(j, e, bi + 1, &epoch_start) : save_ckpt(j, e + 1, 0, rng);
@@ -247,7 +254,8 @@ static int train_loop(ns_job *j, pv_nn_ns_train_result *res) {
   int ran = 0;
   double last_loss = 0, test_err = NAN;
   for (int e = e0; e < o->epochs && !st; e++) {
-    pv_nn_adam_set_lr(j->adam, o->lr * pow(o->gamma, (double)(e / o->step_size)));
+    j->lr_now = o->lr * pow(o->gamma, (double)(e / o->step_size));
+    pv_nn_adam_set_lr(j->adam, j->lr_now);
     double t = now_s(), loss_sum = 0;
     st = run_epoch(j, e, e == e0 ? b0 : 0, &rng, x0, y, &loss_sum);
     if (st) break;
@@ -258,7 +266,7 @@ static int train_loop(ns_job *j, pv_nn_ns_train_result *res) {
     tc[ran - 1] = last_loss;
     ec[ran - 1] = test_err;
     char line[160];
-    snprintf(line, sizeof line, "%d,%.6g,%.6g,%.6g,%.3f\n", e + 1, pv_nn_adam_get_lr(j->adam),
+    snprintf(line, sizeof line, "%d,%.6g,%.6g,%.6g,%.3f\n", e + 1, j->lr_now,
              last_loss, test_err, times[ran - 1]);
     if (!st) st = csv_append(j, line);
     pv_log(j->ctx, PV_LOG_INFO, "nn", "epoch %d: loss %.5g test %.5g (%.1f s)", e + 1, last_loss,
@@ -300,9 +308,9 @@ int pv_nn_ns_train(pv_ctx *ctx, const char *path, pv_nn_fno2d *m, const pv_nn_ns
   snprintf(j.config, sizeof j.config,
            "{\"data\": \"%.200s\", \"ntrain\": %d, \"ntest\": %d, \"t0\": %d, \"t_out\": %d, "
            "\"epochs\": %d, \"batch\": %d, \"lr\": %g, \"weight_decay\": %g, \"adamw\": %d, "
-           "\"step_size\": %d, \"gamma\": %g, \"seed\": %llu}",
+           "\"step_size\": %d, \"gamma\": %g, \"seed\": %llu, \"optimizer\": %d}",
            path, o->ntrain, o->ntest, o->t0, o->t_out, o->epochs, o->batch, o->lr, o->weight_decay,
-           o->decoupled, o->step_size, o->gamma, (unsigned long long)o->seed);
+           o->decoupled, o->step_size, o->gamma, (unsigned long long)o->seed, o->optimizer);
   for (char *p = j.config; *p; p++)
     if (*p == '\\') *p = '/';
   pv_nn_param *ps;
@@ -313,10 +321,18 @@ int pv_nn_ns_train(pv_ctx *ctx, const char *path, pv_nn_fno2d *m, const pv_nn_ns
   ao.weight_decay = o->weight_decay;
   ao.decoupled = o->decoupled;
   if (!st) st = pv_nn_adam_create(&ao, ps, np, &j.adam);
+  if (!st && o->optimizer) {
+    pv_nn_optim_options oo = PV_NN_OPTIM_OPTIONS_INIT;
+    oo.weight_decay = o->weight_decay;
+    oo.aux_weight_decay = o->weight_decay;
+    oo.aux_groups = 1u << 1;
+    st = pv_nn_optim_create(ctx, (pv_nn_optim_kind)o->optimizer, &oo, ps, (size_t)np, &j.opt);
+  }
   if (!st) st = pv_nn_ns_data_load(ctx, path, 0, o->ntrain, &j.train);
   if (!st && o->ntest) st = pv_nn_ns_data_load(ctx, path, info.samples - o->ntest, o->ntest, &j.test);
   if (!st) st = train_loop(&j, res);
   pv_nn_adam_destroy(&j.adam);
+  pv_nn_optim_destroy(&j.opt);
   pv_nn_ns_data_destroy(&j.train);
   pv_nn_ns_data_destroy(&j.test);
   pv_free(j.csv);
