@@ -1,6 +1,7 @@
 /* hsi-unmix: linear spectral unmixing of a hyperspectral scene. `run`
  * counts (HySime) and extracts (VCA, N-FINDR, ATGP) endmembers or takes a
- * library, estimates abundances (exact FCLS, NCLS, SCLS, UCLS or SUnSAL),
+ * library (CSV, ENVI .sli, USGS splib07 ASCII, .mat), estimates abundances
+ * (exact FCLS, NCLS, SCLS, UCLS, SUnSAL or SUnSAL-TV),
  * and writes a georeferenced abundance cube plus a report; `count` reports
  * the estimated number of endmembers. */
 #include <math.h>
@@ -18,19 +19,27 @@ static const pv_param run_params[] = {
     {"abundances", PV_PARAM_PATH, PV_ROLE_OUTPUT, 0, NULL, 0, 0, NULL,
      "abundance cube, one band per endmember (.tif: GeoTIFF, else ENVI)", NULL},
     {"report", PV_PARAM_PATH, PV_ROLE_OUTPUT, PV_PARAM_OPTIONAL | PV_PARAM_DIR, NULL, 0, 0, NULL,
-     "folder for endmembers.csv/.png, abundance maps and summary.json", NULL},
+     "folder for endmembers.csv/.sli/.png, abundance maps and summary.json", NULL},
     {"endmembers", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, "0", 0, PV_HSI_MAX_EM, NULL,
      "number of endmembers; 0 estimates it with HySime", NULL},
     {"extract", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "vca", 0, 0, "vca|nfindr|atgp|mvnmf",
      "endmember extraction (mvnmf: blind minimum-volume NMF from VCA, for scenes without pure pixels)", NULL},
     {"volume-weight", PV_PARAM_REAL, PV_ROLE_OPTION, PV_PARAM_HAS_MIN, "1e-4", 0, 0, NULL,
      "MV-NMF log-det weight per pixel, in (data / scale)^2 units", NULL},
-    {"method", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "fcls", 0, 0, "fcls|ncls|scls|ucls|sunsal",
-     "abundance estimator (fcls: non-negative, sum to one, exact)", NULL},
+    {"method", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "fcls", 0, 0, "fcls|ncls|scls|ucls|sunsal|sunsal-tv",
+     "abundance estimator (fcls: non-negative, sum to one, exact; sunsal-tv: SUnSAL plus total variation on the "
+     "abundance maps, in memory only)", NULL},
     {"lambda", PV_PARAM_REAL, PV_ROLE_OPTION, PV_PARAM_HAS_MIN, "1e-4", 0, 0, NULL,
-     "SUnSAL l1 weight, in (data / scale)^2 units", NULL},
+     "SUnSAL / SUnSAL-TV l1 weight, in (data / scale)^2 units", NULL},
+    {"lambda-tv", PV_PARAM_REAL, PV_ROLE_OPTION, PV_PARAM_HAS_MIN, "1e-4", 0, 0, NULL,
+     "SUnSAL-TV total-variation weight, in (data / scale)^2 units", NULL},
+    {"tv", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "anisotropic", 0, 0, "anisotropic|isotropic",
+     "SUnSAL-TV: |Dh a| + |Dv a| per pixel, or sqrt(Dh a^2 + Dv a^2)", NULL},
     {"library", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL,
-     "spectral library used as the endmembers: CSV (resampled to the scene's wavelengths) or .mat (GT / E)", NULL},
+     "spectral library used as the endmembers (resampled to the scene's wavelengths): CSV, ENVI .sli/.hdr, USGS "
+     "splib07 ASCII .txt or a folder of them, or .mat (GT / E)", NULL},
+    {"library-wavelengths", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL,
+     "USGS splib07 wavelength file (micrometres) for --library; default: the folder's single *Wavelengths*.txt", NULL},
     {"scale", PV_PARAM_REAL, PV_ROLE_OPTION, PV_PARAM_HAS_MIN, "1", 1e-300, 0, NULL,
      "the data are divided by this (e.g. 10000 for reflectance x 10000)", NULL},
     {"sample", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN, "200000", 1000, 0, NULL,

@@ -40,12 +40,17 @@ int unmix_load(unmix_job *j);
 int unmix_endmembers(unmix_job *j);
 /* Abundances for every pixel, written to `path` (GeoTIFF or ENVI). */
 int unmix_abundances(unmix_job *j, const char *path, const pv_provenance *prov);
-/* The report folder: endmembers.csv/.png, abundance maps, summary.json and,
+/* The report folder: endmembers.csv/.sli/.png, abundance maps, summary.json and,
  * with truth, metrics. */
 int unmix_report(unmix_job *j, const char *dir, const char *abund_path, const pv_provenance *prov);
 /* Spectra from a CSV library or a .mat file (variable GT, p x bands, or E,
  * bands x p) into lib. */
 int unmix_read_spectra(unmix_job *j, const char *path, pv_hsi_speclib *lib);
+/* ENVI (.sli/.hdr), USGS splib07 (.txt, or a folder of them) libraries;
+ * 1 when path is none of these (CSV or .mat). */
+int unmix_read_library(unmix_job *j, const char *path, pv_hsi_speclib *lib);
+/* Convert lib's wavelengths into the scene's units when both are known. */
+int unmix_library_units(unmix_job *j, pv_hsi_speclib *lib);
 /* Load and check the ground truth (--truth-endmembers, --truth-abundances)
  * against the run's endmember count, before any output is written. */
 int unmix_truth_load(unmix_job *j);

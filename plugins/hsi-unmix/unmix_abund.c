@@ -25,7 +25,10 @@ static int solver_init(unmix_job *j, solver *s, double factor) {
   s->em = pv_malloc((size_t)j->p * j->bands * sizeof *s->em);
   if (!s->em) return PV_ENOMEM;
   for (size_t k = 0; k < (size_t)j->p * j->bands; k++) s->em[k] = j->em[k] * factor;
-  if (!strcmp(m, "sunsal")) return PV_OK;
+  if (!strcmp(m, "sunsal-tv") && j->streamed)
+    return PV_ERROR(PV_EINVAL, "%s: SUnSAL-TV couples neighbouring pixels and needs the scene in memory (it takes "
+                    "more than half the RAM budget; raise --memory)", j->scene);
+  if (!strncmp(m, "sunsal", 6)) return PV_OK;
   pv_hsi_lsu_method method = !strcmp(m, "ucls") ? PV_HSI_UCLS : !strcmp(m, "scls") ? PV_HSI_SCLS
                              : !strcmp(m, "ncls") ? PV_HSI_NCLS : PV_HSI_FCLS;
   return pv_hsi_lsu_create(j->ctx, method, j->bands, j->p, s->em, &s->lsu);
@@ -86,12 +89,32 @@ static int write_streamed(unmix_job *j, solver *s, const char *path, pv_raster_f
   return rc;
 }
 
+/* SUnSAL-TV over the whole image; the last iterate is kept (with a warning)
+ * when the fixed-penalty ADMM has not met its tolerance. */
+static int solve_tv(unmix_job *j, solver *s, double *a) {
+  size_t n = j->width * j->height;
+  pv_hsi_sunsal_tv_options o = PV_HSI_SUNSAL_TV_OPTIONS_INIT;
+  o.lambda = s->so.lambda;
+  o.lambda_tv = pv_args_real(j->args, "lambda-tv");
+  o.isotropic = !strcmp(pv_args_string(j->args, "tv"), "isotropic");
+  int it = 0;
+  int rc = pv_hsi_sunsal_tv(j->ctx, j->bands, j->p, s->em, j->width, j->height, j->cube.data, n, &o, a, n, &it);
+  if (rc == PV_ENOTCONV) {
+    pv_log(j->ctx, PV_LOG_WARN, "hsi", "%s", pv_error_message());
+    pv_error_clear();
+    rc = PV_OK;
+  }
+  for (size_t k = 0; !rc && k < n; k++) j->masked += isnan(a[k]);
+  return rc;
+}
+
 static int write_cube(unmix_job *j, solver *s, const char *path, pv_raster_format fmt, const pv_raster_meta *m,
                       int overwrite) {
   size_t n = j->width * j->height;
   j->a = pv_malloc((size_t)j->p * n * sizeof *j->a);
   if (!j->a) return PV_ENOMEM;
-  int rc = solve(s, n, j->cube.data, n, j->a, n);
+  int rc = strcmp(pv_args_string(j->args, "method"), "sunsal-tv") ? solve(s, n, j->cube.data, n, j->a, n)
+                                                                    : solve_tv(j, s, j->a);
   if (!rc) rc = pv_hsi_reconstruction_rmse(j->bands, n, j->cube.data, n, j->p, j->em, j->a, n, &j->recon_rmse);
   pv_raster_cube out = {j->width, j->height, (size_t)j->p, PV_F64, j->a, NULL, *m};
   if (!rc) rc = pv_raster_write(j->ctx, path, fmt, &out, PV_F32, overwrite);

@@ -28,6 +28,11 @@ static int from_library(unmix_job *j, const char *path) {
   pv_hsi_speclib lib;
   int rc = unmix_read_spectra(j, path, &lib);
   if (rc) return rc;
+  rc = unmix_library_units(j, &lib);
+  if (rc) {
+    pv_hsi_speclib_free(&lib);
+    return PV_ERROR(rc, "library %s", path);
+  }
   j->p = lib.n;
   j->p_from = "library";
   j->em = pv_malloc((size_t)lib.n * j->bands * sizeof *j->em);
@@ -39,9 +44,13 @@ static int from_library(unmix_job *j, const char *path) {
   else
     rc = PV_ERROR(PV_EINVAL, "library %s has %d bands, the scene %d, and wavelengths are missing to resample",
                   path, lib.bands, j->bands);
+  for (size_t k = 0; !rc && k < (size_t)lib.n * j->bands; k++)
+    if (isnan(j->em[k]))
+      rc = PV_ERROR(PV_EINVAL, "spectrum %zu (%s), band %zu is deleted (no value)", k / j->bands + 1,
+                    lib.names[k / j->bands], k % j->bands + 1);
   if (rc) rc = PV_ERROR(rc, "library %s", path);
-  if (!rc && j->p > PV_HSI_MAX_EM && strcmp(pv_args_string(j->args, "method"), "sunsal"))
-    rc = PV_ERROR(PV_EINVAL, "library %s has %d spectra; least squares takes at most %d (use --method=sunsal)",
+  if (!rc && j->p > PV_HSI_MAX_EM && strncmp(pv_args_string(j->args, "method"), "sunsal", 6))
+    rc = PV_ERROR(PV_EINVAL, "library %s has %d spectra; least squares takes at most %d (use --method=sunsal or sunsal-tv)",
                   path, j->p, PV_HSI_MAX_EM);
   if (!rc) rc = take_names(j, lib.names);
   pv_hsi_speclib_free(&lib);

@@ -8,11 +8,14 @@
 
 #include "unmix.h"
 
+/* endmembers.csv and the same spectra as an ENVI spectral library (.sli/.hdr). */
 static int write_endmembers_csv(const unmix_job *j, const char *dir) {
   char path[4096];
   snprintf(path, sizeof path, "%s/endmembers.csv", dir);
-  pv_hsi_speclib lib = {j->p, j->bands, j->names, j->meta.wavelength, j->em};
-  return pv_hsi_speclib_write_csv(path, &lib, 1);
+  pv_hsi_speclib lib = {j->p, j->bands, j->names, j->meta.wavelength, j->em, j->meta.wavelength_units};
+  int rc = pv_hsi_speclib_write_csv(path, &lib, 1);
+  snprintf(path, sizeof path, "%s/endmembers.sli", dir);
+  return rc ? rc : pv_hsi_speclib_write_envi(path, &lib, 5, 1);
 }
 
 static int plot_endmembers(const unmix_job *j, const char *dir, const pv_provenance *prov) {

@@ -31,6 +31,8 @@ static int mat_spectra(unmix_job *j, const char *path, double **em, int *p) {
 }
 
 int unmix_read_spectra(unmix_job *j, const char *path, pv_hsi_speclib *lib) {
+  int lr = unmix_read_library(j, path, lib);
+  if (lr <= 0) return lr;
   if (pv_scene_kind_of(path) != PV_SCENE_MAT) return pv_hsi_speclib_read_csv(path, lib);
   double *em = NULL;
   int p = 0, rc = mat_spectra(j, path, &em, &p);

@@ -81,6 +81,43 @@ typedef struct pv_hsi_sunsal_options {
 PV_API int pv_hsi_sunsal(pv_ctx *ctx, int bands, int m, const double *lib, size_t n, const double *y,
                          size_t ldy, const pv_hsi_sunsal_options *opt, double *x, size_t ldx);
 
+/* SUnSAL-TV (Iordache, Bioucas-Dias & Plaza 2012): sparse regression with
+ * a total variation (anisotropic by default) on the abundance maps of a width x height
+ * image (pixels row-major, n = width * height):
+ *   min_X 1/2 ||L^T X - Y||_F^2 + lambda ||X||_1
+ *         + lambda_tv sum_i (||Dh x_i||_1 + ||Dv x_i||_1)  [X >= 0] [1^T X = 1]
+ * Dh, Dv periodic forward differences (as in the authors' code). ADMM with
+ * the authors' splitting and a fixed penalty mu (it does not adapt: it sets
+ * the convergence speed). lambda_tv = 0 solves SUnSAL's problem. */
+typedef struct pv_hsi_sunsal_tv_options {
+  size_t struct_size; /* sizeof(pv_hsi_sunsal_tv_options) */
+  double lambda;      /* l1 weight (>= 0), in y^2 units */
+  double lambda_tv;   /* TV weight (>= 0), in y^2 units */
+  int positivity;     /* X >= 0 (default 1) */
+  int sum_to_one;     /* columns sum to 1 (default 0) */
+  double mu;          /* ADMM penalty (> 0; 0: 0.05) */
+  int max_iter;       /* iterations (default 1000) */
+  double tol;         /* stop when the summed primal residual norms and the step ||X_k - X_k-1||_F
+                         both fall below tol sqrt(n) (default 1e-5) */
+  int isotropic;      /* 0: anisotropic TV |Dh x| + |Dv x| (default); 1: isotropic sqrt(Dh x^2 + Dv x^2) */
+} pv_hsi_sunsal_tv_options;
+#define PV_HSI_SUNSAL_TV_OPTIONS_INIT {sizeof(pv_hsi_sunsal_tv_options), 1e-4, 1e-3, 1, 0, 0.0, 1000, 1e-5, 0}
+
+/* lib m x bands (1 <= m <= 4096), y bands x n (ldy >= n), x m x n (ldx >=
+ * n); each side 2..65536. Pixels with a NaN band have no data term (their
+ * abundances, filled by the TV coupling internally, are returned as NaN).
+ * Workspace about (4 bands + 14 m) n doubles, allocated per call. *iters
+ * (may be NULL) receives the iterations made. PV_ENOTCONV when max_iter
+ * ends first (x then holds the last iterate). opt may be NULL. */
+PV_API int pv_hsi_sunsal_tv(pv_ctx *ctx, int bands, int m, const double *lib, size_t width, size_t height,
+                            const double *y, size_t ldy, const pv_hsi_sunsal_tv_options *opt, double *x, size_t ldx,
+                            int *iters);
+/* The SUnSAL-TV objective above at x (constraints not checked), NaN pixels
+ * skipped; isotropic selects the TV term sum sqrt(Dh x^2 + Dv x^2). */
+PV_API double pv_hsi_sunsal_tv_objective(int bands, int m, const double *lib, size_t width, size_t height,
+                                         const double *y, size_t ldy, const double *x, size_t ldx, double lambda,
+                                         double lambda_tv, int isotropic);
+
 /* ---- Blind unmixing ----------------------------------------------------- */
 
 /* Minimum-volume NMF (the log-det criterion of Fu, Huang, Yang, Ma &
@@ -183,7 +220,9 @@ typedef struct pv_hsi_speclib {
   int n, bands;         /* spectra, bands per spectrum */
   char **names;         /* [n] (never NULL entries) */
   double *wavelength;   /* [bands] band centres, or NULL */
-  double *data;         /* n x bands, spectrum i at data[i * bands] */
+  double *data;         /* n x bands, spectrum i at data[i * bands]; NaN marks
+                           a deleted channel (USGS -1.23e34, ENVI ignore value) */
+  char *wavelength_units; /* "Nanometers", "Micrometers"..., or NULL (unknown) */
 } pv_hsi_speclib;
 
 /* Allocate n x bands zeroed spectra named "spectrum-1".., no wavelengths. */
@@ -207,8 +246,10 @@ PV_API int pv_hsi_speclib_read_csv(const char *path, pv_hsi_speclib *lib);
 /* Resample every spectrum of lib onto the band centres wl[0..bands) by
  * linear interpolation in wavelength (lib->wavelength required, strictly
  * increasing, same units); out (lib->n x bands) receives the spectra.
- * Centres outside the library's range are an error (PV_EINVAL naming the
- * first one), never extrapolated. */
+ * Deleted (NaN) channels are bridged by the nearest valid channels on both
+ * sides. Centres outside the library's range, or with no valid channel on
+ * one side, are an error (PV_EINVAL naming the first one), never
+ * extrapolated. */
 PV_API int pv_hsi_speclib_resample(const pv_hsi_speclib *lib, const double *wl, int bands, double *out);
 
 /* Write lib as CSV in the column layout (first column the wavelengths, or
@@ -216,6 +257,41 @@ PV_API int pv_hsi_speclib_resample(const pv_hsi_speclib *lib, const double *wl, 
  * significant digits; commas and line breaks in names become '_' and a name
  * that reads as a number gets the prefix "spectrum-". */
 PV_API int pv_hsi_speclib_write_csv(const char *path, const pv_hsi_speclib *lib, int overwrite);
+
+/* Nanometres per unit of an ENVI "wavelength units" value: nanometers/nm
+ * -> 1, micrometers/microns/um -> 1000, millimeters/mm -> 1e6 (any case).
+ * Anything else (wavenumber, index, unknown) gives PV_EINVAL naming it. */
+PV_API int pv_hsi_wavelength_nm_per_unit(const char *units, double *factor);
+
+/* ENVI spectral library from memory: header text hdr (hdr_n bytes) and the
+ * data file's bytes. Spectra are the header's lines, channels its samples,
+ * bands must be 1, data type 4 (float) or 5 (double), either byte order,
+ * any header offset; "spectra names" (lines entries) and "wavelength"
+ * (samples entries) are optional, "wavelength units" kept, values equal to
+ * "data ignore value" become NaN. The sizes are checked against data_n
+ * before anything is allocated from them. Errors (PV_EFORMAT) name `name`
+ * and the field. */
+PV_API int pv_hsi_speclib_parse_envi(const char *hdr, size_t hdr_n, const void *data, size_t data_n,
+                                     const char *name, pv_hsi_speclib *lib);
+/* Read an ENVI spectral library named by its data file (x.sli; header x.hdr
+ * or x.sli.hdr) or its header (x.hdr; data x or x.sli). */
+PV_API int pv_hsi_speclib_read_envi(const char *path, pv_hsi_speclib *lib);
+/* Write lib as an ENVI spectral library: path (the .sli data, host byte
+ * order, data_type 4 float or 5 double) and its header path with .hdr
+ * (pv_raster_envi_header_path), both atomically. ',', '{', '}' and line
+ * breaks in names become '_'. */
+PV_API int pv_hsi_speclib_write_envi(const char *path, const pv_hsi_speclib *lib, int data_type, int overwrite);
+
+/* One USGS splib07 ASCII spectrum (n bytes of text): header lines (text;
+ * the first one, " splib07a Record=NNNN: <description>", names the
+ * spectrum), then one value per line; -1.23e34 (any value <= -1e34) marks
+ * a deleted channel and becomes NaN. lib receives 1 spectrum. Errors
+ * (PV_EFORMAT) name the file and line. */
+PV_API int pv_hsi_speclib_parse_usgs(const char *text, size_t n, const char *name, pv_hsi_speclib *lib);
+/* Read n splib07 ASCII spectra files (the same channel count) into one
+ * library, with the wavelengths (micrometres) from the splib07 wavelength
+ * file wl_path (may be NULL: none). */
+PV_API int pv_hsi_speclib_read_usgs(const char *const *paths, int n, const char *wl_path, pv_hsi_speclib *lib);
 
 #ifdef __cplusplus
 }

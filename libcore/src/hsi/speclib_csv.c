@@ -39,6 +39,7 @@ void pv_hsi_speclib_free(pv_hsi_speclib *lib) {
   pv_free(lib->names);
   pv_free(lib->wavelength);
   pv_free(lib->data);
+  pv_free(lib->wavelength_units);
   memset(lib, 0, sizeof *lib);
 }
 
