@@ -28,7 +28,7 @@
 #ifndef PENCIL_COND
 #define PENCIL_COND 1e6  /* largest cond(K_a) for the (Dk, K) basis; beyond, K's eigenvectors */
 #endif
-#define FAIL_TOL 1e-5 /* relative |r|_{P^-1} above which a stalled solve is a failure */
+#define FAIL_TOL 1e-3 /* relative |r|_{P^-1} above which a stalled solve is a failure */
 #define STALL 60   /* iterations without halving |r|_{P^-1}: stalled (rounding, or a
                       preconditioner that misses the operator: first derivatives) */
 
