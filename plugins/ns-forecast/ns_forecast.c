@@ -40,6 +40,7 @@ static const pv_param sim_params[] = {
     {"png", PV_PARAM_PATH, PV_ROLE_OPTION, PV_PARAM_DIR, NULL, 0, 0, NULL, "folder for PNG vorticity snapshots of sample 0", NULL},
     {"summary", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL, "JSON summary: energy and enstrophy over time", NULL},
     {"estimate-error", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "false", 0, 0, NULL, "re-solve sample 0 with the step halved and report the difference", NULL},
+    {"mpi", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "false", 0, 0, NULL, "under mpirun: split every field over the ranks (fftw3-mpi slabs) and solve the samples in turn, instead of dealing samples to ranks", NULL},
 };
 #define N_SIM (sizeof sim_params / sizeof sim_params[0])
 
@@ -69,6 +70,7 @@ static int fill_options(pv_ctx *ctx, const pv_args *a, pv_ns_dataset_options *o)
   o->warmup = pv_args_real(a, "warmup");
   o->batch = (int)pv_args_int(a, "batch");
   o->seed = pv_ctx_seed(ctx);
+  o->distributed = pv_args_flag(a, "mpi");
   return rc;
 }
 

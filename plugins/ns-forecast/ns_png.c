@@ -7,15 +7,12 @@
 #include <parseval/parseval.h>
 #include <parseval/render.h>
 
-/* Diverging map: t in [-1, 1] -> blue (-1), white (0), red (+1). */
+/* Diverging map: t in [-1, 1] -> Moreland's cool-warm (blue -1, white-grey
+ * 0, red +1; parseval/render.h); NaN maps to 0. */
 static void diverging(double t, unsigned char rgba[4]) {
   if (!(t == t)) t = 0;
   t = t < -1 ? -1 : t > 1 ? 1 : t;
-  double a = fabs(t), hi = 1.0 - 0.3 * a * a, lo = 1.0 - 0.8 * a, mid = 1.0 - 0.85 * a;
-  double r = t > 0 ? hi : lo, b = t < 0 ? hi : lo;
-  rgba[0] = (unsigned char)lround(255 * r);
-  rgba[1] = (unsigned char)lround(255 * mid);
-  rgba[2] = (unsigned char)lround(255 * b);
+  pv_cmap_color(PV_CMAP_COOLWARM, 0.5 * (t + 1.0), rgba);
   rgba[3] = 255;
 }
 

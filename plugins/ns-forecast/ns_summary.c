@@ -46,7 +46,7 @@ static int diagnostics(const char *file, const pv_ns_dataset_info *info, double 
   for (int smp = 0; smp < info->samples && !rc; smp++) {
     rc = pv_ns_dataset_read_sample(file, smp, w);
     for (int t = 0; t < info->times && !rc; t++) {
-      pv_ns_diag d = {sizeof d, 0, 0, 0, 0, 0, 0};
+      pv_ns_diag d = {sizeof d, 0, 0, 0, 0, 0, 0, 0, 0};
       rc = pv_ns_set_vorticity(s, 0, w + (size_t)t * rr);
       if (!rc) rc = pv_ns_diagnostics(s, 0, &d);
       en[t] += d.energy / info->samples;

@@ -14,7 +14,7 @@ def run(args, path=("good",), env_extra=None, cwd=None):
     env = dict(os.environ)
     env["PARSEVAL_PLUGIN_PATH"] = ":".join(os.path.join(ROOT, p) for p in path)
     env.update(env_extra or {})
-    r = subprocess.run([PV] + args, capture_output=True, text=True, env=env, cwd=cwd or tmp, timeout=120)
+    r = subprocess.run([PV] + args, capture_output=True, text=True, env=env, cwd=cwd or tmp, timeout=900)
     return r.returncode, r.stdout, r.stderr
 
 

@@ -34,5 +34,8 @@
 #include <parseval/ns.h>
 #include <parseval/gp.h>
 #include <parseval/hsi.h>
+#include <parseval/pansharpen.h>
 #include <parseval/shape.h>
+#include <parseval/nn_param.h>
+#include <parseval/nn_optim.h>
 #endif

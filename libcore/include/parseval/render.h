@@ -61,12 +61,14 @@ PV_API int pv_image_write_png(const pv_image *img, const char *path, const pv_pr
 typedef enum {
   PV_CMAP_VIRIDIS = 0, /* perceptually uniform, colour-blind safe */
   PV_CMAP_GRAY,
+  PV_CMAP_COOLWARM,    /* diverging blue - white - red (Moreland 2009, matplotlib's
+                          "coolwarm"): signed data such as vorticity, 0 at t = 0.5 */
   PV_CMAP_COUNT
 } pv_cmap;
 
 /* Colour of t in [0, 1] (clamped; NaN gives t = 0). */
 PV_API void pv_cmap_color(pv_cmap map, double t, unsigned char rgb[3]);
-/* Parse "viridis" / "gray" (PV_EINVAL naming the word otherwise). */
+/* Parse "viridis" / "gray" / "coolwarm" (PV_EINVAL naming the word otherwise). */
 PV_API int pv_cmap_from_name(const char *name, pv_cmap *map);
 
 /* Percentiles pct[0..n) (each in [0, 100]) of the finite values of v (any

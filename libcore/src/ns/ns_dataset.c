@@ -2,8 +2,7 @@
  * parseval/ns.h). Samples are computed in fixed blocks of `batch` samples
  * (block g = samples [g B, (g+1) B)), so a CFL-chosen step, which is shared
  * by a block, never depends on which samples an interrupted run had done. */
-#include "ns_h5.h"
-#include "ns_internal.h"
+#include "ns_dataset_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -15,149 +14,7 @@
 #include <parseval/error.h>
 #include <parseval/fileout.h>
 
-#define NS_FORMAT "parseval-ns-dataset"
-
-typedef struct ds_attr {
-  const char *name;
-  double value;
-} ds_attr;
-
-enum { NUM_ATTRS = 14 };
-
-static void layout_numbers(const pv_ns_dataset_options *o, ds_attr a[NUM_ATTRS]) {
-  const pv_ns_options *s = &o->solver;
-  ds_attr v[NUM_ATTRS] = {
-      {"version", 1}, {"n", s->n}, {"stride", o->stride}, {"samples", o->samples},
-      {"nt", o->nt}, {"dt_record", o->dt_record}, {"warmup", o->warmup}, {"nu", s->nu},
-      {"dt", s->dt}, {"cfl", s->dt == 0 ? s->cfl : 0}, {"dt_max", s->dt == 0 ? s->dt_max : 0},
-      {"batch", o->batch}, {"grf_alpha", 2.5}, {"grf_tau", 7.0}};
-  memcpy(a, v, sizeof v);
-}
-
-static void layout_strings(const pv_ns_dataset_options *o, char seed[32], const char *s[4][2]) {
-  snprintf(seed, 32, "%llu", (unsigned long long)o->seed);
-  s[0][0] = "scheme";
-  s[0][1] = pv_ns_scheme_name(o->solver.scheme);
-  s[1][0] = "precision";
-  s[1][1] = pv_dtype_name(o->solver.precision);
-  s[2][0] = "forcing";
-  s[2][1] = o->solver.forcing == PV_NS_FORCING_FNO ? "fno" : "none";
-  s[3][0] = "seed";
-  s[3][1] = seed;
-}
-
-/* Refuse a file whose layout differs from the request (nothing is written). */
-static int check_layout(hid_t f, const char *file, const pv_ns_dataset_options *o) {
-  char buf[256], seed[32];
-  if (pv_ns_h5_attr_get_string(f, "format", buf, sizeof buf) || strcmp(buf, NS_FORMAT) != 0)
-    return PV_ERROR(PV_EFORMAT, "%s: not a parseval NS dataset (attribute format)", file);
-  ds_attr a[NUM_ATTRS];
-  layout_numbers(o, a);
-  for (int i = 0; i < NUM_ATTRS; i++) {
-    double v;
-    if (pv_ns_h5_attr_get_double(f, a[i].name, &v))
-      return PV_ERROR(PV_EFORMAT, "%s: attribute %s missing or not a number", file, a[i].name);
-    if (v != a[i].value)
-      return PV_ERROR(PV_EFORMAT, "%s: cannot resume, attribute %s is %.17g in the file but %.17g "
-                      "was requested", file, a[i].name, v, a[i].value);
-  }
-  const char *s[4][2];
-  layout_strings(o, seed, s);
-  for (int i = 0; i < 4; i++) {
-    if (pv_ns_h5_attr_get_string(f, s[i][0], buf, sizeof buf))
-      return PV_ERROR(PV_EFORMAT, "%s: attribute %s missing or not a string", file, s[i][0]);
-    if (strcmp(buf, s[i][1]) != 0)
-      return PV_ERROR(PV_EFORMAT, "%s: cannot resume, attribute %s is '%s' in the file but '%s' "
-                      "was requested", file, s[i][0], buf, s[i][1]);
-  }
-  return PV_OK;
-}
-
-static int write_attrs(hid_t f, const pv_ns_dataset_options *o) {
-  ds_attr a[NUM_ATTRS];
-  layout_numbers(o, a);
-  int rc = pv_ns_h5_attr_put_string(f, "format", NS_FORMAT);
-  for (int i = 0; i < NUM_ATTRS && !rc; i++) rc = pv_ns_h5_attr_put_double(f, a[i].name, a[i].value);
-  char seed[32];
-  const char *s[4][2];
-  layout_strings(o, seed, s);
-  for (int i = 0; i < 4 && !rc; i++) rc = pv_ns_h5_attr_put_string(f, s[i][0], s[i][1]);
-  if (!rc && o->provenance_json)
-    rc = pv_ns_h5_attr_put_string(f, "provenance", o->provenance_json);
-  return rc;
-}
-
-static int make_dataset(hid_t f, const char *name, hid_t type, int rank, const hsize_t *dims,
-                        const hsize_t *chunk) {
-  hid_t sp = H5Screate_simple(rank, dims, NULL), pl = H5Pcreate(H5P_DATASET_CREATE);
-  if (chunk) H5Pset_chunk(pl, rank, chunk);
-  hid_t d = H5Dcreate2(f, name, type, sp, H5P_DEFAULT, pl, H5P_DEFAULT);
-  H5Pclose(pl);
-  H5Sclose(sp);
-  if (d < 0) return PV_ERROR(PV_EIO, "HDF5: cannot create dataset %s", name);
-  H5Dclose(d);
-  return PV_OK;
-}
-
-/* Small datasets written at creation: seed, time, forcing at the recorded grid. */
-static int write_meta(hid_t f, const pv_ns_dataset_options *o, int r) {
-  size_t S = (size_t)o->samples, T = (size_t)o->nt + 1, R = (size_t)r;
-  uint64_t *seeds = pv_malloc(S * sizeof *seeds);
-  double *t = pv_malloc(T * sizeof *t), *fr = pv_malloc(R * R * sizeof *fr);
-  int rc = (!seeds || !t || !fr) ? PV_ERROR(PV_ENOMEM, "NS dataset metadata") : PV_OK;
-  if (!rc) {
-    for (size_t i = 0; i < S; i++) seeds[i] = o->seed + i;
-    for (size_t k = 0; k < T; k++) t[k] = (double)k * o->dt_record;
-    for (size_t i = 0; i < R; i++)
-      for (size_t j = 0; j < R; j++) {
-        double a = 2 * M_PI * ((double)(i * (size_t)o->stride) + (double)(j * (size_t)o->stride)) /
-                   o->solver.n;
-        fr[i * R + j] = o->solver.forcing == PV_NS_FORCING_FNO ? 0.1 * (sin(a) + cos(a)) : 0.0;
-      }
-    hsize_t d1[1] = {S}, dt[1] = {T}, df[2] = {R, R}, z[2] = {0, 0};
-    rc = make_dataset(f, "seed", H5T_STD_U64LE, 1, d1, NULL);
-    if (!rc) rc = make_dataset(f, "time", H5T_IEEE_F64LE, 1, dt, NULL);
-    if (!rc) rc = make_dataset(f, "forcing", H5T_IEEE_F64LE, 2, df, NULL);
-    hid_t d;
-    if (!rc && (d = H5Dopen2(f, "seed", H5P_DEFAULT)) >= 0) {
-      rc = pv_ns_h5_write_block(d, 1, z, d1, H5T_NATIVE_UINT64, seeds);
-      H5Dclose(d);
-    }
-    if (!rc && (d = H5Dopen2(f, "time", H5P_DEFAULT)) >= 0) {
-      rc = pv_ns_h5_write_block(d, 1, z, dt, H5T_NATIVE_DOUBLE, t);
-      H5Dclose(d);
-    }
-    if (!rc && (d = H5Dopen2(f, "forcing", H5P_DEFAULT)) >= 0) {
-      rc = pv_ns_h5_write_block(d, 2, z, df, H5T_NATIVE_DOUBLE, fr);
-      H5Dclose(d);
-    }
-  }
-  pv_free(seeds);
-  pv_free(t);
-  pv_free(fr);
-  return rc;
-}
-
-static int create_file(const char *file, const pv_ns_dataset_options *o, int r, hid_t *out) {
-  hid_t f = H5Fcreate(file, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
-  if (f < 0) return PV_ERROR(PV_EIO, "%s: cannot create HDF5 file", file);
-  hsize_t dims[4] = {(hsize_t)o->samples, (hsize_t)o->nt + 1, (hsize_t)r, (hsize_t)r};
-  hsize_t chunk[4] = {1, 1, (hsize_t)r, (hsize_t)r}, dd[1] = {(hsize_t)o->samples};
-  hid_t ft = o->solver.precision == PV_F32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
-  int rc = make_dataset(f, "vorticity", ft, 4, dims, chunk);
-  if (!rc) rc = make_dataset(f, "done", H5T_STD_U8LE, 1, dd, NULL);
-  if (!rc) rc = write_meta(f, o, r);
-  if (!rc) rc = write_attrs(f, o);
-  if (rc || H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) {
-    H5Fclose(f);
-    remove(file);
-    return rc ? rc : PV_ERROR(PV_EIO, "%s: cannot flush", file);
-  }
-  *out = f;
-  return PV_OK;
-}
-
-static int check_options(const pv_ns_dataset_options *o) {
+int pv_ns_dataset_check_options(const pv_ns_dataset_options *o) {
   if (!o || o->struct_size < sizeof *o)
     return PV_ERROR(PV_EINVAL, "pv_ns_dataset_options: bad struct_size");
   if (o->samples < 1) return PV_ERROR(PV_EINVAL, "NS dataset: samples = %d must be >= 1", o->samples);
@@ -188,25 +45,11 @@ static int file_exists(const char *p) {
   return stat(p, &st) == 0;
 }
 
-/* Open PATH.partial for resuming or create it. */
-static int open_partial(const char *part, const pv_ns_dataset_options *o, int r, hid_t *f) {
-  if (!file_exists(part)) return create_file(part, o, r, f);
-  if (H5Fis_hdf5(part) <= 0)
-    return PV_ERROR(PV_EFORMAT, "%s: exists but is not an HDF5 file; remove it to start over", part);
-  hid_t h = H5Fopen(part, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (h < 0) return PV_ERROR(PV_EIO, "%s: cannot open", part);
-  int rc = check_layout(h, part, o);
-  H5Fclose(h);
-  if (rc) return rc;
-  *f = H5Fopen(part, H5F_ACC_RDWR, H5P_DEFAULT);
-  return *f < 0 ? PV_ERROR(PV_EIO, "%s: cannot open for writing", part) : PV_OK;
-}
-
 typedef struct gen_state {
   pv_ctx *ctx;
   const pv_ns_dataset_options *o;
   pv_ns_solver *s;
-  hid_t file, vort, done;
+  pv_h5 *file;
   int r;
   double *full, *small;
   unsigned char *flags;
@@ -221,8 +64,7 @@ static int record(gen_state *g, int b, int sample, int k) {
   rc = pv_spectral_downsample(2, (int[]){g->o->solver.n, g->o->solver.n}, g->full,
                               (int[]){g->o->stride, g->o->stride}, g->small);
   if (rc) return rc;
-  hsize_t off[4] = {(hsize_t)sample, (hsize_t)k, 0, 0}, cnt[4] = {1, 1, (hsize_t)g->r, (hsize_t)g->r};
-  return pv_ns_h5_write_block(g->vort, 4, off, cnt, H5T_NATIVE_DOUBLE, g->small);
+  return pv_ns_dataset_write_record(g->file, sample, k, g->r, g->small);
 }
 
 /* Samples [first, first + cnt) as one block; the solver has room for batch. */
@@ -249,9 +91,7 @@ static int run_block(gen_state *g, int first, int cnt) {
   }
   if (rc) return rc;
   for (int b = 0; b < cnt; b++) g->flags[first + b] = 1;
-  hsize_t off[1] = {(hsize_t)first}, c[1] = {(hsize_t)cnt};
-  rc = pv_ns_h5_write_block(g->done, 1, off, c, H5T_NATIVE_UINT8, g->flags + first);
-  if (!rc && H5Fflush(g->file, H5F_SCOPE_GLOBAL) < 0) rc = PV_ERROR(PV_EIO, "HDF5 flush failed");
+  rc = pv_ns_dataset_done_io(g->file, first, cnt, g->flags, 1);
   g->ndone += cnt;
   return rc;
 }
@@ -277,18 +117,14 @@ static int run_blocks(gen_state *g, int begin, int end) {
 
 static int generate_in(gen_state *g, const char *part, int begin, int end) {
   const pv_ns_dataset_options *o = g->o;
-  int rc = open_partial(part, o, g->r, &g->file);
+  int rc = pv_ns_dataset_open_partial(part, o, g->r, &g->file);
   if (rc) return rc;
-  g->vort = H5Dopen2(g->file, "vorticity", H5P_DEFAULT);
-  g->done = H5Dopen2(g->file, "done", H5P_DEFAULT);
   size_t N = (size_t)o->solver.n * (size_t)o->solver.n;
   g->full = pv_malloc(N * sizeof(double));
   g->small = pv_malloc((size_t)g->r * (size_t)g->r * sizeof(double));
   g->flags = pv_calloc((size_t)o->samples, 1);
-  if (g->vort < 0 || g->done < 0) rc = PV_ERROR(PV_EFORMAT, "%s: vorticity or done missing", part);
-  else if (!g->full || !g->small || !g->flags) rc = PV_ERROR(PV_ENOMEM, "NS dataset buffers");
-  hsize_t z[1] = {0}, c[1] = {(hsize_t)o->samples};
-  if (!rc) rc = pv_ns_h5_read_block(g->done, 1, z, c, H5T_NATIVE_UINT8, g->flags);
+  if (!g->full || !g->small || !g->flags) rc = PV_ERROR(PV_ENOMEM, "NS dataset buffers");
+  if (!rc) rc = pv_ns_dataset_done_io(g->file, 0, o->samples, g->flags, 0);
   if (!rc && g->main_flags)
     for (int i = 0; i < o->samples; i++) g->flags[i] |= g->main_flags[i];
   for (int i = 0; i < o->samples && !rc; i++) g->ndone += g->flags[i] != 0;
@@ -301,15 +137,13 @@ static int generate_in(gen_state *g, const char *part, int begin, int end) {
 
 static void gen_close(gen_state *g) {
   pv_ns_solver_destroy(&g->s);
-  if (g->vort >= 0) H5Dclose(g->vort);
-  if (g->done >= 0) H5Dclose(g->done);
-  if (g->file >= 0) H5Fclose(g->file);
+  pv_h5_close(&g->file);
   pv_free(g->full);
   pv_free(g->small);
   pv_free(g->flags);
 }
 
-static char *suffixed(const char *path, const char *suffix, int k) {
+char *pv_ns_dataset_suffixed(const char *path, const char *suffix, int k) {
   size_t len = strlen(path) + strlen(suffix) + 16;
   char *p = pv_malloc(len);
   if (p) {
@@ -322,20 +156,18 @@ static char *suffixed(const char *path, const char *suffix, int k) {
 /* Done flags of an existing main .partial (all zero when absent or foreign). */
 static void main_done_flags(const char *part, int samples, unsigned char *fl) {
   memset(fl, 0, (size_t)samples);
-  if (!file_exists(part) || H5Fis_hdf5(part) <= 0) return;
-  hid_t f = H5Fopen(part, H5F_ACC_RDONLY, H5P_DEFAULT);
-  hid_t d = f < 0 ? -1 : H5Dopen2(f, "done", H5P_DEFAULT);
-  hsize_t z[1] = {0}, c[1] = {(hsize_t)samples};
-  if (d >= 0 && pv_ns_h5_read_block(d, 1, z, c, H5T_NATIVE_UINT8, fl)) memset(fl, 0, (size_t)samples);
-  if (d >= 0) H5Dclose(d);
-  if (f >= 0) H5Fclose(f);
+  if (!file_exists(part)) return;
+  pv_h5 *f = NULL;
+  if (pv_h5_open(part, &f) || pv_ns_dataset_done_io(f, 0, samples, fl, 0))
+    memset(fl, 0, (size_t)samples);
+  pv_h5_close(&f);
   pv_error_clear();
 }
 
 /* Generate this rank's blocks into `file`; returns the status. */
 static int generate_file(pv_ctx *ctx, const pv_ns_dataset_options *o, const char *file,
                          int rank, int nranks, const unsigned char *main_flags, int *ndone) {
-  gen_state g = {ctx, o, NULL, -1, -1, -1, o->solver.n / o->stride, NULL, NULL, NULL, 0,
+  gen_state g = {ctx, o, NULL, NULL, o->solver.n / o->stride, NULL, NULL, NULL, 0,
                  o->samples, rank, nranks, main_flags};
   int begin = o->sample_begin, end = o->sample_end;
   if (begin == 0 && end == 0) end = o->samples;
@@ -348,13 +180,14 @@ static int generate_file(pv_ctx *ctx, const pv_ns_dataset_options *o, const char
 int pv_ns_dataset_generate(pv_ctx *ctx, const char *path, int overwrite,
                            const pv_ns_dataset_options *o) {
   if (!path) return PV_ERROR(PV_EINVAL, "pv_ns_dataset_generate: path is NULL");
-  int rc = check_options(o);
+  int rc = pv_ns_dataset_check_options(o);
   if (!rc) rc = pv_ns_options_check(&o->solver); /* before any file is touched */
   if (!rc) rc = pv_output_check(path, overwrite);
   if (rc) return rc;
   int nranks = ctx ? pv_ctx_nranks(ctx) : 1;
+  if (nranks > 1 && o->distributed) return pv_ns_dataset_generate_slabs(ctx, path, o);
   if (nranks > 1) return pv_ns_dataset_generate_ranks(ctx, path, o);
-  char *part = suffixed(path, ".partial", -1);
+  char *part = pv_ns_dataset_suffixed(path, ".partial", -1);
   if (!part) return PV_ERROR(PV_ENOMEM, "NS dataset path");
   int ndone = 0;
   rc = generate_file(ctx, o, part, 0, 1, NULL, &ndone);
@@ -367,52 +200,43 @@ int pv_ns_dataset_generate(pv_ctx *ctx, const char *path, int overwrite,
 /* ---- MPI: blocks of samples split over ranks ------------------------- */
 
 /* Copy the done samples of `src` that `dst` lacks; counts dst's done ones. */
-static int merge_part(hid_t dst, const char *src, int samples, int r, unsigned char *dfl,
-                      double *buf, size_t per) {
+static int merge_part(pv_h5 *dst, const char *src, int samples, int times, int r,
+                      unsigned char *dfl, double *buf) {
   if (!file_exists(src)) return PV_OK;
-  hid_t f = H5Fopen(src, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return PV_ERROR(PV_EIO, "%s: cannot open", src);
-  hid_t sv = H5Dopen2(f, "vorticity", H5P_DEFAULT), sd = H5Dopen2(f, "done", H5P_DEFAULT);
-  hid_t dv = H5Dopen2(dst, "vorticity", H5P_DEFAULT), dd = H5Dopen2(dst, "done", H5P_DEFAULT);
+  pv_h5 *f = NULL;
   unsigned char *sfl = pv_calloc((size_t)samples, 1);
-  hsize_t z[1] = {0}, c[1] = {(hsize_t)samples};
-  int rc = (sv < 0 || sd < 0 || dv < 0 || dd < 0 || !sfl)
-               ? PV_ERROR(PV_EFORMAT, "%s: cannot merge", src)
-               : pv_ns_h5_read_block(sd, 1, z, c, H5T_NATIVE_UINT8, sfl);
+  int rc = sfl ? pv_h5_open(src, &f) : PV_ERROR(PV_ENOMEM, "NS dataset merge");
+  if (!rc) rc = pv_ns_dataset_done_io(f, 0, samples, sfl, 0);
   for (int s = 0; s < samples && !rc; s++) {
     if (!sfl[s] || dfl[s]) continue;
-    hsize_t off[4] = {(hsize_t)s, 0, 0, 0}, cnt[4] = {1, (hsize_t)(per / ((size_t)r * r)), (hsize_t)r, (hsize_t)r};
-    rc = pv_ns_h5_read_block(sv, 4, off, cnt, H5T_NATIVE_DOUBLE, buf);
-    if (!rc) rc = pv_ns_h5_write_block(dv, 4, off, cnt, H5T_NATIVE_DOUBLE, buf);
+    rc = pv_ns_dataset_sample_io(f, s, times, r, buf, 0);
+    if (!rc) rc = pv_ns_dataset_sample_io(dst, s, times, r, buf, 1);
     dfl[s] = !rc;
   }
-  if (!rc) rc = pv_ns_h5_write_block(dd, 1, z, c, H5T_NATIVE_UINT8, dfl);
-  hid_t ids[4] = {sv, sd, dv, dd};
-  for (int i = 0; i < 4; i++)
-    if (ids[i] >= 0) H5Dclose(ids[i]);
-  H5Fclose(f);
+  if (!rc) rc = pv_ns_dataset_done_io(dst, 0, samples, dfl, 1);
+  pv_h5_close(&f);
   pv_free(sfl);
   return rc;
 }
 
 /* Rank 0: merge every rank's part into PATH.partial; rename when complete. */
 static int assemble(pv_ctx *ctx, const char *path, const pv_ns_dataset_options *o, int nranks) {
-  char *part = suffixed(path, ".partial", -1);
+  char *part = pv_ns_dataset_suffixed(path, ".partial", -1);
   int r = o->solver.n / o->stride;
   size_t per = (size_t)(o->nt + 1) * (size_t)r * (size_t)r;
   double *buf = pv_malloc(per * sizeof(double));
   unsigned char *fl = pv_calloc((size_t)o->samples, 1);
-  hid_t f = -1;
+  pv_h5 *f = NULL;
   int rc = (!part || !buf || !fl) ? PV_ERROR(PV_ENOMEM, "NS dataset assembly") : PV_OK;
-  if (!rc) rc = open_partial(part, o, r, &f);
-  if (!rc) main_done_flags(part, o->samples, fl);
+  if (!rc) rc = pv_ns_dataset_open_partial(part, o, r, &f);
+  if (!rc) rc = pv_ns_dataset_done_io(f, 0, o->samples, fl, 0);
   for (int k = 0; k < nranks && !rc; k++) {
-    char *src = suffixed(path, ".partial.rank", k);
-    rc = src ? merge_part(f, src, o->samples, r, fl, buf, per) : PV_ERROR(PV_ENOMEM, "path");
+    char *src = pv_ns_dataset_suffixed(path, ".partial.rank", k);
+    rc = src ? merge_part(f, src, o->samples, o->nt + 1, r, fl, buf) : PV_ERROR(PV_ENOMEM, "path");
     if (!rc && src) remove(src);
     pv_free(src);
   }
-  if (f >= 0) H5Fclose(f);
+  pv_h5_close(&f);
   int done = 0;
   for (int s = 0; s < o->samples; s++) done += fl[s] != 0;
   if (!rc && done == o->samples && rename(part, path) != 0)
@@ -428,7 +252,7 @@ static int assemble(pv_ctx *ctx, const char *path, const pv_ns_dataset_options *
 int pv_ns_dataset_generate_ranks(pv_ctx *ctx, const char *path, const pv_ns_dataset_options *o) {
   MPI_Comm comm = pv_ctx_comm(ctx);
   int rank = pv_ctx_rank(ctx), nranks = pv_ctx_nranks(ctx), ndone = 0;
-  char *main_part = suffixed(path, ".partial", -1), *mine = suffixed(path, ".partial.rank", rank);
+  char *main_part = pv_ns_dataset_suffixed(path, ".partial", -1), *mine = pv_ns_dataset_suffixed(path, ".partial.rank", rank);
   unsigned char *mf = pv_calloc((size_t)o->samples, 1);
   int rc = (!main_part || !mine || !mf) ? PV_ERROR(PV_ENOMEM, "NS dataset paths") : PV_OK;
   if (!rc) {

@@ -1,65 +1,52 @@
-/* ns_dataset_read.c - reading NS dataset files and exporting them to .npy. */
-#include "ns_h5.h"
+/* ns_dataset_read.c - reading NS dataset files and exporting them to .npy
+ * (through parseval/h5.h). */
 #include "ns_internal.h"
 
 #include <string.h>
 
 #include <parseval/alloc.h>
 #include <parseval/error.h>
+#include <parseval/h5.h>
 #include <parseval/npy.h>
 
 typedef struct ds_file {
-  hid_t f, vort;
-  hsize_t dims[4];
+  pv_h5 *f;
+  size_t dims[PV_MAX_DIMS];
   pv_ns_dataset_info info;
 } ds_file;
 
-static void ds_close(ds_file *d) {
-  if (d->vort >= 0) H5Dclose(d->vort);
-  if (d->f >= 0) H5Fclose(d->f);
-  d->vort = d->f = -1;
-}
-
 /* Open and describe path (checks format, shape, done flags). */
 static int ds_open(const char *path, ds_file *d) {
-  d->f = d->vort = -1;
+  memset(d, 0, sizeof *d);
   if (!path) return PV_ERROR(PV_EINVAL, "NS dataset: path is NULL");
-  if (H5Fis_hdf5(path) <= 0) return PV_ERROR(PV_EFORMAT, "%s: not an HDF5 file", path);
-  d->f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (d->f < 0) return PV_ERROR(PV_EIO, "%s: cannot open", path);
-  char fmt[64];
-  if (pv_ns_h5_attr_get_string(d->f, "format", fmt, sizeof fmt) ||
-      strcmp(fmt, "parseval-ns-dataset") != 0) {
-    ds_close(d);
-    return PV_ERROR(PV_EFORMAT, "%s: not a parseval NS dataset (attribute format)", path);
-  }
-  d->vort = H5Dopen2(d->f, "vorticity", H5P_DEFAULT);
-  hid_t sp = d->vort < 0 ? -1 : H5Dget_space(d->vort);
-  int ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 4 &&
-           H5Sget_simple_extent_dims(sp, d->dims, NULL) == 4 && d->dims[2] == d->dims[3];
-  if (sp >= 0) H5Sclose(sp);
-  hid_t t = ok ? H5Dget_type(d->vort) : -1;
-  d->info.dtype = t >= 0 && H5Tget_size(t) == 4 ? PV_F32 : PV_F64;
-  if (t >= 0) H5Tclose(t);
-  if (!ok) {
-    ds_close(d);
-    return PV_ERROR(PV_EFORMAT, "%s: dataset vorticity missing or not [samples, t, r, r]", path);
-  }
+  int rc = pv_h5_open(path, &d->f);
+  if (rc) return rc;
+  char *fmt = NULL;
+  if (pv_h5_get_attr_string(d->f, "/", "format", &fmt) || strcmp(fmt, "parseval-ns-dataset") != 0)
+    rc = PV_ERROR(PV_EFORMAT, "%s: not a parseval NS dataset (attribute format)", path);
+  pv_free(fmt);
+  int nd = 0;
+  pv_dtype t = PV_F64;
+  if (!rc && (pv_h5_dataset_info(d->f, "vorticity", &t, &nd, d->dims) || nd != 4 ||
+              d->dims[2] != d->dims[3] || (t != PV_F32 && t != PV_F64) || d->dims[0] > (1u << 24) ||
+              d->dims[1] > (1u << 30) || d->dims[2] > (1u << 16)))
+    rc = PV_ERROR(PV_EFORMAT, "%s: dataset vorticity missing or not [samples, t, r, r] real", path);
+  unsigned char *fl = rc ? NULL : pv_calloc(d->dims[0] ? d->dims[0] : 1, 1);
+  if (!rc && !fl) rc = PV_ERROR(PV_ENOMEM, "NS dataset flags");
+  pv_view fv;
+  size_t z[1] = {0};
+  if (!rc) rc = pv_view_init(&fv, fl, PV_U8, 1, d->dims);
+  if (!rc && pv_h5_read_slab(d->f, "done", z, &fv))
+    rc = PV_ERROR(PV_EFORMAT, "%s: dataset done missing or shorter than %zu samples", path, d->dims[0]);
   d->info.struct_size = sizeof d->info;
   d->info.samples = (int)d->dims[0];
   d->info.times = (int)d->dims[1];
   d->info.res = (int)d->dims[2];
-  unsigned char *fl = pv_calloc(d->dims[0], 1);
-  hid_t dd = H5Dopen2(d->f, "done", H5P_DEFAULT);
-  hsize_t z[1] = {0}, c[1] = {d->dims[0]};
-  int rc = !fl ? PV_ERROR(PV_ENOMEM, "NS dataset flags")
-           : dd < 0 ? PV_ERROR(PV_EFORMAT, "%s: dataset done missing", path)
-                    : pv_ns_h5_read_block(dd, 1, z, c, H5T_NATIVE_UINT8, fl);
+  d->info.dtype = t;
   d->info.complete = !rc;
-  for (hsize_t i = 0; i < d->dims[0] && !rc; i++) d->info.complete &= fl[i] != 0;
-  if (dd >= 0) H5Dclose(dd);
+  for (size_t i = 0; i < d->dims[0] && !rc; i++) d->info.complete &= fl[i] != 0;
   pv_free(fl);
-  if (rc) ds_close(d);
+  if (rc) pv_h5_close(&d->f);
   return rc;
 }
 
@@ -70,7 +57,7 @@ int pv_ns_dataset_info_read(const char *path, pv_ns_dataset_info *info) {
   int rc = ds_open(path, &d);
   if (rc) return rc;
   *info = d.info;
-  ds_close(&d);
+  pv_h5_close(&d.f);
   return PV_OK;
 }
 
@@ -79,12 +66,14 @@ int pv_ns_dataset_read_sample(const char *path, int s, double *w) {
   int rc = ds_open(path, &d);
   if (rc) return rc;
   if (!w || s < 0 || s >= d.info.samples) {
-    ds_close(&d);
+    pv_h5_close(&d.f);
     return PV_ERROR(PV_EINVAL, "%s: sample %d outside [0, %d)", path, s, d.info.samples);
   }
-  hsize_t off[4] = {(hsize_t)s, 0, 0, 0}, cnt[4] = {1, d.dims[1], d.dims[2], d.dims[3]};
-  rc = pv_ns_h5_read_block(d.vort, 4, off, cnt, H5T_NATIVE_DOUBLE, w);
-  ds_close(&d);
+  size_t off[4] = {(size_t)s, 0, 0, 0}, cnt[4] = {1, d.dims[1], d.dims[2], d.dims[3]};
+  pv_view v;
+  rc = pv_view_init(&v, w, PV_F64, 4, cnt);
+  if (!rc) rc = pv_h5_read_slab(d.f, "vorticity", off, &v);
+  pv_h5_close(&d.f);
   return rc;
 }
 
@@ -104,11 +93,9 @@ int pv_ns_dataset_export_npy(pv_ctx *ctx, const char *path, const char *out, int
     rc = PV_ERROR(PV_ENOMEM, "%s: export needs %zu bytes, over the RAM budget", path, bytes);
   pv_array *a = NULL;
   if (!rc) rc = pv_array_create(PV_F32, 4, shape, &a);
-  if (!rc) {
-    hsize_t off[4] = {0, (hsize_t)t_begin, 0, 0}, cnt[4] = {shape[0], shape[1], shape[2], shape[3]};
-    rc = pv_ns_h5_read_block(d.vort, 4, off, cnt, H5T_NATIVE_FLOAT, pv_array_data(a));
-  }
-  ds_close(&d);
+  size_t off[4] = {0, (size_t)t_begin, 0, 0};
+  if (!rc) rc = pv_h5_read_slab(d.f, "vorticity", off, pv_array_view(a));
+  pv_h5_close(&d.f);
   pv_view v;
   static const int perm[4] = {0, 2, 3, 1}; /* [N, T, X, Y] -> [N, X, Y, T] */
   if (!rc) rc = pv_view_permute(pv_array_view(a), perm, &v);

@@ -9,7 +9,8 @@
 /* One thread's scratch: everything a field's step touches besides its state. */
 typedef struct pv_ns_ws {
   void *spec4;  /* 4 half spectra (u, v, w_x, w_y), complex */
-  void *real4;  /* 4 real fields; slot 0 receives the product */
+  void *real4;  /* 4 real fields (diagnostics, set/get) */
+  void *rows;   /* step: 4 real row blocks [4][rb][n] + the product block [rb][n] */
   void *F;      /* F(w) = f_hat - mask N_hat (complex, M) */
   void *y;      /* stage state (IFRK4) */
   void *acc;    /* stage accumulator (IFRK4) */
@@ -27,6 +28,15 @@ struct pv_ns_solver {
   pv_fft_plan *c2r4;  /* 4 fields c2r */
   pv_fft_plan *r2c1;  /* 1 field r2c */
   pv_fft_plan *c2r1;  /* 1 field c2r */
+  /* The step's nonlinear term runs the 2D transforms as 1D passes so that the
+   * product is formed in cache between the row transforms and the forward
+   * column pass is pruned to the 2/3 band (see eval_NL in ns_kernel_tmpl.h). */
+  int rb;             /* rows per block of the row pass (divides n) */
+  int jc;             /* columns 0..jc-1 survive the 2/3 mask (jc = n/3 + 1) */
+  pv_fft_plan *colinv;/* backward c2c down the columns of one [n][nh] spectrum, in place */
+  pv_fft_plan *rowc2r;/* c2r of rb rows of one spectrum into a [rb][n] block */
+  pv_fft_plan *rowr2c;/* r2c of a [rb][n] block into rb rows of a spectrum */
+  pv_fft_plan *colfwd;/* forward c2c down columns 0..jc-1 of one spectrum, in place */
   void *w;            /* state [batch][M] complex */
   void *fprev;        /* CNAB2: F at the previous step [batch][M] */
   int *have_prev;     /* CNAB2: fprev valid per field */
@@ -47,6 +57,11 @@ struct pv_ns_solver {
 
 /* PV_EINVAL naming the first bad solver option. */
 int pv_ns_options_check(const pv_ns_options *o);
+
+/* Steps for advancing by T: round(T/dt) steps of the fixed dt (PV_EINVAL
+ * when T is not a multiple), or with o->dt == 0 equal steps no larger
+ * than cfl / rate and dt_max (rate = max(|u|/dx + |v|/dy), 1/time). */
+int pv_ns_step_count(const pv_ns_options *o, double T, double rate, int64_t *ns, double *dt);
 
 /* pv_ns_dataset_generate over the ranks of ctx (ns_dataset.c). */
 int pv_ns_dataset_generate_ranks(pv_ctx *ctx, const char *path, const pv_ns_dataset_options *o);

@@ -26,26 +26,33 @@ void FN(pv_ns_coef)(pv_ns_solver *s, double dt) {
   s->coef_dt = dt;
 }
 
+/* One row of the four spectra (u, v, w_x, w_y) hat / N from the state row
+ * w (nh complex); il = 1/L of the row, kx its odd-derivative wavenumber.
+ * Separate restrict arguments let the loop vectorise. */
+static void FN(build_row)(R *restrict u, R *restrict v, R *restrict wx, R *restrict wy,
+                          const R *restrict w, const R *restrict il, const R *restrict kyd,
+                          R kx, R sc, int nh) {
+  for (int j = 0; j < nh; j++) {
+    const R ky = kyd[j], l = il[j] * sc;
+    const R a = w[2 * j] * sc, b = w[2 * j + 1] * sc;  /* w / N */
+    const R pa = w[2 * j] * l, pb = w[2 * j + 1] * l;  /* psi / N */
+    u[2 * j] = -ky * pb;  u[2 * j + 1] = ky * pa;
+    v[2 * j] = kx * pb;   v[2 * j + 1] = -kx * pa;
+    wx[2 * j] = -kx * b;  wx[2 * j + 1] = kx * a;
+    wy[2 * j] = -ky * b;  wy[2 * j + 1] = ky * a;
+  }
+}
+
 /* spec4 = (u, v, w_x, w_y) hat / N from the state spectrum w. */
 static void FN(build4)(const pv_ns_solver *s, const R *w, R *spec4) {
-  const R *kxd = s->kxd, *kyd = s->kyd, *invL = s->invL;
   const size_t M = s->M;
   const int n = s->n, nh = s->nh;
   const R sc = (R)(1.0 / (double)s->N);
-  R *u = spec4, *v = spec4 + 2 * M, *wx = spec4 + 4 * M, *wy = spec4 + 6 * M;
   for (int i = 0; i < n; i++) {
-    const R kx = kxd[i];
-    const size_t row = (size_t)i * (size_t)nh;
-    for (int j = 0; j < nh; j++) {
-      const size_t k = row + (size_t)j, re = 2 * k, im = re + 1;
-      const R ky = kyd[j], il = invL[k] * sc;
-      const R wr = w[re] * sc, wi = w[im] * sc;
-      const R pr = w[re] * il, pi = w[im] * il;
-      u[re] = -ky * pi;  u[im] = ky * pr;
-      v[re] = kx * pi;   v[im] = -kx * pr;
-      wx[re] = -kx * wi; wx[im] = kx * wr;
-      wy[re] = -ky * wi; wy[im] = ky * wr;
-    }
+    const size_t row = 2 * (size_t)i * (size_t)nh;
+    R *u = spec4 + row;
+    FN(build_row)(u, u + 2 * M, u + 4 * M, u + 6 * M, w + row, (const R *)s->invL + row / 2,
+                  s->kyd, ((const R *)s->kxd)[i], sc, nh);
   }
 }
 
@@ -61,50 +68,68 @@ static double FN(cfl_rate)(const pv_ns_solver *s, const R *r) {
   return (double)m * (double)s->n;
 }
 
-/* NL = DFT(u w_x + v w_y) for state w (unmasked); *umax if asked. */
+/* NL = DFT(u w_x + v w_y) for state w, valid in columns 0..jc-1 only (the
+ * others are cut by the 2/3 mask and never computed); *umax if asked.
+ * The 2D c2r/r2c run as 1D passes: columns of the 4 spectra (backward, in
+ * place), then blocks of rb rows: 4 row c2r into cache, the product, one
+ * row r2c into NL; finally the forward column pass over columns < jc only. */
 static void FN(eval_NL)(const pv_ns_solver *s, pv_ns_ws *ws, const R *w, R *NL, double *umax) {
-  R *r = ws->real4;
-  const size_t N = s->N;
-  FN(build4)(s, w, ws->spec4);
-  pv_fft_execute(s->c2r4, ws->spec4, r);
-  if (umax) *umax = FN(cfl_rate)(s, r);
-  const R *v = r + N, *wx = r + 2 * N, *wy = r + 3 * N;
-  for (size_t p = 0; p < N; p++) r[p] = r[p] * wx[p] + v[p] * wy[p];
-  pv_fft_execute(s->r2c1, r, NL);
+  const int n = s->n, nh = s->nh, rb = s->rb;
+  const size_t M = s->M, bl = (size_t)rb * (size_t)n;
+  R *sp = ws->spec4, *blk = ws->rows, *prod = blk + 4 * bl;
+  FN(build4)(s, w, sp);
+  for (int f = 0; f < 4; f++) pv_fft_execute(s->colinv, sp + 2 * M * (size_t)f, sp + 2 * M * (size_t)f);
+  R m = 0;
+  for (int i0 = 0; i0 < n; i0 += rb) {
+    const size_t off = 2 * (size_t)i0 * (size_t)nh;
+    for (int f = 0; f < 4; f++) pv_fft_execute(s->rowc2r, sp + 2 * M * (size_t)f + off, blk + bl * (size_t)f);
+    const R *u = blk, *v = blk + bl, *wx = blk + 2 * bl, *wy = blk + 3 * bl;
+    for (size_t p = 0; p < bl; p++) prod[p] = u[p] * wx[p] + v[p] * wy[p];
+    if (umax)
+      for (size_t p = 0; p < bl; p++) {
+        R a = (u[p] < 0 ? -u[p] : u[p]) + (v[p] < 0 ? -v[p] : v[p]);
+        m = a > m ? a : m;
+      }
+    pv_fft_execute(s->rowr2c, prod, NL + off);
+  }
+  pv_fft_execute(s->colfwd, NL, NL);
+  if (umax) *umax = (double)m * (double)n;
 }
 
 /* F = f_hat - mask * DFT(u w_x + v w_y) for state w; *umax if want_umax. */
 static void FN(eval_F)(const pv_ns_solver *s, pv_ns_ws *ws, const R *w, R *F, double *umax) {
   FN(eval_NL)(s, ws, w, F, umax);
-  const R *mrow = s->mrow, *mcol = s->mcol, *fh = s->fhat;
-  const int n = s->n, nh = s->nh;
+  const R *mrow = s->mrow, *fh = s->fhat;
+  const int n = s->n, nh = s->nh, jc = s->jc;
   for (int i = 0; i < n; i++) {
-    const size_t row = (size_t)i * (size_t)nh;
-    for (int j = 0; j < nh; j++) {
-      const size_t k = row + (size_t)j;
-      const R m = mrow[i] * mcol[j];
-      F[2 * k] = fh[2 * k] - m * F[2 * k];
-      F[2 * k + 1] = fh[2 * k + 1] - m * F[2 * k + 1];
-    }
+    const size_t row = 2 * (size_t)i * (size_t)nh;
+    const R m = mrow[i];
+    R *Fr = F + row;
+    const R *fr = fh + row;
+    for (int q = 0; q < 2 * jc; q++) Fr[q] = fr[q] - m * Fr[q];
+    for (int q = 2 * jc; q < 2 * nh; q++) Fr[q] = fr[q];
   }
 }
 
 /* One FNO step: w = c1 w + c2 (f_hat - mask N_hat(w)), mask and forcing
- * applied in the update pass. */
+ * applied in the update pass (columns >= jc carry no N_hat). */
 static void FN(step_fno)(const pv_ns_solver *s, pv_ns_ws *ws, R *w, double *umax) {
   R *NL = ws->F;
   FN(eval_NL)(s, ws, w, NL, umax);
-  const R *c1 = s->c1, *c2 = s->c2, *fh = s->fhat, *mrow = s->mrow, *mcol = s->mcol;
-  const int n = s->n, nh = s->nh;
+  const R *c1 = s->c1, *c2 = s->c2, *fh = s->fhat, *mrow = s->mrow;
+  const int n = s->n, nh = s->nh, jc = s->jc;
   for (int i = 0; i < n; i++) {
     const size_t row = (size_t)i * (size_t)nh;
-    const R mr = mrow[i];
-    for (int j = 0; j < nh; j++) {
-      const size_t k = row + (size_t)j;
-      const R m = mr * mcol[j];
-      const R gr = fh[2 * k] - m * NL[2 * k], gi = fh[2 * k + 1] - m * NL[2 * k + 1];
-      w[2 * k] = c1[k] * w[2 * k] + c2[k] * gr;
-      w[2 * k + 1] = c1[k] * w[2 * k + 1] + c2[k] * gi;
+    const R m = mrow[i];
+    R *wr = w + 2 * row;
+    const R *nr = NL + 2 * row, *fr = fh + 2 * row, *a = c1 + row, *b = c2 + row;
+    for (int j = 0; j < jc; j++) {
+      wr[2 * j] = a[j] * wr[2 * j] + b[j] * (fr[2 * j] - m * nr[2 * j]);
+      wr[2 * j + 1] = a[j] * wr[2 * j + 1] + b[j] * (fr[2 * j + 1] - m * nr[2 * j + 1]);
+    }
+    for (int j = jc; j < nh; j++) {
+      wr[2 * j] = a[j] * wr[2 * j] + b[j] * fr[2 * j];
+      wr[2 * j + 1] = a[j] * wr[2 * j + 1] + b[j] * fr[2 * j + 1];
     }
   }
 }
@@ -216,18 +241,45 @@ void FN(pv_ns_set_forcing)(pv_ns_solver *s, const double *f) {
   pv_fft_execute(s->r2c1, r, s->fhat);
 }
 
-void FN(pv_ns_get_real)(pv_ns_solver *s, int b, double *w) {
-  const R *src = (const R *)s->w + 2 * s->M * (size_t)b;
-  R *c = s->ws[0].spec4, *r = s->ws[0].real4;
-  const R sc = (R)(1.0 / (double)s->N);
-  for (size_t q = 0; q < 2 * s->M; q++) c[q] = src[q] * sc;
-  pv_fft_execute(s->c2r1, c, r);
-  for (size_t p = 0; p < s->N; p++) w[p] = (double)r[p];
-}
+
 
 /* Half-spectrum weight: columns 1..n/2-1 stand for two modes. */
 static double FN(colw)(const pv_ns_solver *s, int j) {
   return (j == 0 || j == s->n / 2) ? 1.0 : 2.0;
+}
+
+/* Divergence check of the grid velocities in real4 slots 0, 1 (as the step
+ * makes them): ||div u|| / ||grad u|| from their spectra (Parseval), ~ the
+ * FFTs' round-off for a solenoidal field. Uses spec4 as scratch. */
+static double FN(divergence)(const pv_ns_solver *s, pv_ns_ws *ws) {
+  R *U = ws->spec4, *V = U + 2 * s->M;
+  const R *r = ws->real4, *kxd = s->kxd, *kyd = s->kyd;
+  pv_fft_execute(s->r2c1, (void *)r, U);
+  pv_fft_execute(s->r2c1, (void *)(r + s->N), V);
+  double dv = 0, g = 0;
+  for (int i = 0; i < s->n; i++)
+    for (int j = 0; j < s->nh; j++) {
+      size_t k = (size_t)i * (size_t)s->nh + (size_t)j;
+      double kx = kxd[i], ky = kyd[j], cw = FN(colw)(s, j);
+      double dr = -kx * U[2 * k + 1] - ky * V[2 * k + 1], di = kx * U[2 * k] + ky * V[2 * k];
+      dv += cw * (dr * dr + di * di);
+      g += cw * (kx * kx * ((double)U[2 * k] * U[2 * k] + (double)U[2 * k + 1] * U[2 * k + 1]) +
+                 ky * ky * ((double)V[2 * k] * V[2 * k] + (double)V[2 * k + 1] * V[2 * k + 1]));
+    }
+  return g > 0 ? sqrt(dv / g) : 0.0;
+}
+
+/* The field of state spectrum src on the grid, into ws->real4 (N reals). */
+static void FN(pv_ns_get_real_into)(pv_ns_solver *s, const R *src, pv_ns_ws *ws) {
+  R *c = ws->spec4, *r = ws->real4;
+  const R sc = (R)(1.0 / (double)s->N);
+  for (size_t q = 0; q < 2 * s->M; q++) c[q] = src[q] * sc;
+  pv_fft_execute(s->c2r1, c, r);
+}
+void FN(pv_ns_get_real)(pv_ns_solver *s, int b, double *w) {
+  FN(pv_ns_get_real_into)(s, (const R *)s->w + 2 * s->M * (size_t)b, &s->ws[0]);
+  const R *r = s->ws[0].real4;
+  for (size_t p = 0; p < s->N; p++) w[p] = (double)r[p];
 }
 
 void FN(pv_ns_diag)(pv_ns_solver *s, int b, pv_ns_diag *d) {
@@ -254,6 +306,12 @@ void FN(pv_ns_diag)(pv_ns_solver *s, int b, pv_ns_diag *d) {
   FN(build4)(s, w, ws->spec4);
   pv_fft_execute(s->c2r4, ws->spec4, ws->real4);
   d->umax = FN(cfl_rate)(s, ws->real4);
+  d->divergence = FN(divergence)(s, ws);
+  FN(pv_ns_get_real_into)(s, w, ws);
+  const R *r = ws->real4;
+  double wm = 0;
+  for (size_t q = 0; q < s->N; q++) wm = fmax(wm, fabs((double)r[q]));
+  d->wmax = wm;
 }
 
 int FN(pv_ns_finite)(const pv_ns_solver *s) {

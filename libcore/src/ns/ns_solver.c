@@ -52,10 +52,15 @@ void pv_ns_solver_destroy(pv_ns_solver **sp) {
   pv_fft_plan_destroy(&s->c2r4);
   pv_fft_plan_destroy(&s->r2c1);
   pv_fft_plan_destroy(&s->c2r1);
+  pv_fft_plan_destroy(&s->colinv);
+  pv_fft_plan_destroy(&s->rowc2r);
+  pv_fft_plan_destroy(&s->rowr2c);
+  pv_fft_plan_destroy(&s->colfwd);
   if (s->ws)
     for (int i = 0; i < s->nws; i++) {
       pv_free(s->ws[i].spec4);
       pv_free(s->ws[i].real4);
+      pv_free(s->ws[i].rows);
       pv_free(s->ws[i].F);
       pv_free(s->ws[i].y);
       pv_free(s->ws[i].acc);
@@ -98,6 +103,27 @@ static void fill_tables(pv_ns_solver *s) {
   }
 }
 
+/* The 1D passes of the step (see ns_internal.h): columns are length-n
+ * transforms of stride nh, rows length-n transforms of a block of rb rows. */
+static int make_pass_plans(pv_ns_solver *s, pv_ctx *ctx, const pv_fft_options *base) {
+  const int n1[1] = {s->n};
+  const pv_dtype pr = s->o.precision;
+  pv_fft_options fo = *base;
+  fo.inplace = 1;
+  fo.istride = fo.ostride = s->nh;
+  fo.idist = fo.odist = 1;
+  int rc = pv_fft_plan_create(ctx, pr, PV_FFT_C2C_BACKWARD, 1, n1, s->nh, &fo, &s->colinv);
+  if (!rc) rc = pv_fft_plan_create(ctx, pr, PV_FFT_C2C_FORWARD, 1, n1, s->jc, &fo, &s->colfwd);
+  fo = *base;
+  fo.idist = s->nh;
+  fo.odist = s->n;
+  if (!rc) rc = pv_fft_plan_create(ctx, pr, PV_FFT_C2R, 1, n1, s->rb, &fo, &s->rowc2r);
+  fo.idist = s->n;
+  fo.odist = s->nh;
+  if (!rc) rc = pv_fft_plan_create(ctx, pr, PV_FFT_R2C, 1, n1, s->rb, &fo, &s->rowr2c);
+  return rc;
+}
+
 static int make_plans(pv_ns_solver *s, pv_ctx *ctx) {
   pv_fft_options fo = PV_FFT_OPTIONS_INIT;
   fo.rigor = s->o.rigor;
@@ -106,13 +132,14 @@ static int make_plans(pv_ns_solver *s, pv_ctx *ctx) {
   int rc = pv_fft_plan_create(ctx, s->o.precision, PV_FFT_C2R, 2, nn, 4, &fo, &s->c2r4);
   if (!rc) rc = pv_fft_plan_create(ctx, s->o.precision, PV_FFT_R2C, 2, nn, 1, &fo, &s->r2c1);
   if (!rc) rc = pv_fft_plan_create(ctx, s->o.precision, PV_FFT_C2R, 2, nn, 1, &fo, &s->c2r1);
+  if (!rc) rc = make_pass_plans(s, ctx, &fo);
   return rc;
 }
 
 static int alloc_all(pv_ns_solver *s) {
   const size_t M = s->M, N = s->N, r = s->rsz, B = (size_t)s->o.batch;
   size_t need = (2 * M * r) * B * (s->o.scheme == PV_NS_SCHEME_CNAB2 ? 2 : 1) +
-                (size_t)s->nws * (r * (8 * M + 4 * N + 6 * M)) + M * (5 * r + 8 + 2 * r);
+                (size_t)s->nws * (r * (8 * M + 4 * N + 6 * M + 5 * 16 * (size_t)s->n)) + M * (5 * r + 8 + 2 * r);
   if (s->ctx && need > pv_ctx_ram_budget(s->ctx))
     return PV_ERROR(PV_ENOMEM, "NS solver n = %d batch = %d needs %zu bytes, over the RAM budget %zu",
                     s->n, s->o.batch, need, pv_ctx_ram_budget(s->ctx));
@@ -138,12 +165,13 @@ static int alloc_all(pv_ns_solver *s) {
     pv_ns_ws *w = &s->ws[i];
     w->spec4 = pv_malloc(8 * M * r);
     w->real4 = pv_malloc(4 * N * r);
+    w->rows = pv_malloc(5 * (size_t)s->rb * (size_t)s->n * r);
     w->F = pv_malloc(2 * M * r);
     if (s->o.scheme == PV_NS_SCHEME_IFRK4) {
       w->y = pv_malloc(2 * M * r);
       w->acc = pv_malloc(2 * M * r);
     }
-    if (!w->spec4 || !w->real4 || !w->F ||
+    if (!w->spec4 || !w->real4 || !w->rows || !w->F ||
         (s->o.scheme == PV_NS_SCHEME_IFRK4 && (!w->y || !w->acc)))
       return PV_ERROR(PV_ENOMEM, "NS solver workspace n = %d: out of memory", s->n);
   }
@@ -192,6 +220,9 @@ int pv_ns_solver_create(pv_ctx *ctx, const pv_ns_options *opts, pv_ns_solver **o
   s->nh = opts->n / 2 + 1;
   s->N = (size_t)s->n * (size_t)s->n;
   s->M = (size_t)s->n * (size_t)s->nh;
+  s->jc = 2 * (s->n / 2) / 3 + 1; /* 3 j <= 2 (n/2): the mask's columns */
+  s->rb = 16;
+  while (s->n % s->rb) s->rb /= 2; /* n is even: rb >= 2 */
   s->rsz = opts->precision == PV_F64 ? sizeof(double) : sizeof(float);
   s->nthreads = ctx ? pv_ctx_threads(ctx) : 1;
   s->par_fields = opts->batch >= s->nthreads && s->nthreads > 1;
@@ -296,11 +327,28 @@ int pv_ns_step(pv_ns_solver *s, int64_t nsteps) {
 static double cfl_rate(pv_ns_solver *s) {
   double m = 0;
   for (int b = 0; b < s->o.batch; b++) {
-    pv_ns_diag d = {sizeof d, 0, 0, 0, 0, 0, 0};
+    pv_ns_diag d = {sizeof d, 0, 0, 0, 0, 0, 0, 0, 0};
     pv_ns_diagnostics(s, b, &d);
     if (d.umax > m) m = d.umax;
   }
   return m;
+}
+
+int pv_ns_step_count(const pv_ns_options *o, double T, double rate, int64_t *ns, double *dt) {
+  if (o->dt > 0) {
+    double q = T / o->dt;
+    *ns = (int64_t)llround(q);
+    if (*ns < 1 || fabs(q - (double)*ns) > 1e-9 * q)
+      return PV_ERROR(PV_EINVAL, "advance: T = %g is not a multiple of dt = %g", T, o->dt);
+    *dt = o->dt;
+    return PV_OK;
+  }
+  double dmax = rate > 0 ? o->cfl / rate : o->dt_max;
+  if (dmax > o->dt_max) dmax = o->dt_max;
+  *ns = (int64_t)ceil(T / dmax * (1.0 - 1e-12));
+  if (*ns < 1) *ns = 1;
+  *dt = T / (double)*ns;
+  return PV_OK;
 }
 
 int pv_ns_advance(pv_ns_solver *s, double T, int64_t *steps_taken) {
@@ -308,20 +356,8 @@ int pv_ns_advance(pv_ns_solver *s, double T, int64_t *steps_taken) {
   if (!(T > 0) || !isfinite(T)) return PV_ERROR(PV_EINVAL, "pv_ns_advance: T = %g must be > 0", T);
   int64_t ns;
   double dt;
-  if (s->o.dt > 0) {
-    double q = T / s->o.dt;
-    ns = (int64_t)llround(q);
-    if (ns < 1 || fabs(q - (double)ns) > 1e-9 * q)
-      return PV_ERROR(PV_EINVAL, "pv_ns_advance: T = %g is not a multiple of dt = %g", T, s->o.dt);
-    dt = s->o.dt;
-  } else {
-    double rate = cfl_rate(s);
-    double dmax = rate > 0 ? s->o.cfl / rate : s->o.dt_max;
-    if (dmax > s->o.dt_max) dmax = s->o.dt_max;
-    ns = (int64_t)ceil(T / dmax * (1.0 - 1e-12));
-    if (ns < 1) ns = 1;
-    dt = T / (double)ns;
-  }
+  int rc = pv_ns_step_count(&s->o, T, s->o.dt > 0 ? 0.0 : cfl_rate(s), &ns, &dt);
+  if (rc) return rc;
   if (steps_taken) *steps_taken = ns;
   return run_steps(s, ns, dt);
 }

@@ -19,7 +19,7 @@ static int open_object(pv_h5 *f, const char *object, hid_t *obj) {
 /* Create (replacing) attribute name on object with a scalar of type ftype. */
 static int put_attr(pv_h5 *f, const char *object, const char *name, hid_t ftype, hid_t mtype,
                     const void *value) {
-  if (!f || !f->out || !name || !*name)
+  if (!f || !f->writable || !name || !*name)
     return PV_ERROR(PV_EINVAL, "HDF5 attribute: bad name or file not being written");
   hid_t obj = H5I_INVALID_HID;
   int st = open_object(f, object, &obj);

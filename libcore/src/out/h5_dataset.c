@@ -8,7 +8,7 @@
 #include "out/h5_internal.h"
 
 /* Chunks of at most 1 MiB: keep trailing axes whole, shrink leading ones. */
-static void auto_chunk(const pv_view *v, hsize_t *chunk) {
+void pv_h5_auto_chunk(const pv_view *v, hsize_t *chunk) {
   size_t es = pv_dtype_size(v->dtype), bytes = es;
   for (int i = 0; i < v->ndim; i++) {
     chunk[i] = v->shape[i] ? v->shape[i] : 1;
@@ -43,7 +43,7 @@ static hid_t make_dcpl(pv_h5 *f, const pv_view *v, const pv_h5_dataset_opts *o, 
       chunk[i] = o->chunk[i];
     }
   } else {
-    auto_chunk(v, chunk);
+    pv_h5_auto_chunk(v, chunk);
   }
   if (H5Pset_chunk(dcpl, v->ndim, chunk) < 0 || (o->shuffle && H5Pset_shuffle(dcpl) < 0) ||
       H5Pset_deflate(dcpl, (unsigned)o->deflate) < 0)
@@ -52,7 +52,7 @@ static hid_t make_dcpl(pv_h5 *f, const pv_view *v, const pv_h5_dataset_opts *o, 
 }
 
 /* v itself when contiguous, else a packed copy in *tmp. */
-static int packed(const pv_view *v, pv_array **tmp, const void **data) {
+int pv_h5_packed(const pv_view *v, pv_array **tmp, const void **data) {
   if (pv_view_is_contiguous(v)) {
     *data = v->data;
     return 0;
@@ -65,7 +65,7 @@ static int packed(const pv_view *v, pv_array **tmp, const void **data) {
 
 int pv_h5_write_dataset(pv_h5 *f, const char *name, const pv_view *v,
                         const pv_h5_dataset_opts *o) {
-  if (!f || !f->out || !name || !*name || !v)
+  if (!f || !f->writable || !name || !*name || !v)
     return PV_ERROR(PV_EINVAL, "pv_h5_write_dataset: NULL argument or file not being written");
   hid_t ftype = pv_h5_file_type(v->dtype);
   if (ftype < 0)
@@ -81,7 +81,7 @@ int pv_h5_write_dataset(pv_h5 *f, const char *name, const pv_view *v,
   hid_t lcpl = H5Pcreate(H5P_LINK_CREATE), dset = H5I_INVALID_HID;
   H5Pset_create_intermediate_group(lcpl, 1);
   hid_t dcpl = make_dcpl(f, v, o, &st);
-  if (!st) st = packed(v, &tmp, &data);
+  if (!st) st = pv_h5_packed(v, &tmp, &data);
   if (!st) {
     dset = H5Dcreate2(f->file, name, ftype, space, lcpl, dcpl, H5P_DEFAULT);
     if (dset < 0) st = pv_h5_fail(f, PV_EIO, "cannot create dataset %s", name);
@@ -97,7 +97,7 @@ int pv_h5_write_dataset(pv_h5 *f, const char *name, const pv_view *v,
   return st;
 }
 
-static int open_dataset(pv_h5 *f, const char *name, hid_t *dset) {
+int pv_h5_open_dataset(pv_h5 *f, const char *name, hid_t *dset) {
   if (!f || !name) return PV_ERROR(PV_EINVAL, "HDF5 dataset: NULL argument");
   if (!pv_h5_exists(f, name)) return PV_ERROR(PV_ENOTFOUND, "%s: no dataset %s", f->path, name);
   *dset = H5Dopen2(f->file, name, H5P_DEFAULT);
@@ -136,7 +136,7 @@ static int shape_of(pv_h5 *f, const char *name, hid_t dset, int *ndim, size_t sh
 
 int pv_h5_dataset_info(pv_h5 *f, const char *name, pv_dtype *dtype, int *ndim, size_t shape[]) {
   hid_t dset;
-  int st = open_dataset(f, name, &dset);
+  int st = pv_h5_open_dataset(f, name, &dset);
   if (st) return st;
   hid_t type = H5Dget_type(dset);
   if (dtype) *dtype = dtype_of(type);
@@ -156,7 +156,7 @@ int pv_h5_read_dataset(pv_h5 *f, const char *name, pv_dtype dtype, pv_array **ou
   if (pv_h5_mem_type(dtype) < 0)
     return PV_ERROR(PV_EINVAL, "reading HDF5 as %s is not supported", pv_dtype_name(dtype));
   hid_t dset;
-  int st = open_dataset(f, name, &dset);
+  int st = pv_h5_open_dataset(f, name, &dset);
   if (st) return st;
   int nd = 0;
   size_t shape[PV_MAX_DIMS];

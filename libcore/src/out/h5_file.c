@@ -52,6 +52,7 @@ int pv_h5_create(const char *path, int overwrite, pv_h5 **out) {
   if (!st) {
     f->file = H5Fcreate(pv_fileout_tmp_path(f->out), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f->file < 0) st = pv_h5_fail(f, PV_EIO, "cannot create HDF5 file");
+    f->writable = 1;
   }
   if (st) pv_h5_close(&f);
   *out = f;
@@ -69,7 +70,8 @@ int pv_h5_commit(pv_h5 **pf) {
   return st;
 }
 
-int pv_h5_open(const char *path, pv_h5 **out) {
+/* Open an existing file read-only or read-write (in place). */
+static int open_existing(const char *path, int rw, pv_h5 **out) {
   if (!path || !out) return PV_ERROR(PV_EINVAL, "pv_h5_open: NULL argument");
   *out = NULL;
   h5_quiet();
@@ -82,13 +84,29 @@ int pv_h5_open(const char *path, pv_h5 **out) {
     return PV_ERROR(PV_ENOTFOUND, "%s: cannot open", path);
   }
   fclose(probe);
-  f->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f->file < 0) {
-    st = pv_h5_fail(f, PV_EFORMAT, "not a readable HDF5 file");
+  if (H5Fis_hdf5(path) <= 0) { /* refuse before HDF5 opens (or touches) it */
+    st = pv_h5_fail(f, PV_EFORMAT, "not an HDF5 file (no HDF5 signature)");
     pv_h5_close(&f);
     return st;
   }
+  f->file = H5Fopen(path, rw ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f->file < 0) {
+    st = pv_h5_fail(f, PV_EFORMAT, rw ? "cannot open the HDF5 file for writing (damaged or "
+                                        "read-only)" : "not a readable HDF5 file");
+    pv_h5_close(&f);
+    return st;
+  }
+  f->writable = rw;
   *out = f;
+  return 0;
+}
+
+int pv_h5_open(const char *path, pv_h5 **out) { return open_existing(path, 0, out); }
+int pv_h5_open_rw(const char *path, pv_h5 **out) { return open_existing(path, 1, out); }
+
+int pv_h5_flush(pv_h5 *f) {
+  if (!f || !f->writable) return PV_ERROR(PV_EINVAL, "pv_h5_flush: not a file being written");
+  if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0) return pv_h5_fail(f, PV_EIO, "flush failed");
   return 0;
 }
 

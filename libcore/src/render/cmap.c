@@ -8,6 +8,8 @@
 #include <parseval/error.h>
 #include <parseval/render.h>
 
+#include "cmap_internal.h"
+
 static const double viridis_poly[7][3] = {
     {0.2777273272234177, 0.005407344544966578, 0.3340998053353061},
     {0.1050930431085774, 1.404613529898575, 1.384590162594685},
@@ -30,6 +32,12 @@ void pv_cmap_color(pv_cmap map, double t, unsigned char rgb[3]) {
     rgb[0] = rgb[1] = rgb[2] = to_byte(t);
     return;
   }
+  if (map == PV_CMAP_COOLWARM) {
+    double c[3];
+    pv_cmap_coolwarm(t, c);
+    for (int ch = 0; ch < 3; ch++) rgb[ch] = to_byte(c[ch]);
+    return;
+  }
   for (int ch = 0; ch < 3; ch++) {
     double v = 0;
     for (int i = 6; i >= 0; i--) v = v * t + viridis_poly[i][ch]; /* Horner */
@@ -40,5 +48,6 @@ void pv_cmap_color(pv_cmap map, double t, unsigned char rgb[3]) {
 int pv_cmap_from_name(const char *name, pv_cmap *map) {
   if (name && strcmp(name, "viridis") == 0) { *map = PV_CMAP_VIRIDIS; return 0; }
   if (name && (strcmp(name, "gray") == 0 || strcmp(name, "grey") == 0)) { *map = PV_CMAP_GRAY; return 0; }
-  return PV_ERROR(PV_EINVAL, "unknown colour map \"%s\" (viridis, gray)", name ? name : "(null)");
+  if (name && strcmp(name, "coolwarm") == 0) { *map = PV_CMAP_COOLWARM; return 0; }
+  return PV_ERROR(PV_EINVAL, "unknown colour map \"%s\" (viridis, gray, coolwarm)", name ? name : "(null)");
 }

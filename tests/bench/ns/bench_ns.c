@@ -2,6 +2,8 @@
  * for a batch of fields, beside the FFT floor of the same step (1 r2c + 4 c2r
  * per field through the FFT layer = FFTW, same precision, threads and rigor)
  * measured in the same run. Prints one key=value line.
+ * Wall-clock figures (step_ms, fft_floor_ms) and process CPU time (cpu_*:
+ * steadier on a loaded machine; summed over threads) are both printed.
  * usage: bench_ns N BATCH STEPS REPS THREADS f32|f64 [fno|cnab2|ifrk4] */
 #include <parseval/parseval.h>
 #include <parseval/fft.h>
@@ -18,6 +20,14 @@
 static double now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* CPU seconds of the whole process (all threads): under a loaded machine
+ * this counts only the time we actually ran, a steadier A/B measure. */
+static double cpu(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -128,23 +138,32 @@ int main(int argc, char **argv) {
   floor_run(&fw, 2);
   /* solver and floor alternate, so that load changes hit both alike */
   double *t = malloc(sizeof(double) * (size_t)reps), *tf = malloc(sizeof(double) * (size_t)reps);
+  double *c = malloc(sizeof(double) * (size_t)reps), *cf = malloc(sizeof(double) * (size_t)reps);
   for (int r = 0; r < reps; r++) {
-    double t0 = now();
+    double t0 = now(), c0 = cpu();
     if (pv_ns_step(s, steps)) {
       fprintf(stderr, "bench_ns: %s\n", pv_error_message());
       return 1;
     }
     t[r] = (now() - t0) / steps;
+    c[r] = (cpu() - c0) / steps;
+    c0 = cpu();
     tf[r] = floor_run(&fw, steps) / steps;
+    cf[r] = (cpu() - c0) / steps;
   }
   double step = median(t, reps), floor_ = median(tf, reps);
+  double cstep = median(c, reps), cfloor = median(cf, reps);
+  free(c);
+  free(cf);
   floor_free(&fw);
   free(tf);
   int evals = o.scheme == PV_NS_SCHEME_IFRK4 ? 4 : 1;
   printf("parseval_ns n=%d batch=%d dtype=%s scheme=%s threads=%d step_ms=%.4f "
-         "fft_floor_ms=%.4f step_over_floor=%.3f\n",
+         "fft_floor_ms=%.4f step_over_floor=%.3f cpu_step_ms=%.4f cpu_floor_ms=%.4f "
+         "cpu_step_over_floor=%.3f\n",
          n, batch, pv_dtype_name(prec), pv_ns_scheme_name(o.scheme), threads, step * 1e3,
-         floor_ * evals * 1e3, step / (floor_ * evals));
+         floor_ * evals * 1e3, step / (floor_ * evals), cstep * 1e3, cfloor * evals * 1e3,
+         cstep / (cfloor * evals));
   free(t);
   pv_ns_solver_destroy(&s);
   pv_ctx_destroy(&ctx);

@@ -1,11 +1,12 @@
 /* bench_ns_mpi: time per step of the slab-decomposed NS solver (one field
  * over the MPI ranks) at N x N. Run as
- *   mpirun -np R bench_ns_mpi N STEPS [fno|ifrk4] [THREADS]
+ *   mpirun -np R bench_ns_mpi N STEPS [fno|ifrk4] [THREADS] [f64|f32]
  * Prints one line on rank 0 (median of 3 timed runs of STEPS steps). */
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <parseval/parseval.h>
 #include <parseval/ns.h>
@@ -24,6 +25,7 @@ int main(int argc, char **argv) {
   pv_ns_options o = PV_NS_OPTIONS_INIT;
   if (argc > 3) pv_ns_scheme_parse(argv[3], &o.scheme);
   int threads = argc > 4 ? atoi(argv[4]) : 1;
+  if (argc > 5 && strcmp(argv[5], "f32") == 0) o.precision = PV_F32;
   o.n = n;
   o.dt = 1e-4;
   pv_ctx *ctx;
@@ -54,8 +56,8 @@ int main(int argc, char **argv) {
   }
   qsort(t, 3, sizeof *t, cmpd);
   if (rank == 0)
-    printf("parseval_ns_mpi n=%d ranks=%d threads=%d scheme=%s step_ms=%.2f\n", n, nranks, threads,
-           pv_ns_scheme_name(o.scheme), t[1] * 1e3);
+    printf("parseval_ns_mpi n=%d ranks=%d threads=%d scheme=%s dtype=%s step_ms=%.2f\n", n, nranks,
+           threads, pv_ns_scheme_name(o.scheme), pv_dtype_name(o.precision), t[1] * 1e3);
   free(w);
   pv_ns_mpi_solver_destroy(&s);
   pv_ctx_destroy(&ctx);

@@ -42,10 +42,11 @@ def main():
                 peer_cmd.append("--double")
             peer = kv(run(peer_cmd))
             s, f, p = float(ours["step_ms"]), float(ours["fft_floor_ms"]), float(peer["step_ms"])
+            cs, cf = float(ours["cpu_step_ms"]), float(ours["cpu_floor_ms"])
             rows[dt] = (s, f, p)
             print(f"n={n} batch={b} {dt}: parseval {s:.3f} ms/step, FFT floor {f:.3f} ms "
-                  f"(parseval/floor {s / f:.2f}), torch peer {p:.3f} ms "
-                  f"(peer/parseval {p / s:.2f}x)")
+                  f"(parseval/floor {s / f:.2f}; CPU time {cs:.3f} / {cf:.3f} ms = {cs / cf:.2f}), "
+                  f"torch peer {p:.3f} ms (peer/parseval {p / s:.2f}x)")
     return 0
 
 

@@ -146,8 +146,8 @@ static void test_temporal_orders(void) {
 
 /* Z(T) - Z(0) = int_0^T (-2 nu P + int f w) dt for a field inside the 2/3 band
  * (the masked nonlinear term then conserves enstrophy exactly). */
-static void test_enstrophy_budget(void) {
-  const int n = 32, K = 400;
+static void enstrophy_budget(int n) {
+  const int K = 400;
   const double nu = 5e-3, h = 0.0025;
   pv_ns_solver *s = make(NULL, n, 1, PV_NS_SCHEME_IFRK4, nu, h / 2, PV_NS_FORCING_FNO, PV_F64);
   double *w = malloc(sizeof(double) * n * n);
@@ -159,7 +159,7 @@ static void test_enstrophy_budget(void) {
   CHECK_OK(pv_ns_set_vorticity(s, 0, w));
   double rate[K + 1], z0 = 0, z1 = 0;
   for (int k = 0; k <= K; k++) {
-    pv_ns_diag d = {sizeof d, 0, 0, 0, 0, 0, 0};
+    pv_ns_diag d = {sizeof d, 0, 0, 0, 0, 0, 0, 0, 0};
     CHECK_OK(pv_ns_diagnostics(s, 0, &d));
     rate[k] = -2 * nu * d.palinstrophy + d.forcing_work;
     if (k == 0) z0 = d.enstrophy;
@@ -175,6 +175,35 @@ static void test_enstrophy_budget(void) {
   pv_ns_solver_destroy(&s);
 }
 
+/* n = 32 (row blocks of 16), 20 (blocks of 4, 7 surviving columns) and
+ * 14 (blocks of 2, 5 columns): the pruned, blocked transforms of the step. */
+static void test_enstrophy_budget(void) {
+  enstrophy_budget(32);
+  enstrophy_budget(20);
+  enstrophy_budget(14);
+}
+
+/* wmax is max |w| of the field on the grid; the divergence check of the
+ * step's velocities is round-off in both precisions. */
+static void test_diag_wmax_divergence(void) {
+  for (int pr = 0; pr < 2; pr++) {
+    pv_dtype prec = pr ? PV_F32 : PV_F64;
+    pv_ns_solver *s = make(NULL, 48, 1, PV_NS_SCHEME_FNO, 1e-3, 1e-3, PV_NS_FORCING_FNO, prec);
+    double *w = malloc(sizeof(double) * 48 * 48), mx = 0;
+    CHECK_OK(pv_ns_set_grf(s, 0, 5, 0));
+    CHECK_OK(pv_ns_step(s, 10));
+    CHECK_OK(pv_ns_get_vorticity(s, 0, w));
+    for (int p = 0; p < 48 * 48; p++) mx = fmax(mx, fabs(w[p]));
+    pv_ns_diag d = {sizeof d, 0, 0, 0, 0, 0, 0, 0, 0};
+    CHECK_OK(pv_ns_diagnostics(s, 0, &d));
+    CHECK(mx > 0.1);
+    CHECK_NEAR(d.wmax, mx, 1e-15 * mx);
+    CHECK(d.divergence >= 0 && d.divergence < (pr ? 1e-5 : 1e-13));
+    free(w);
+    pv_ns_solver_destroy(&s);
+  }
+}
+
 static void test_mean_conserved(void) {
   for (int sch = 0; sch < 3; sch++) {
     pv_ns_solver *s = make(NULL, 32, 1, (pv_ns_scheme)sch, 1e-3, 1e-2, PV_NS_FORCING_FNO, PV_F64);
@@ -184,7 +213,7 @@ static void test_mean_conserved(void) {
     for (int p = 0; p < 32 * 32; p++) w[p] = 3 * w[p] + 0.3;
     CHECK_OK(pv_ns_set_vorticity(s, 0, w));
     CHECK_OK(pv_ns_step(s, 200));
-    pv_ns_diag d = {sizeof d, 0, 0, 0, 0, 0, 0};
+    pv_ns_diag d = {sizeof d, 0, 0, 0, 0, 0, 0, 0, 0};
     CHECK_OK(pv_ns_diagnostics(s, 0, &d));
     CHECK_NEAR(d.mean, 0.3, 1e-14);
     free(w);
@@ -253,7 +282,7 @@ static void test_cfl_step(void) {
   CHECK_OK(pv_ns_get_vorticity(s, 0, w));
   for (int p = 0; p < 64 * 64; p++) w[p] *= 40;
   CHECK_OK(pv_ns_set_vorticity(s, 0, w));
-  pv_ns_diag d = {sizeof d, 0, 0, 0, 0, 0, 0};
+  pv_ns_diag d = {sizeof d, 0, 0, 0, 0, 0, 0, 0, 0};
   CHECK_OK(pv_ns_diagnostics(s, 0, &d));
   int64_t k;
   CHECK_OK(pv_ns_advance(s, 0.2, &k));
@@ -358,6 +387,6 @@ static void test_alloc_failures(void) {
 PV_TEST_MAIN(PV_CASE(test_alloc_failures), PV_CASE(test_taylor_green_fno), PV_CASE(test_taylor_green_cnab2),
              PV_CASE(test_taylor_green_ifrk4), PV_CASE(test_taylor_green_f32),
              PV_CASE(test_laminar_steady), PV_CASE(test_temporal_orders),
-             PV_CASE(test_enstrophy_budget), PV_CASE(test_mean_conserved),
+             PV_CASE(test_enstrophy_budget), PV_CASE(test_diag_wmax_divergence), PV_CASE(test_mean_conserved),
              PV_CASE(test_thread_independence), PV_CASE(test_float_vs_double),
              PV_CASE(test_cfl_step), PV_CASE(test_bad_input), PV_CASE(test_blowup_reported))

@@ -113,6 +113,30 @@ static void test_font(void) {
 }
 
 /* ---- colour maps ---- */
+/* coolwarm against Moreland's published table ("Diverging Color Maps for
+ * Scientific Visualization", 2009: 33 entries at t = k/32, 8-bit sRGB);
+ * the map is computed from its definition, so this is an independent check. */
+static void test_cmap_coolwarm(void) {
+  static const unsigned char tab[33][3] = {
+      {59, 76, 192},   {68, 90, 204},   {77, 104, 215},  {87, 117, 225},  {98, 130, 234},
+      {108, 142, 241}, {119, 154, 247}, {130, 165, 251}, {141, 176, 254}, {152, 185, 255},
+      {163, 194, 255}, {174, 201, 253}, {184, 208, 249}, {194, 213, 244}, {204, 217, 238},
+      {213, 219, 230}, {221, 221, 221}, {229, 216, 209}, {236, 211, 197}, {241, 204, 185},
+      {245, 196, 173}, {247, 187, 160}, {247, 177, 148}, {247, 166, 135}, {244, 154, 123},
+      {241, 141, 111}, {236, 127, 99},  {229, 112, 88},  {222, 96, 77},   {213, 80, 66},
+      {203, 62, 56},   {192, 40, 47},   {180, 4, 38}};
+  int worst = 0;
+  for (int k = 0; k < 33; k++) {
+    unsigned char c[3];
+    pv_cmap_color(PV_CMAP_COOLWARM, k / 32.0, c);
+    for (int ch = 0; ch < 3; ch++) worst = abs(c[ch] - tab[k][ch]) > worst ? abs(c[ch] - tab[k][ch]) : worst;
+  }
+  CHECK(worst <= 1); /* measured 1 (one entry, rounding) */
+  pv_cmap m;
+  CHECK_OK(pv_cmap_from_name("coolwarm", &m));
+  CHECK(m == PV_CMAP_COOLWARM);
+}
+
 static void test_cmap(void) {
   /* viridis at k/9, as published (matplotlib / R viridisLite) */
   static const char *anchors[10] = {"440154", "482878", "3E4A89", "31688E", "26828E",
@@ -574,6 +598,6 @@ static void test_downsampler(void) {
   CHECK_STATUS(pv_downsampler_create(0, 5, 1, 2, &d), PV_EINVAL);
 }
 
-PV_TEST_MAIN(PV_CASE(test_downsampler), PV_CASE(test_alloc_failures), PV_CASE(test_font), PV_CASE(test_cmap), PV_CASE(test_percentiles),
+PV_TEST_MAIN(PV_CASE(test_downsampler), PV_CASE(test_alloc_failures), PV_CASE(test_font), PV_CASE(test_cmap), PV_CASE(test_cmap_coolwarm), PV_CASE(test_percentiles),
              PV_CASE(test_png_round_trip), PV_CASE(test_quicklook_band),
              PV_CASE(test_quicklook_rgb), PV_CASE(test_plot), PV_CASE(test_plot_log_and_clip))
