@@ -9,12 +9,16 @@
  *   (x'K0^-1 x)(y'K1^-1 y) + lambda tau (x'E0 x |y|^2 + |x|^2 y'E1 y)
  *   + v (|D0 x|^2 |y|^2 + |x|^2 |D1 y|^2 + 2 (x'D0 x)(y'D1 y)),
  * with S^T S = E_0 (+) E_1 (the edges; corners twice, as the reference counts
- * them) and J replaced by its mean. X_a: the generalised eigenvectors of the
+ * them), plus the exact diagonal of the varying diag(J) part (see jdiag).
+ * X_a: the generalised eigenvectors of the
  * pencil (Dk_a, K_a) when Dk_a is symmetric and K_a reasonably conditioned
  * (D_a diagonal and the prior the identity exactly: needed when K_a's spectrum
  * is clustered and its eigenvectors say nothing about D_a); otherwise the
  * orthonormal eigenvectors of K_a (a band-limited K: the prior dominates the
- * unsupported modes, which that basis separates). */
+ * unsupported modes, which that basis separates). A solve that stalls is
+ * retried once with the other basis by the caller. Not effective for first
+ * derivatives (advection): there D couples the sin/cos pairs of each
+ * frequency, which a diagonal in a real basis cannot represent. */
 #include <math.h>
 #include <string.h>
 #include <cblas.h>
