@@ -11,6 +11,8 @@
  * of the target are locked at a restart: their coupling to V_res (below that
  * level) is dropped, so later Rayleigh-Ritz steps and restarts work on the
  * active columns only; new blocks are still orthogonalised against them.
+ * When the previous cycle came within 1e4 of the target, convergence is also
+ * tested every second block of a cycle, which ends the last cycle early.
  * The residual of a Ritz pair in the original pencil is
  * exactly ||(A - sigma B) V_res s|| / |theta| with s = R E^T y, which gives
  * the stopping test without forming the vectors. */
@@ -424,13 +426,34 @@ static int explicit_residual(ks *s, const double *X, int64_t ldx, double *res) {
   return 0;
 }
 
+/* Whether to test convergence in the middle of a cycle: only when the
+ * previous cycle came within 1e4 of the target, every second block. */
+static int early_exit_due(const ks *s, double prev_worst, int jstart, int j) {
+  return prev_worst < 1e4 * s->tol && j + s->b <= s->m && j - jstart >= 2 * s->b &&
+         (j - jstart) % (2 * s->b) == 0;
+}
+
+/* Rayleigh-Ritz on the current basis of size j; *done = 1 when the k
+ * wanted pairs have converged. */
+static int converged_at(ks *s, int j, int *done) {
+  double worst, t0 = now();
+  int lockable, st = rayleigh_ritz(s, j);
+  *done = !st && converged(s, j, &worst, &lockable) >= s->p->k;
+  s->t_rr += now() - t0;
+  return st;
+}
+
 static int iterate(ks *s, double *theta, double *X, int64_t ldx, int *restarts) {
   int b = s->b, k = s->p->k, j = 0, jstart = 0, st = start_block(s);
+  double prev_worst = INFINITY;
   memset(s->H, 0, sizeof(double) * (size_t)(s->ldh * s->ldh));
   for (*restarts = 0; !st; (*restarts)++) {
-    while (!st && j + b <= s->m) {
+    int done = 0; /* converged mid-cycle: stop expanding at basis size j */
+    while (!st && !done && j + b <= s->m) {
       st = expand(s, j, j == jstart ? 0 : j - b);
       j += b;
+      if (!st && early_exit_due(s, prev_worst, jstart, j))
+        st = converged_at(s, j, &done);
     }
     double worst = 0, t0 = now();
     int lockable = 0, mact = j,
@@ -472,6 +495,7 @@ static int iterate(ks *s, double *theta, double *X, int64_t ldx, int *restarts) 
         break;
       }
     }
+    prev_worst = worst;
     if ((st = pv_ctx_progress(s->op->ctx, (double)nconv / k, "eigen")))
       break;
     int add = (mact - k) / 2 > b ? (mact - k) / 2 : b;
