@@ -13,6 +13,7 @@
 #include <parseval/ns.h>
 #include <parseval/provenance.h>
 
+#include "ns_nn.h"
 #include "ns_png.h"
 #include "ns_summary.h"
 
@@ -189,6 +190,7 @@ static const pv_verb verbs[] = {
      "mpirun the samples are split over ranks."},
     {"export", "write a dataset as float32 .npy [N, X, Y, T] for Python tools", exp_params, N_EXP,
      sizeof(pv_param), run_export, NULL},
+    NS_NN_VERBS,
 };
 
 static const char *const demos[] = {
@@ -199,7 +201,8 @@ static const char *const demos[] = {
 
 static const pv_plugin_descriptor desc = {
     PV_PLUGIN_ABI_VERSION, sizeof(pv_plugin_descriptor), "ns-forecast", NS_VERSION,
-    "2D Navier-Stokes data for neural-operator forecasting (FNO benchmark)", verbs, 2,
+    "2D Navier-Stokes data for neural-operator forecasting (FNO benchmark)", verbs,
+    (uint32_t)(sizeof verbs / sizeof *verbs),
     sizeof(pv_verb), demos, {0}};
 
 PV_PLUGIN_DEFINE(desc)

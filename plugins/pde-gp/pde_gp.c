@@ -135,7 +135,7 @@ static int write_report(const pv_args *args, const pv_gp_benchmark *b, const pv_
   return st;
 }
 
-#define N_SOLVE 18
+#define N_SOLVE 19
 static const pv_param solve_params[N_SOLVE];
 
 static int solve_outputs(pv_gp_run_result *r, const pv_gp_benchmark *b, double *u,
@@ -153,8 +153,15 @@ static int run_solve(pv_ctx *ctx, const pv_args *args) {
   for (int k = 0; k < 4 && !st; k++) st = pv_output_check(pv_args_string(args, outs[k]), ow);
   pv_gp_benchmark b;
   pv_gp_run_options o = PV_GP_RUN_OPTIONS_INIT;
-  if (!st) st = parse_method(args, &o);
-  if (!st) st = problem_from_args(args, &b, &o);
+  if (!st && pv_args_has(args, "config")) {   /* the file describes the whole problem */
+    pv_gp_problem_file pf;
+    st = pv_gp_problem_file_read(pv_args_string(args, "config"), &pf);
+    b = pf.bench;
+    o = pf.run;
+  } else {
+    if (!st) st = parse_method(args, &o);
+    if (!st) st = problem_from_args(args, &b, &o);
+  }
   if (st) return st;
   size_t M = 1, Mt = 1;
   for (int a = 0; a < b.dim; a++) {
@@ -241,7 +248,7 @@ static int run_bench(pv_ctx *ctx, const pv_args *args) {
   {"ntest", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, "300", 2, 5000,  \
    NULL, "test grid points per axis for the relative L2 error", NULL},                          \
   {"profile", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "auto", 0, 0, "auto|always|never",            \
-   "eliminate U by an exact solve per evaluation (auto: 1-D and small 2-D grids)", NULL}
+   "eliminate U by an exact solve per evaluation (auto = always: dense 1-D, PCG 2-D)", NULL}
 
 static const pv_param solve_params[N_SOLVE] = {
     {"solution", PV_PARAM_PATH, PV_ROLE_OUTPUT, 0, NULL, 0, 0, NULL,
@@ -252,6 +259,9 @@ static const pv_param solve_params[N_SOLVE] = {
      "PNG of the pointwise error |u - u*| on the test grid", NULL},
     {"report", PV_PARAM_PATH, PV_ROLE_OUTPUT, 0, NULL, 0, 0, NULL,
      "JSON: relative L2, iterations, time, provenance", NULL},
+    {"config", PV_PARAM_PATH, PV_ROLE_OPTION, PV_PARAM_OPTIONAL, NULL, 0, 0, NULL,
+     "problem description file (INI: [problem] [kernel] [weights] [optimizer], see "
+     "parseval/gp.h); replaces the problem, operator and optimiser options", NULL},
     {"problem", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "poisson_1d-single_sin", 0, 0,
      "poisson_1d-single_sin|poisson_1d-sin_cos|poisson_1d-x_time_sinx|poisson_1d-mix_sin|"
      "poisson_1d-x2_add_sinx|allencahn_1d-single_sin|allencahn_1d-sin_cos|poisson_2d-sin_sin|"

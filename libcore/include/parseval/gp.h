@@ -122,9 +122,16 @@ typedef struct pv_gp_model_options {
   double freq_scale[2];    /* initial mu range per axis (20) */
   double jitter;           /* added to every K diagonal (1e-6) */
   double lambda_b;         /* boundary weight (200) */
+  int u_solver;            /* elimination of U: PV_GP_USOLVE_* (AUTO) */
+  double u_tol;            /* PCG: relative residual of the normal equations (1e-10) */
+  int u_maxit;             /* PCG: iterations per linear solve (3000) */
 } pv_gp_model_options;
+
+/* How pv_gp_model_solve_u solves for U: AUTO is dense for 1-D and 2-D grids of
+ * at most 1024 points, PCG beyond. */
+enum { PV_GP_USOLVE_AUTO = 0, PV_GP_USOLVE_DENSE = 1, PV_GP_USOLVE_PCG = 2 };
 #define PV_GP_MODEL_OPTIONS_INIT {sizeof(pv_gp_model_options), PV_GP_KERNEL_GM, 30, \
-                                  {20, 20}, 1e-6, 200}
+                                  {20, 20}, 1e-6, 200, PV_GP_USOLVE_AUTO, 1e-10, 3000}
 
 /* A problem bound to a kernel, with workspaces sized once. The parameter
  * vector p (pv_gp_model_nparams entries) is laid out as
@@ -153,9 +160,11 @@ PV_API int pv_gp_model_loss(pv_gp_model *model, const double *p, double *loss,
                             double *grad);
 
 /* Replace U in p by the minimiser of the loss over U with everything else
- * fixed: one dense least-squares solve for linear operators, Gauss-Newton
- * from the U in p when c3 != 0 (1-D up to 4000 points, 2-D with M <= 4096;
- * PV_EUNSUPPORTED beyond). */
+ * fixed: one linear solve for linear operators, Gauss-Newton from the U in p
+ * when c3 != 0. Dense least squares (QR; 1-D up to 4000 points, 2-D with
+ * M <= 4096, PV_EUNSUPPORTED beyond) or preconditioned conjugate gradients
+ * on the normal equations with Kronecker products (any size, warm-started
+ * from the U in p), per the model's u_solver. */
 PV_API int pv_gp_model_solve_u(pv_gp_model *model, double *p);
 
 /* The GP mean on a uniform test grid of nt[a] points per axis over the same
@@ -200,6 +209,7 @@ typedef struct pv_gp_optim_result {
   int stop_reason;         /* 0 iterations, 1 tolerance, 2 time, 3 monitor, 4 line search */
   double solve_seconds;    /* of which in the elimination of U (profile_u) */
   double loss_seconds;     /* of which in loss + gradient evaluations */
+  long pcg_iterations;     /* PCG iterations in the eliminations of U (2-D) */
 } pv_gp_optim_result;
 
 /* Minimise the loss from p (updated in place, the final iterate). Progress
@@ -222,6 +232,8 @@ typedef struct pv_gp_benchmark {
   double freq_scale;
   double lambda_b;
   double ref_err[4];       /* indexed by pv_gp_kernel_kind */
+  double ref_seconds[4];   /* the logs' used_time of those runs (unrecorded
+                              hardware), 0 when not logged */
 } pv_gp_benchmark;
 
 PV_API int pv_gp_benchmark_count(void);
@@ -255,12 +267,14 @@ typedef struct pv_gp_run_options {
   int ntest;               /* test grid points per axis (300) */
   int q;                   /* mixture components (30) */
   double freq_scale;       /* <= 0: the benchmark's */
-  int profile;             /* -1 auto (dense U solve when cheap: 1-D, or 2-D
-                              with M <= 1024), 0 joint, 1 always */
+  int profile;             /* -1 auto (= 1), 0 joint, 1 U eliminated by an exact
+                              solve per evaluation (dense 1-D, PCG 2-D) */
+  double jitter;           /* <= 0: 1e-6 */
+  double lambda_b;         /* <= 0: the benchmark's */
   pv_gp_optim_options optim; /* method, iterations, time, tolerance, monitor */
 } pv_gp_run_options;
 #define PV_GP_RUN_OPTIONS_INIT {sizeof(pv_gp_run_options), PV_GP_KERNEL_GM, {0, 0}, 300, 30, \
-                                0, -1, PV_GP_OPTIM_OPTIONS_INIT}
+                                0, -1, 0, 0, PV_GP_OPTIM_OPTIONS_INIT}
 
 typedef struct pv_gp_run_result {
   int n[2], ntest[2];      /* grids used */
@@ -276,6 +290,33 @@ typedef struct pv_gp_run_result {
 PV_API int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b,
                                const pv_gp_run_options *opt, double *u, double *pred,
                                double *exact, pv_gp_run_result *res);
+
+/* ---- Problem description file -------------------------------------- */
+
+/* A problem read from a small INI file ('#' or ';' comments, at most 64 KiB,
+ * 512 characters a line, each key once):
+ *   [problem]   solution = <benchmark name> (required: exact u, domain, grid)
+ *               equation = poisson | allen-cahn | advection (beta 200) | helmholtz
+ *                          (c0 = 1); presets the operator, then overridden by
+ *               c2 = a[, b]   c1 = a[, b]   c0 = x   c3 = x   (per axis: dim values)
+ *               lo = a[, b]   hi = a[, b]   grid = n[, m]    (one value: all axes)
+ *   [kernel]    kind = gm|stm|se|matern   q = 30   freq_scale = F   jitter = 1e-6
+ *   [weights]   lambda_b = 200
+ *   [optimizer] method = lbfgs|adam  iters = N  time = s  tol = x  lr = x
+ *               memory = m  ntest = 300  fix_noise = 0|1
+ * The source is re-derived from the exact solution under the operator. */
+typedef struct pv_gp_problem_file {
+  pv_gp_benchmark bench;   /* solution by name, domain and operator */
+  pv_gp_run_options run;   /* grid, kernel, weights, optimiser, stopping */
+} pv_gp_problem_file;
+
+/* Parse len bytes of text; `name` (may be NULL) names the file in errors,
+ * which give the line and the field. PV_EFORMAT for syntax, PV_EINVAL for a
+ * bad or missing value. */
+PV_API int pv_gp_problem_file_parse(const char *text, size_t len, const char *name,
+                                    pv_gp_problem_file *out);
+/* Read and parse the file at path. */
+PV_API int pv_gp_problem_file_read(const char *path, pv_gp_problem_file *out);
 
 #ifdef __cplusplus
 }

@@ -157,9 +157,9 @@ PV_API void pv_nn_optim_set_steps(pv_nn_optim *opt, uint64_t steps);
  * x: rows x cols row-major (complex: interleaved re/im, 2 floats each);
  * X <- X / (||X||_F + 1e-7), then `steps` iterations X <- a X + (b A + c A^2) X
  * with A = X X^H (or X p(X^H X) on the smaller side). work: at least
- * pv_nn_ns_work_floats(rows, cols, is_complex) floats. Allocates nothing. */
-PV_API size_t pv_nn_ns_work_floats(size_t rows, size_t cols, int is_complex);
-PV_API int pv_nn_ns_float(size_t rows, size_t cols, int is_complex, float *x, int steps,
+ * pv_nn_newton_schulz_work_floats(rows, cols, is_complex) floats. Allocates nothing. */
+PV_API size_t pv_nn_newton_schulz_work_floats(size_t rows, size_t cols, int is_complex);
+PV_API int pv_nn_newton_schulz_float(size_t rows, size_t cols, int is_complex, float *x, int steps,
                           float *work);
 
 /* ---- Learning-rate schedules ---- */

@@ -37,5 +37,6 @@
 #include <parseval/pansharpen.h>
 #include <parseval/shape.h>
 #include <parseval/nn_param.h>
+#include <parseval/nn.h>
 #include <parseval/nn_optim.h>
 #endif

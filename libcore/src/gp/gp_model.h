@@ -20,10 +20,22 @@ struct pv_gp_model {
   double *A[2];                /* U with K_a^-1 applied along axis a */
   double *B, *R, *P, *Qa, *W;  /* M-sized workspaces */
   double *lag, *dk;            /* lag sums (3 n), kernel gradient (9 q) */
+  /* iterative U solve (pcg.c): D_a = Dk_a K_a^-1 (n x n), eigenvectors and
+   * eigenvalues, scratch (n x n), preconditioner diagonals (5 n), M-sized vectors */
+  double *Dm[2], *Qe[2], *Xs[2], *lam[2], *pre[2], *cg[7];
+  int pcg_iters;               /* PCG iterations of the last U solve */
 };
 typedef struct pv_gp_model gp_model;
 
 /* Kernel matrices and inverses of every axis for the theta in p. */
 int gp_model_factor(gp_model *m, const double *p);
+
+/* PCG elimination of U (pcg.c): per-axis setup for the mean zeroth-order
+ * coefficient jbar (basis: recompute the preconditioner basis, flip: the
+ * other choice of basis), then a solve from the U given (warm start);
+ * PV_ENUMERIC when it stalls. */
+int gp_pcg_setup(gp_model *m, double jbar, int flip, int basis);
+int gp_pcg_solve(gp_model *m, double *U, const double *J, const double *fl, double tau,
+                 double v, double tol, int maxit, int *iters);
 
 #endif

@@ -39,6 +39,10 @@ static int check_problem(const pv_gp_problem *pb, const pv_gp_model_options *o) 
   if (o->q < 1 || o->q > 1000) return PV_ERROR(PV_EINVAL, "gp model: q = %d (1..1000)", o->q);
   if (!(o->jitter >= 0.0) || !isfinite(o->jitter) || !(o->lambda_b > 0.0) || !isfinite(o->lambda_b))
     return PV_ERROR(PV_EINVAL, "gp model: jitter = %g, lambda_b = %g", o->jitter, o->lambda_b);
+  if (o->u_solver < PV_GP_USOLVE_AUTO || o->u_solver > PV_GP_USOLVE_PCG || !(o->u_tol > 0.0) ||
+      !(o->u_tol < 1.0) || o->u_maxit < 1)
+    return PV_ERROR(PV_EINVAL, "gp model: u_solver = %d, u_tol = %g (0..1), u_maxit = %d",
+                    o->u_solver, o->u_tol, o->u_maxit);
   for (int a = 0; a < pb->dim; a++)
     if (!isfinite(o->freq_scale[a]))
       return PV_ERROR(PV_EINVAL, "gp model: freq_scale[%d] not finite", a);
@@ -104,7 +108,13 @@ int pv_gp_model_create(const pv_gp_problem *prob, const pv_gp_model_options *opt
     m->GK[a] = grab(&st, nn);
     m->GD[a] = grab(&st, nn);
     m->A[a] = grab(&st, M);
+    m->Dm[a] = grab(&st, nn);
+    m->Qe[a] = grab(&st, nn);
+    m->Xs[a] = grab(&st, nn);
+    m->lam[a] = grab(&st, (size_t)m->n[a]);
+    m->pre[a] = grab(&st, 5 * (size_t)m->n[a]);
   }
+  for (int k = 0; k < 7; k++) m->cg[k] = grab(&st, M);
   m->B = grab(&st, M);
   m->R = grab(&st, M);
   m->P = grab(&st, M);
@@ -132,7 +142,9 @@ void pv_gp_model_destroy(pv_gp_model **model) {
   for (int a = 0; a < 2; a++) {
     pv_free(m->K[a]); pv_free(m->Kinv[a]); pv_free(m->K1[a]); pv_free(m->K2[a]);
     pv_free(m->Dk[a]); pv_free(m->GK[a]); pv_free(m->GD[a]); pv_free(m->A[a]);
+    pv_free(m->Dm[a]); pv_free(m->Qe[a]); pv_free(m->Xs[a]); pv_free(m->lam[a]); pv_free(m->pre[a]);
   }
+  for (int k = 0; k < 7; k++) pv_free(m->cg[k]);
   pv_free(m->B); pv_free(m->R); pv_free(m->P); pv_free(m->Qa); pv_free(m->W);
   pv_free(m->lag); pv_free(m->dk);
   pv_free(m);

@@ -21,6 +21,8 @@ typedef struct {
   int profile, evals;
   double deadline;     /* wall-clock limit (seconds since epoch), 0: none */
   double t_solve, t_loss; /* time spent eliminating U and in the loss */
+  long pcg_iters;      /* PCG iterations over all eliminations of U */
+  double *uacc;        /* profile: U of the last accepted point (M) */
 } objective;
 
 #define GP_TIMEOUT 1   /* evaluate(): the deadline passed, nothing evaluated */
@@ -39,7 +41,10 @@ static int evaluate(objective *o, const double *x, double *f, double *g) {
   o->evals++;
   int st = 0;
   double t0 = now_s();
-  if (o->profile) st = pv_gp_model_solve_u(o->m, o->p);
+  if (o->profile) {
+    st = pv_gp_model_solve_u(o->m, o->p);
+    o->pcg_iters += o->m->pcg_iters;
+  }
   double t1 = now_s();
   if (!st) st = pv_gp_model_loss(o->m, o->p, f, o->gfull);
   o->t_solve += t1 - t0;
@@ -168,6 +173,7 @@ static int run_lbfgs(objective *ob, monitor_state *ms, double *x, double *g, dou
   double f;
   st = evaluate(ob, x, &f, g);
   if (!st && !isfinite(f)) st = PV_ERROR(PV_ENUMERIC, "gp lbfgs: initial loss not finite");
+  if (!st && ob->uacc) memcpy(ob->uacc, ob->p, ob->off * sizeof(double));
   while (!st && it < o->max_iter) {
     lbfgs_direction(n, mem, count, head, S, Y, g, d, alpha);
     double gd = dot(g, d, n);
@@ -200,11 +206,12 @@ static int run_lbfgs(objective *ob, monitor_state *ms, double *x, double *g, dou
     memcpy(g, gn, n * sizeof(double));
     f = fn;
     it++;
+    if (ob->uacc) memcpy(ob->uacc, ob->p, ob->off * sizeof(double));   /* U of xn */
     memcpy(ob->p + ob->off, x, n * sizeof(double));
     if (after_iter(ms, it, f, ob->p, &why, &st)) break;
   }
   memcpy(ob->p + ob->off, x, n * sizeof(double));
-  if (!st && ob->profile) st = pv_gp_model_solve_u(ob->m, ob->p);
+  if (!st && ob->uacc) memcpy(ob->p, ob->uacc, ob->off * sizeof(double));   /* no re-solve */
   res->iterations = it;
   res->stop_reason = why;
   res->loss = f;
@@ -223,11 +230,13 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
   size_t np = pv_gp_model_nparams(m), off = opt->profile_u ? m->M : 0, nx = np - off;
   size_t mem = (size_t)opt->lbfgs_m, wn = 3 * nx + mem + 2 * mem * nx;
   objective ob = {m, p, pv_malloc(np * sizeof(double)), off, nx, opt->fix_noise != 0,
-                  opt->profile_u, 0, 0.0, 0.0, 0.0};
+                  opt->profile_u, 0, 0.0, 0.0, 0.0, 0, NULL};
   double *x = pv_malloc(nx * sizeof(double)), *g = pv_malloc(nx * sizeof(double));
   double *w = pv_calloc(opt->method == PV_GP_ADAM ? 2 * nx : wn, sizeof(double));
   int st = 0;
-  if (!ob.gfull || !x || !g || !w) st = PV_ERROR(PV_ENOMEM, "gp optimise: %zu parameters", np);
+  if (off) ob.uacc = pv_malloc(off * sizeof(double));
+  if (!ob.gfull || !x || !g || !w || (off && !ob.uacc))
+    st = PV_ERROR(PV_ENOMEM, "gp optimise: %zu parameters", np);
   monitor_state ms = {ctx, opt, m, now_s(), 0.0, {0}};
   if (opt->max_time > 0) ob.deadline = ms.t0 + opt->max_time;
   if (!st) {
@@ -238,8 +247,9 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
   res->evaluations = ob.evals;
   res->solve_seconds = ob.t_solve;
   res->loss_seconds = ob.t_loss;
+  res->pcg_iterations = ob.pcg_iters;
   res->seconds = now_s() - ms.t0;
   res->rel_l2 = st ? NAN : test_error(m, p, opt);
-  pv_free(ob.gfull); pv_free(x); pv_free(g); pv_free(w);
+  pv_free(ob.gfull); pv_free(ob.uacc); pv_free(x); pv_free(g); pv_free(w);
   return st;
 }

@@ -41,7 +41,8 @@ int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_o
   mo.kind = opt->kind;
   mo.q = opt->q;
   mo.freq_scale[0] = mo.freq_scale[1] = opt->freq_scale > 0 ? opt->freq_scale : b->freq_scale;
-  mo.lambda_b = b->lambda_b;
+  mo.lambda_b = opt->lambda_b > 0 ? opt->lambda_b : b->lambda_b;
+  if (opt->jitter > 0) mo.jitter = opt->jitter;
   if (!st) st = pv_gp_model_create(&pr, &mo, &m);
   if (!st && !(p = pv_malloc(pv_gp_model_nparams(m) * sizeof(double))))
     st = PV_ERROR(PV_ENOMEM, "gp benchmark run: parameters");
@@ -50,7 +51,7 @@ int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_o
   oo.exact = ex;
   oo.ntest[0] = nt[0];
   oo.ntest[1] = nt[1];
-  oo.profile_u = opt->profile > 0 || (opt->profile < 0 && (b->dim == 1 || M <= 1024));
+  oo.profile_u = opt->profile != 0;
   if (!st) st = pv_gp_model_optimize(ctx, m, p, &oo, &res->optim);
   if (!st && pred) st = pv_gp_model_predict(m, p, nt, pred);
   if (!st && u) st = pv_gp_model_predict(m, p, n, u);   /* the GP mean at the nodes */

@@ -115,24 +115,58 @@ static int damp_step(gp_model *m, double *p, const double *u0, double *Lprev) {
   return 0;
 }
 
+/* Whether this model eliminates U by PCG rather than dense QR. */
+static int use_pcg(const gp_model *m) {
+  if (m->opt.u_solver == PV_GP_USOLVE_PCG) return 1;
+  if (m->opt.u_solver == PV_GP_USOLVE_DENSE) return 0;
+  return m->d == 2 && m->M > 1024;
+}
+
+/* One linearised solve by PCG from the U in p (warm start); when it stalls,
+ * once more from the same start with the other preconditioner basis. u0
+ * holds the start (M); first: the first solve for this kernel (the basis is
+ * computed; later Gauss-Newton steps reuse it). */
+static int pcg_linearised(gp_model *m, double *p, const double *J, const double *fl,
+                          double *Jr, const double *u0, int first) {
+  size_t np = pv_gp_model_nparams(m);
+  double jbar = 0.0;
+  for (size_t i = 0; i < m->M; i++) jbar += J[i];
+  jbar /= (double)m->M;
+  int any = 0, st = 0;
+  for (size_t i = 0; i < m->M; i++) { Jr[i] = J[i] - jbar; if (Jr[i] != 0.0) any = 1; }
+  for (int flip = 0; flip < 2; flip++) {
+    int its = 0;
+    if (flip) { pv_error_clear(); memcpy(p, u0, m->M * sizeof(double)); }
+    st = gp_pcg_setup(m, jbar, flip, first || flip);
+    if (!st) st = gp_pcg_solve(m, p, any ? Jr : NULL, fl, exp(p[np - 2]), exp(p[np - 1]),
+                               m->opt.u_tol, m->opt.u_maxit, &its);
+    m->pcg_iters += its;
+    if (st != PV_ENUMERIC) break;
+  }
+  return st;
+}
+
 /* Linear operators: one solve. With c3 != 0, Gauss-Newton on U from the U in
  * p: u^3 linearised at the current U (J = c0 + 3 c3 U^2, source
  * f + 2 c3 U^3), until the update is below 1e-12 relative (at most 30). */
 int pv_gp_model_solve_u(pv_gp_model *m, double *p) {
   if (!m || !p) return PV_ERROR(PV_EINVAL, "gp solve u: NULL argument");
-  if ((m->d == 1 && m->M > 4000) || (m->d == 2 && m->M > 4096))
+  int pcg = use_pcg(m);
+  if (!pcg && ((m->d == 1 && m->M > 4000) || (m->d == 2 && m->M > 4096)))
     return PV_ERROR(PV_EUNSUPPORTED, "gp solve u: %zu grid points is too many for a dense solve", m->M);
   int st = gp_model_factor(m, p);
   if (st) return st;
   size_t M = m->M, rows = 2 * M + m->nb;
-  double *Kf = pv_malloc(M * M * sizeof(double)), *Lf = pv_malloc(M * M * sizeof(double));
-  double *A = pv_malloc(rows * M * sizeof(double)), *rhs = pv_malloc(rows * sizeof(double));
+  size_t dm = pcg ? 1 : M * M, dr = pcg ? 1 : rows * M;
+  double *Kf = pv_malloc(dm * sizeof(double)), *Lf = pv_malloc(dm * sizeof(double));
+  double *A = pv_malloc(dr * sizeof(double)), *rhs = pv_malloc((pcg ? M : rows) * sizeof(double));
   double *beta = pv_malloc(M * sizeof(double)), *J = pv_malloc(M * sizeof(double));
   double *fl = pv_malloc(M * sizeof(double)), *u0 = pv_malloc(M * sizeof(double));
   if (!Kf || !Lf || !A || !rhs || !beta || !J || !fl || !u0) {
     st = PV_ERROR(PV_ENOMEM, "gp solve u: %zu x %zu system", rows, M);
     goto done;
   }
+  m->pcg_iters = 0;
   double c0 = m->prob.c0, c3 = m->prob.c3, Lprev = INFINITY;
   if (c3 != 0.0 && pv_gp_model_loss(m, p, &Lprev, NULL) != 0) { pv_error_clear(); Lprev = INFINITY; }
   for (int it = 0; it < (c3 != 0.0 ? GN_MAX_ITER : 1) && !st; it++) {
@@ -143,7 +177,8 @@ int pv_gp_model_solve_u(pv_gp_model *m, double *p) {
       fl[i] = m->f[i] + 2.0 * c3 * u * u * u;
       u0[i] = p[i];
     }
-    st = solve_linearised(m, p, J, fl, Kf, Lf, A, rhs, beta);
+    st = pcg ? pcg_linearised(m, p, J, fl, rhs, u0, it == 0)
+             : solve_linearised(m, p, J, fl, Kf, Lf, A, rhs, beta);
     if (!st && c3 != 0.0) st = damp_step(m, p, u0, &Lprev);
     for (size_t i = 0; i < M && !st; i++) { du += (p[i] - u0[i]) * (p[i] - u0[i]); un += p[i] * p[i]; }
     if (!st && du <= GN_TOL * GN_TOL * un) break;

@@ -113,9 +113,9 @@ static int size_work(pv_nn_optim *o, size_t *nwork, size_t *niwork, size_t *maxn
         return PV_ERROR(PV_EINTERNAL, "nn_optim: SVD workspace query failed for '%s'", q->p.name);
     } else if (o->kind != PV_NN_OPTIM_AUON) {
       if (q->nmodes) /* one gathered matrix + NS workspace per thread */
-        w = (size_t)o->nthreads * (2 * q->rows * q->cols + pv_nn_ns_work_floats(q->rows, q->cols, 1));
+        w = (size_t)o->nthreads * (2 * q->rows * q->cols + pv_nn_newton_schulz_work_floats(q->rows, q->cols, 1));
       else
-        w = pv_nn_ns_work_floats(q->rows, q->cols, 0);
+        w = pv_nn_newton_schulz_work_floats(q->rows, q->cols, 0);
     }
     if (w > *nwork) *nwork = w;
     if (iw > *niwork) *niwork = iw;

@@ -18,7 +18,7 @@
  * depend on the thread count. */
 static int ortho_modes(pv_nn_optim *o, const pv__nn_oparam *q, float *u, int steps) {
   size_t r = q->rows, c = q->cols, nm = q->nmodes, rc = r * c;
-  size_t per = 2 * rc + pv_nn_ns_work_floats(r, c, 1);
+  size_t per = 2 * rc + pv_nn_newton_schulz_work_floats(r, c, 1);
   int nt = o->nthreads < (int)nm ? o->nthreads : (int)nm, bad = 0;
   if (nt > 1) openblas_set_num_threads(1);
 #pragma omp parallel for num_threads(nt) schedule(static) reduction(| : bad) if (nt > 1)
@@ -28,7 +28,7 @@ static int ortho_modes(pv_nn_optim *o, const pv__nn_oparam *q, float *u, int ste
       mat[2 * e] = u[2 * (e * nm + k)];
       mat[2 * e + 1] = u[2 * (e * nm + k) + 1];
     }
-    bad |= pv_nn_ns_float(r, c, 1, mat, steps, w) != 0;
+    bad |= pv_nn_newton_schulz_float(r, c, 1, mat, steps, w) != 0;
     for (size_t e = 0; e < rc; e++) {
       u[2 * (e * nm + k)] = mat[2 * e];
       u[2 * (e * nm + k) + 1] = mat[2 * e + 1];
@@ -41,7 +41,7 @@ static int ortho_modes(pv_nn_optim *o, const pv__nn_oparam *q, float *u, int ste
 
 int pv__nn_optim_orthogonalise(pv_nn_optim *o, const pv__nn_oparam *q, float *u, int steps) {
   if (q->nmodes) return ortho_modes(o, q, u, steps);
-  return pv_nn_ns_float(q->rows, q->cols, 0, u, steps, o->work);
+  return pv_nn_newton_schulz_float(q->rows, q->cols, 0, u, steps, o->work);
 }
 
 int pv__nn_optim_muon(pv_nn_optim *o, pv__nn_oparam *q, double lr) {

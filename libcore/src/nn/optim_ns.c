@@ -15,7 +15,7 @@
 #define NS_B (-4.7750f)
 #define NS_C 2.0315f
 
-size_t pv_nn_ns_work_floats(size_t rows, size_t cols, int is_complex) {
+size_t pv_nn_newton_schulz_work_floats(size_t rows, size_t cols, int is_complex) {
   size_t k = rows < cols ? rows : cols, f = is_complex ? 2 : 1;
   return f * (2 * k * k + rows * cols);
 }
@@ -59,7 +59,7 @@ static void ns_complex(int r, int c, float *x, int steps, float *w) {
   }
 }
 
-int pv_nn_ns_float(size_t rows, size_t cols, int is_complex, float *x, int steps, float *work) {
+int pv_nn_newton_schulz_float(size_t rows, size_t cols, int is_complex, float *x, int steps, float *work) {
   if (rows < 1 || cols < 1 || rows > INT32_MAX || cols > INT32_MAX || !x || !work || steps < 0)
     return PV_ERROR(PV_EINVAL, "nn_ns_float: bad arguments (%zu x %zu, steps %d)", rows, cols,
                     steps);

@@ -1,7 +1,8 @@
 /* bench_gp.c - the paper's eleven benchmarks: our GP-HM (GM and StM kernels)
  * and the SE / Matern baselines, run in this invocation, beside the
  * reference's logged errors (the reference needs JAX and cannot run here).
- * Error: relative L2 of the final iterate on the 300-per-axis test grid.
+ * Error: relative L2 of the final iterate on the 300-per-axis test grid;
+ * ref_s: the logged wall time of the reference run (unrecorded hardware).
  *   bench_gp [--only NAME] [--kernels gm,stm,se,matern] [--iters N]
  *            [--time SEC] [--n N] [--method lbfgs|adam] [--joint] [--verbose] */
 #include <math.h>
@@ -24,7 +25,7 @@ static int verbose_monitor(int iter, double loss, const double *p, void *user) {
 }
 
 static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args *a,
-                   double *err, double *secs, int *iters, double split[2]) {
+                   double *err, double *secs, int *iters, double split[2], long *pcg, int *evals) {
   pv_gp_run_options o = PV_GP_RUN_OPTIONS_INIT;
   o.kind = kind;
   if (a->n > 0) o.n[0] = o.n[1] = a->n;
@@ -38,6 +39,8 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
   int st = pv_gp_benchmark_run(NULL, b, &o, NULL, NULL, NULL, &r);
   if (!st) {
     *err = r.optim.rel_l2; *secs = r.optim.seconds; *iters = r.optim.iterations;
+    *pcg = r.optim.pcg_iterations;
+    *evals = r.optim.evaluations;
     split[0] = r.optim.solve_seconds / r.optim.seconds;
     split[1] = r.optim.loss_seconds / r.optim.seconds;
     if (a->verbose)
@@ -65,8 +68,8 @@ int main(int argc, char **argv) {
     else { fprintf(stderr, "usage: see tests/bench/gp/README.md\n"); return 2; }
   }
   if (pv_init() != 0) return 1;
-  printf("%-26s %-6s %10s %10s %8s %6s %8s %7s %6s\n", "benchmark", "kernel", "ours", "reference",
-         "ratio", "iters", "seconds", "solveU%", "loss%");
+  printf("%-24s %-6s %10s %10s %8s %7s %8s %6s %5s %7s %7s %6s\n", "benchmark", "kernel", "ours",
+         "reference", "ratio", "seconds", "ref_s", "iters", "evals", "pcg_it", "solveU%", "loss%");
   for (int i = 0; i < pv_gp_benchmark_count(); i++) {
     const pv_gp_benchmark *b = pv_gp_benchmark_get(i);
     if (a.only && !strstr(b->name, a.only)) continue;
@@ -76,10 +79,14 @@ int main(int argc, char **argv) {
       pv_gp_kernel_kind kind;
       if (pv_gp_kernel_kind_parse(tok, &kind)) { fprintf(stderr, "%s\n", pv_error_message()); return 2; }
       double err = NAN, secs = NAN, split[2] = {NAN, NAN};
-      int it = 0;
-      run_one(b, kind, &a, &err, &secs, &it, split);
-      printf("%-26s %-6s %10.3e %10.3e %8.2f %6d %8.1f %7.0f %6.0f\n", b->name, tok, err,
-             b->ref_err[kind], err / b->ref_err[kind], it, secs, 100 * split[0], 100 * split[1]);
+      int it = 0, ev = 0;
+      long pcg = 0;
+      run_one(b, kind, &a, &err, &secs, &it, split, &pcg, &ev);
+      char rs[16] = "-";
+      if (b->ref_seconds[kind] > 0) snprintf(rs, sizeof rs, "%.0f", b->ref_seconds[kind]);
+      printf("%-24s %-6s %10.3e %10.3e %8.2f %7.1f %8s %6d %5d %7ld %7.0f %6.0f\n", b->name, tok,
+             err, b->ref_err[kind], err / b->ref_err[kind], secs, rs, it, ev, pcg,
+             100 * split[0], 100 * split[1]);
       fflush(stdout);
     }
   }

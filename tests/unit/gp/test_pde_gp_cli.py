@@ -64,6 +64,35 @@ check(r.returncode == 1 and "derivative" in r.stderr, f"no derivative term: {r.s
 r = run(["solve", "--problem=poisson_1d-single_sin", "--n=1"] + bad)
 check(r.returncode == 2 or r.returncode == 1, f"--n=1: exit {r.returncode}")
 
+# the same Helmholtz-type problem from a problem description file
+cfg = os.path.join(tmp, "helmholtz.ini")
+open(cfg, "w").write("""# pde-gp problem description
+[problem]
+solution = poisson_1d-mix_sin
+equation = helmholtz
+c0 = -30
+grid = 150
+[kernel]
+kind = gm
+q = 10
+[optimizer]
+time = 8
+""")
+outs = [os.path.join(tmp, f"cfg{s}") for s in (".npy", ".png", "_err.png", ".json")]
+r = run(["solve", f"--config={cfg}"] + outs)
+check(r.returncode == 0, f"config: exit {r.returncode}: {r.stderr}")
+if r.returncode == 0:
+    shape, u = load_npy(outs[0])
+    e = [exact_mix(i / 149.0) for i in range(150)]
+    grid_err = math.sqrt(sum((a - b) ** 2 for a, b in zip(u, e)) / sum(b * b for b in e))
+    print(f"config: grid rel L2 {grid_err:.3e}")
+    check(tuple(shape) == (150,) and grid_err < 1e-2, f"config: shape {shape}, error {grid_err}")
+open(cfg, "w").write("[problem]\nsolution = poisson_1d-mix_sin\n[kernel]\nq = many\n")
+r = run(["solve", f"--config={cfg}"] + bad)
+check(r.returncode == 1 and "helmholtz.ini:4" in r.stderr and "q" in r.stderr,
+      f"bad config: exit {r.returncode}, {r.stderr}")
+check(not any(os.path.exists(p) for p in bad), "bad config left outputs behind")
+
 r = run(["bench", "--only=mix", "--kernels=gm,se", "--time=2", "--n=60"])
 check(r.returncode == 0, f"bench: exit {r.returncode}: {r.stderr}")
 rows = [l for l in r.stdout.splitlines() if l.startswith("poisson_1d-mix_sin")]

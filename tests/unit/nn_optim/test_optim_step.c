@@ -79,16 +79,16 @@ static void ns_float_vs_linalg(void) {
     pv_rng_init(&rng, 17, (uint64_t)k);
     pv_rng_fill_normal(&rng, xd, (size_t)(r * c));
     for (int i = 0; i < r * c; i++) xf[i] = (float)xd[i];
-    CHECK((size_t)pv_nn_ns_work_floats((size_t)r, (size_t)c, 0) <= 256);
-    CHECK_OK(pv_nn_ns_float((size_t)r, (size_t)c, 0, xf, 5, work));
+    CHECK((size_t)pv_nn_newton_schulz_work_floats((size_t)r, (size_t)c, 0) <= 256);
+    CHECK_OK(pv_nn_newton_schulz_float((size_t)r, (size_t)c, 0, xf, 5, work));
     CHECK_OK(pv_linalg_newton_schulz(NULL, r, c, xd, c, PV_NS_QUINTIC, 5));
     for (int i = 0; i < r * c; i++) CHECK_NEAR(xf[i], xd[i], 2e-5);
   }
   float z[4] = {0};
   float w[16];
-  CHECK_OK(pv_nn_ns_float(2, 2, 0, z, 5, w)); /* zero stays zero */
+  CHECK_OK(pv_nn_newton_schulz_float(2, 2, 0, z, 5, w)); /* zero stays zero */
   CHECK(z[0] == 0 && z[3] == 0);
-  CHECK_STATUS(pv_nn_ns_float(0, 2, 0, z, 5, w), PV_EINVAL);
+  CHECK_STATUS(pv_nn_newton_schulz_float(0, 2, 0, z, 5, w), PV_EINVAL);
 }
 
 static void muon_complex_per_mode(void) {

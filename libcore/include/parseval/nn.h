@@ -1,0 +1,394 @@
+/* parseval/nn.h - neural-operator engine: tensors, layers with hand-written
+ * backward passes, losses, the FNO-2D model and Adam/AdamW.
+ *
+ * Precision. Every kernel exists in float (PV_F32: training and inference)
+ * and double (PV_F64: finite-difference gradient checks), generated from one
+ * template; a `dtype` argument selects it and data pointers are void* of that
+ * real type. Complex values are two reals, re then im.
+ *
+ * Layout. Activations are channel-first: X[b][c][p] with p running over the
+ * npts spatial points of one channel in C order (x slowest). A pointwise
+ * linear layer (torch's Linear over the channel axis, or a 1x1 convolution)
+ * has weight W[cout][cin] (torch's layout) and bias b[cout].
+ *
+ * Determinism. Reductions over the batch (weight gradients) are summed in a
+ * fixed order, so results do not depend on the thread count; FFT plans follow
+ * pv_fft's reproducibility rules (rigor ESTIMATE, or wisdom, for bit-identical
+ * reruns across processes).
+ *
+ * Threads. Kernels use OpenMP with the thread count given (pv_ctx_threads);
+ * OpenBLAS is called single-threaded from inside those regions and FFTs use
+ * FFTW threads outside them, so thread pools never multiply. */
+#ifndef PARSEVAL_NN_H
+#define PARSEVAL_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <parseval/array.h>
+#include <parseval/config.h>
+#include <parseval/ctx.h>
+#include <parseval/fft.h>
+#include <parseval/nn_param.h>
+#include <parseval/rng.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- tensors */
+
+/* A dense float or double tensor: shape and strides (in elements) over data
+ * that it owns (pv_nn_tensor_create) or borrows (pv_nn_tensor_wrap). */
+typedef struct pv_nn_tensor {
+  pv_dtype dtype;        /* PV_F32 or PV_F64 */
+  int ndim;              /* 0..6 */
+  size_t shape[6];
+  ptrdiff_t strides[6];  /* C order for created tensors */
+  void *data;
+  int owns;              /* 1: data freed by pv_nn_tensor_destroy */
+} pv_nn_tensor;
+
+/* Zeroed C-order tensor; *out owned by the caller (pv_nn_tensor_destroy). */
+PV_API int pv_nn_tensor_create(pv_dtype dtype, int ndim, const size_t shape[],
+                               pv_nn_tensor **out);
+/* Borrowing C-order tensor header over data (caller keeps data alive). */
+PV_API int pv_nn_tensor_wrap(pv_dtype dtype, int ndim, const size_t shape[], void *data,
+                             pv_nn_tensor *t);
+/* For tensors from pv_nn_tensor_create only; NULL-safe; sets *t to NULL. */
+PV_API void pv_nn_tensor_destroy(pv_nn_tensor **t);
+/* Number of elements (1 for ndim 0). */
+PV_API size_t pv_nn_tensor_numel(const pv_nn_tensor *t);
+
+/* ---------------------------------------------------------- pointwise ops */
+
+/* Y[b][o][p] = sum_i W[o][i] X[b][i][p] + bias[o] (bias may be NULL).
+ * OpenBLAS gemm per (sample, column block), threads OpenMP threads. */
+PV_API int pv_nn_linear_forward(pv_dtype dtype, int threads, int batch, int cin, int cout,
+                                size_t npts, const void *X, const void *W, const void *bias,
+                                void *Y);
+/* Backward of pv_nn_linear_forward for upstream gradient dY:
+ * dX = W^T dY (overwritten; NULL: skipped), dW += sum_b dY[b] X[b]^T,
+ * dbias += sum_{b,p} dY (dW, dbias NULL: skipped). Batch sums run in a fixed
+ * order (independent of threads). work: NULL or batch * cout * (cin + 1)
+ * reals of scratch (NULL: allocated per call). */
+PV_API int pv_nn_linear_backward(pv_dtype dtype, int threads, int batch, int cin, int cout,
+                                 size_t npts, const void *X, const void *W, const void *dY,
+                                 void *dX, void *dW, void *dbias, void *work);
+
+/* GELU, exact form x Phi(x) = x/2 (1 + erf(x / sqrt 2)) (torch's default).
+ * Float uses an erf with absolute error below 2e-7; double uses libm's erf.
+ * y may alias x. */
+PV_API int pv_nn_gelu_forward(pv_dtype dtype, int threads, size_t n, const void *x, void *y);
+/* dx = dy * GELU'(x) with GELU'(x) = Phi(x) + x phi(x); dx may alias dy. */
+PV_API int pv_nn_gelu_backward(pv_dtype dtype, int threads, size_t n, const void *x,
+                               const void *dy, void *dx);
+/* Residual add y = a + b (y may alias a or b); its backward passes the
+ * gradient unchanged to both inputs. */
+PV_API int pv_nn_add(pv_dtype dtype, int threads, size_t n, const void *a, const void *b,
+                     void *y);
+
+/* ------------------------------------------------- spectral convolution */
+
+/* FNO spectral convolution layer in 2D or 3D: y = IDFT( A(W) DFT(x) ) / N,
+ * A the truncated-mode complex multiplication of pv_spectral_conv (corner
+ * blocks of `modes`, weights W[nblocks][cin][cout][m...], nblocks 2 in 2D and
+ * 4 in 3D; torch's weights1..4 in order). The object holds FFT plans for a
+ * given batch and a workspace; one object per thread. */
+typedef struct pv_nn_spectral pv_nn_spectral;
+
+typedef struct pv_nn_spectral_options {
+  size_t struct_size;  /* sizeof(pv_nn_spectral_options) */
+  pv_dtype dtype;      /* PV_F32 or PV_F64 */
+  int dim;             /* 2 or 3 */
+  int n[3];            /* real-space sizes */
+  int modes[3];        /* retained modes per axis (see pv_spectral_conv) */
+  int cin, cout;
+  pv_fft_rigor rigor;  /* FFT planner effort (ESTIMATE: reproducible everywhere) */
+} pv_nn_spectral_options;
+#define PV_NN_SPECTRAL_OPTIONS_INIT \
+  { sizeof(pv_nn_spectral_options), PV_F32, 2, {0, 0, 0}, {0, 0, 0}, 0, 0, PV_FFT_ESTIMATE }
+
+/* ctx: threads (FFT and mode products) and logs (may be NULL: 1 thread). */
+PV_API int pv_nn_spectral_create(pv_ctx *ctx, const pv_nn_spectral_options *o,
+                                 pv_nn_spectral **out);
+PV_API void pv_nn_spectral_destroy(pv_nn_spectral **s);
+/* Complex numbers per channel of the Xh array the backward pass needs (2D:
+ * the 2 m0 m1 retained modes; 3D: the whole half spectrum) and in the
+ * weight array. */
+PV_API size_t pv_nn_spectral_spec_size(const pv_nn_spectral *s);
+PV_API size_t pv_nn_spectral_weight_count(const pv_nn_spectral *s);
+/* Y[b][cout][pts] = layer(X[b][cin][pts]). Xh: NULL or batch * cin *
+ * pv_nn_spectral_spec_size complex receiving DFT(x) for the backward pass
+ * (else a workspace is used). In 2D the DFT is pruned (rows transformed in
+ * full, columns only where modes are kept) and Xh holds only the retained
+ * modes, [b][cin][2 m0][m1]: rows 0..m0-1 the low ones, then the high ones. */
+PV_API int pv_nn_spectral_forward(pv_nn_spectral *s, int batch, const void *X, const void *W,
+                                  void *Y, void *Xh);
+/* Backward: dX = layer^T(dY) (overwritten; NULL: skipped), dW += weight
+ * gradient from Xh (the forward's DFT(x)) and dY (NULL: skipped). The
+ * half-spectrum weights account for the Hermitian columns the half spectrum
+ * leaves out (factor 2 off the first and Nyquist columns of the last axis). */
+PV_API int pv_nn_spectral_backward(pv_nn_spectral *s, int batch, const void *Xh, const void *W,
+                                   const void *dY, void *dX, void *dW);
+
+/* ---------------------------------------------------------------- losses */
+
+/* How per-sample losses combine. */
+typedef enum { PV_NN_REDUCE_SUM = 0, PV_NN_REDUCE_MEAN = 1 } pv_nn_reduce;
+
+/* Relative L2 (FNO's LpLoss): per sample ||pred - true||_2 / ||true||_2 over
+ * npts values, then summed or averaged over the batch. dpred: NULL or the
+ * gradient of the loss (overwritten). PV_ENUMERIC when a target is zero. */
+PV_API int pv_nn_loss_rel_l2(pv_dtype dtype, int batch, size_t npts, const void *pred,
+                             const void *truth, pv_nn_reduce reduce, double *loss, void *dpred);
+
+/* Squared H^{-1}_alpha norm of the error on a 2D/3D periodic box (unit
+ * lengths), per sample then reduced: (1/N^2) sum_k (alpha + |2 pi k|^2)^-1
+ * |DFT(pred - true)_k|^2, i.e. pv_spectral_sobolev_norm2 with s = -1 on the
+ * unit box. n: dim sizes. With relative = 1 each sample's value is divided by
+ * the same norm of the truth. dpred: NULL or the gradient. Computed in double
+ * through the spectral module whatever dtype is. */
+PV_API int pv_nn_loss_hminus1(pv_ctx *ctx, pv_dtype dtype, int dim, const int n[], int batch,
+                              const void *pred, const void *truth, double alpha, int relative,
+                              pv_nn_reduce reduce, double *loss, void *dpred);
+
+/* Gaussian negative log-likelihood (torch.nn.GaussianNLLLoss, full = 0):
+ * mean over the n values of 0.5 (log max(var, eps) + (pred - y)^2 / max(var, eps)).
+ * dpred, dvar: NULL or gradients; as in torch the clamp is not differentiated
+ * (dvar is evaluated at the clamped variance). */
+PV_API int pv_nn_loss_gaussian_nll(pv_dtype dtype, size_t n, const void *pred, const void *truth,
+                                   const void *var, double eps, double *loss, void *dpred,
+                                   void *dvar);
+
+/* Spectral-Refiner's fine-tuning loss: the H^{-1}_alpha norm of the 2D
+ * Navier-Stokes vorticity residual r = dw/dt + u.grad w - nu Lap w - f of a
+ * trajectory w[nt][n][n] on the unit torus (u = (psi_y, -psi_x), -Lap psi = w),
+ * computed pseudo-spectrally in double with the 2/3 rule on u.grad w:
+ *   loss = ( (1/nt) sum_t ||r(t)||^2_{H^-1_alpha} )^{1/2},
+ * ||.||^2 as pv_spectral_sobolev_norm2 (s = -1). The reference code's sum
+ * sum_k w_k |DFT(r)_k|^2 over the unnormalised DFT equals n^4 times the
+ * squared spatial norm here. dw/dt is the SPECTRAL time derivative of the
+ * trajectory (time frequencies m / (nt dt), Nyquist dropped: the trajectory
+ * is treated as periodic over nt dt, as the reference ResidualLoss does); the
+ * reference fine-tuning's alternative (+-1e-6 solver steps of each snapshot,
+ * which makes r small by construction) is not offered. */
+typedef struct pv_nn_ns_residual_options {
+  size_t struct_size;     /* sizeof(pv_nn_ns_residual_options) */
+  double nu;              /* viscosity (1e-3) */
+  double dt;              /* time between snapshots (> 0) */
+  double alpha;           /* Sobolev shift (10^-1.5) */
+  const double *forcing;  /* [n][n] time-independent forcing, or NULL for none */
+} pv_nn_ns_residual_options;
+#define PV_NN_NS_RESIDUAL_OPTIONS_INIT \
+  { sizeof(pv_nn_ns_residual_options), 1e-3, 1.0, 0.031622776601683794, NULL }
+
+/* Loss of trajectory w (nt >= 1 snapshots of n x n, n even) and, when dw is
+ * not NULL, its gradient with respect to w (same layout). ctx: threads and
+ * logs (may be NULL). PV_ENUMERIC for a non-finite result. */
+PV_API int pv_nn_loss_ns_residual(pv_ctx *ctx, int n, int nt, const double *w,
+                                  const pv_nn_ns_residual_options *o, double *loss, double *dw);
+
+/* -------------------------------------------------------------- FNO-2D */
+
+/* FNO-2D of Li et al. (fourier_2d_time.py) for recurrent Navier-Stokes
+ * forecasting: input t_in frames + (x, y) grid (linspace(0, 1, n), endpoint
+ * included), lift Linear(t_in+2 -> width), `layers` x [SpectralConv2d(modes)
+ * + Conv1x1], GELU between layers (not after the last), Linear(width ->
+ * proj) -> GELU -> Linear(proj -> 1). */
+typedef struct pv_nn_fno2d_config {
+  size_t struct_size;  /* sizeof(pv_nn_fno2d_config) */
+  int t_in;            /* input frames (10) */
+  int width;           /* channels (20) */
+  int modes;           /* retained modes per axis (12; the paper's count: 8) */
+  int layers;          /* Fourier layers (4) */
+  int proj;            /* projection width (128) */
+  int n;               /* grid size n x n (64); 2 modes <= n */
+  int max_batch;       /* largest batch a call may use (20) */
+  pv_fft_rigor rigor;  /* FFT planner effort (default ESTIMATE: reproducible) */
+} pv_nn_fno2d_config;
+#define PV_NN_FNO2D_CONFIG_INIT \
+  { sizeof(pv_nn_fno2d_config), 10, 20, 12, 4, 128, 64, 20, PV_FFT_ESTIMATE }
+
+typedef struct pv_nn_fno2d pv_nn_fno2d;
+
+/* New model in dtype (PV_F32 for training, PV_F64 for gradient checks),
+ * initialised deterministically from pv_ctx_seed(ctx): linear layers as
+ * torch's default (kaiming-uniform: W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))),
+ * spectral weights (1/(width^2)) * U[0,1) for re and im as the FNO code.
+ * ctx supplies threads; it must outlive the model. */
+PV_API int pv_nn_fno2d_create(pv_ctx *ctx, pv_dtype dtype, const pv_nn_fno2d_config *cfg,
+                              pv_nn_fno2d **out);
+PV_API void pv_nn_fno2d_destroy(pv_nn_fno2d **m);
+PV_API int pv_nn_fno2d_get_config(const pv_nn_fno2d *m, pv_nn_fno2d_config *cfg);
+PV_API pv_dtype pv_nn_fno2d_dtype(const pv_nn_fno2d *m);
+
+/* Parameters as optimisers see them (float models only; PV_EINVAL for
+ * double). The array and the storage belong to the model. Lifting and
+ * projection parameters carry group 1, the Fourier layers group 0 (matrix
+ * optimisers route group 1 to their auxiliary AdamW). Names follow the peer: lift.weight, lift.bias, spec.<l>.w_pos, spec.<l>.w_neg,
+ * pw.<l>.weight [w,w,1,1], pw.<l>.bias, proj1.*, proj2.*. */
+PV_API int pv_nn_fno2d_params(pv_nn_fno2d *m, pv_nn_param **params, int *count);
+/* All parameters (and gradients) as one flat array of reals in the order of
+ * the parameter list (complex counted as 2 reals); any dtype. */
+PV_API int pv_nn_fno2d_flat(pv_nn_fno2d *m, void **w, void **g, size_t *count);
+
+/* One model call: out[b][n][n] = model(frames[b][t_in][n][n]) for batch <=
+ * max_batch; no gradient state is kept. */
+PV_API int pv_nn_fno2d_forward(pv_nn_fno2d *m, int batch, const void *frames, void *out);
+
+/* Autoregressive rollout of T steps (FNO's recurrent training step):
+ * prediction t from the last t_in frames of [x0, pred_0..pred_{t-1}],
+ * loss = sum_t loss_rel_l2(pred_t, y[:, t], reduce). With grad = 1, gradients
+ * of that loss are ADDED to the model's gradient array (zero it first with
+ * pv_nn_fno2d_zero_grad). x0: [b][t_in][n][n], y: [b][T][n][n] (may be NULL
+ * when grad = 0: then loss is not computed), pred: NULL or [b][T][n][n]. */
+PV_API int pv_nn_fno2d_rollout(pv_nn_fno2d *m, int batch, int T, const void *x0,
+                               const void *y, pv_nn_reduce reduce, int grad, double *loss,
+                               void *pred);
+PV_API void pv_nn_fno2d_zero_grad(pv_nn_fno2d *m);
+
+/* ------------------------------------------------------------ optimisers */
+
+/* Adam (Kingma & Ba) with torch.optim.Adam semantics: weight_decay adds
+ * wd * w to the gradient (L2); decoupled = 1 gives AdamW (w *= 1 - lr wd,
+ * torch.optim.AdamW). Complex parameters are treated as pairs of reals, as
+ * torch does. Frozen parameters are skipped. */
+typedef struct pv_nn_adam_options {
+  size_t struct_size;   /* sizeof(pv_nn_adam_options) */
+  double lr;            /* 1e-3 */
+  double beta1, beta2;  /* 0.9, 0.999 */
+  double eps;           /* 1e-8 */
+  double weight_decay;  /* 0 */
+  int decoupled;        /* 0: Adam (L2), 1: AdamW */
+} pv_nn_adam_options;
+#define PV_NN_ADAM_OPTIONS_INIT { sizeof(pv_nn_adam_options), 1e-3, 0.9, 0.999, 1e-8, 0.0, 0 }
+
+typedef struct pv_nn_adam pv_nn_adam;
+
+/* State (first and second moments, zero) for the given parameters; the
+ * parameter array is borrowed and must outlive the optimiser. */
+PV_API int pv_nn_adam_create(const pv_nn_adam_options *o, pv_nn_param *params, int count,
+                             pv_nn_adam **out);
+PV_API void pv_nn_adam_destroy(pv_nn_adam **a);
+/* One update from the gradients in params[].g. */
+PV_API int pv_nn_adam_step(pv_nn_adam *a);
+/* Change the learning rate (schedules). */
+PV_API void pv_nn_adam_set_lr(pv_nn_adam *a, double lr);
+PV_API double pv_nn_adam_get_lr(const pv_nn_adam *a);
+/* Steps taken, and the moment arrays of parameter i (for checkpoints):
+ * 2*numel floats for complex parameters, numel otherwise. */
+PV_API int64_t pv_nn_adam_steps(const pv_nn_adam *a);
+PV_API int pv_nn_adam_state(pv_nn_adam *a, int i, float **m, float **v);
+PV_API void pv_nn_adam_set_steps(pv_nn_adam *a, int64_t steps);
+
+/* ----------------------------------------------------------- checkpoints */
+
+/* Checkpoint file (HDF5, written to PATH.tmp-like name and renamed on
+ * success through pv_h5, so an interrupted write never replaces a good file):
+ *   root attributes: format "parseval-nn-checkpoint", version 1, model
+ *     "fno2d", t_in, width, modes, layers, proj, n (architecture; must match
+ *     on load), nparams (parameter tensors), nreal (parameter reals),
+ *     epoch, step, rng_s0..rng_s3 (pv_rng state words as int64 bit patterns),
+ *     rng_spare, rng_has_spare, config (JSON text, the caller's), and when
+ *     an optimiser is stored: adam_steps, adam_lr.
+ *   /params/<name>     float32, the parameter's logical shape, complex
+ *                      parameters with a trailing axis of 2 (re, im)
+ *   /adam/m/<name>, /adam/v/<name>  float32, same shapes (optional)
+ * Parameter names are the model's (pv_nn_fno2d_params). */
+typedef struct pv_nn_checkpoint_meta {
+  size_t struct_size;   /* sizeof(pv_nn_checkpoint_meta) */
+  int64_t epoch, step;  /* training position */
+  pv_rng rng;           /* the training loop's generator (shuffling) */
+  char *config_json;    /* save: borrowed (may be NULL); load: pv_malloc'd or NULL,
+                         * the caller frees */
+} pv_nn_checkpoint_meta;
+
+/* Save model weights, optimiser state (a may be NULL) and meta (may be NULL)
+ * to path; PV_EEXIST when path exists and overwrite is 0. Float models only. */
+PV_API int pv_nn_fno2d_save(const char *path, int overwrite, pv_nn_fno2d *m, pv_nn_adam *a,
+                            const pv_nn_checkpoint_meta *meta);
+/* Read the architecture stored in a checkpoint (to create a matching model;
+ * max_batch and rigor keep the defaults). */
+PV_API int pv_nn_fno2d_checkpoint_config(const char *path, pv_nn_fno2d_config *cfg);
+/* Load into an existing model (and optimiser, when a is not NULL: the file
+ * must hold its state). Everything is read and checked before anything is
+ * written: a checkpoint of another architecture or a damaged file gives
+ * PV_EFORMAT naming the file and the field, and leaves m and a unchanged.
+ * The grid size n may differ from the stored one (the weights do not depend
+ * on it): a model trained at 64 x 64 runs zero-shot at 256 x 256. */
+PV_API int pv_nn_fno2d_load(const char *path, pv_nn_fno2d *m, pv_nn_adam *a,
+                            pv_nn_checkpoint_meta *meta);
+
+/* ------------------------------------------- Navier-Stokes forecasting */
+
+/* Vorticity trajectories read from a parseval/ns.h dataset file, as float:
+ * w[s][t][r][r] for samples [first, first + count). */
+typedef struct pv_nn_ns_data {
+  int samples, times, res;
+  float *w;
+} pv_nn_ns_data;
+
+/* Read samples [first, first + count) of the dataset at path (checked
+ * against ctx's RAM budget). PV_EFORMAT naming the file and sample when a
+ * value is NaN or infinite or the file is incomplete. */
+PV_API int pv_nn_ns_data_load(pv_ctx *ctx, const char *path, int first, int count,
+                              pv_nn_ns_data **out);
+PV_API void pv_nn_ns_data_destroy(pv_nn_ns_data **d);
+
+/* Training protocol of fno2d_train.py / fourier_2d_time.py: the first ntrain
+ * samples train, the last ntest test; input steps [t0, t0 + t_in), targets
+ * the next t_out; batches drawn by a shuffle from pv_rng(seed, 0x6e73); loss =
+ * sum over the rollout of relative L2 summed over the batch; Adam (or AdamW),
+ * lr halved (gamma) every step_size epochs. */
+typedef struct pv_nn_ns_train_options {
+  size_t struct_size;      /* sizeof(pv_nn_ns_train_options) */
+  int ntrain, ntest;       /* 100, 50 */
+  int t0, t_out;           /* first input slice (0), forecast steps (10) */
+  int epochs, batch;       /* 30, 20 */
+  double lr, weight_decay; /* 1e-3, 1e-4 */
+  int decoupled;           /* 1: AdamW */
+  int step_size;           /* epochs per lr decay (10) */
+  double gamma;            /* decay factor (0.5) */
+  uint64_t seed;           /* shuffling */
+  const char *checkpoint;  /* NULL or path written atomically every checkpoint_every
+                            * batches and at the end */
+  int checkpoint_every;    /* batches; 0: only at the end */
+  int resume;              /* 1: continue from checkpoint when it exists */
+  const char *metrics_csv; /* NULL or CSV: epoch,lr,train_loss,test_rel_l2,seconds */
+  int optimizer;           /* 0: Adam / AdamW above; else a pv_nn_optim_kind (Muon, Conda,
+                            * AuON, parseval/nn_optim.h) with its defaults, weight_decay
+                            * decoupled, lifting/projection (group 1) on its auxiliary
+                            * AdamW; its state is not checkpointed (checkpoint_every and
+                            * resume are refused, the final weights are saved) */
+} pv_nn_ns_train_options;
+#define PV_NN_NS_TRAIN_OPTIONS_INIT \
+  { sizeof(pv_nn_ns_train_options), 100, 50, 0, 10, 30, 20, 1e-3, 1e-4, 0, 10, 0.5, 0, NULL, 0, 0, \
+    NULL, 0 }
+
+typedef struct pv_nn_ns_train_result {
+  size_t struct_size;      /* sizeof(pv_nn_ns_train_result) */
+  double train_loss;       /* last epoch, per sample per step */
+  double test_rel_l2;      /* whole-trajectory relative L2 averaged over test samples */
+  double median_epoch_s;   /* median wall time of the epochs run */
+  int epochs_run;
+  double *train_curve;     /* epochs_run per-epoch train losses (pv_malloc'd or NULL; */
+  double *test_curve;      /*  the caller pv_frees both); test errors */
+} pv_nn_ns_train_result;
+
+/* Train m (float, m's n = the data's resolution, max_batch >= batch) on the
+ * dataset file; progress and cancellation through ctx. res may be NULL. */
+PV_API int pv_nn_ns_train(pv_ctx *ctx, const char *path, pv_nn_fno2d *m,
+                          const pv_nn_ns_train_options *o, pv_nn_ns_train_result *res);
+
+/* Roll m forward over samples of d from t0: pred[s][t][r][r] for t < t_out
+ * (caller's array, count * t_out * r * r floats), per-step relative L2
+ * averaged over the samples (step_err: t_out doubles, may be NULL) and the
+ * whole-trajectory relative L2 averaged over samples (*err, may be NULL).
+ * PV_EINVAL when d's resolution differs from the model's. */
+PV_API int pv_nn_ns_predict(pv_nn_fno2d *m, const pv_nn_ns_data *d, int first, int count,
+                            int t0, int t_out, float *pred, double *step_err, double *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
