@@ -15,18 +15,27 @@ void sm_mesh_free(sm_mesh *s) {
   memset(s, 0, sizeof *s);
 }
 
-int sm_mesh_load(pv_ctx *ctx, const char *path, sm_mesh *s) {
+/* m: the repaired mesh, or the points alone (faces dropped) for a cloud. */
+static int working_copy(const pv_mesh *orig, int cloud, pv_mesh **m) {
+  if (!cloud) return pv_mesh_copy(orig, m);
+  int rc = pv_mesh_create(orig->nv, 0, 0, m);
+  if (!rc) memcpy((*m)->v, orig->v, (size_t)orig->nv * 3 * sizeof(double));
+  return rc;
+}
+
+int sm_mesh_load(pv_ctx *ctx, const char *path, int drop_faces, sm_mesh *s) {
   memset(s, 0, sizeof *s);
   int rc = pv_mesh_read(path, PV_MESH_AUTO, &s->orig);
-  if (!rc && s->orig->nf == 0) rc = PV_ERROR(PV_EINVAL, "%s: a point cloud (no triangles); shape-match needs a triangle mesh", path);
-  if (!rc) rc = pv_mesh_copy(s->orig, &s->m);
+  int cloud = !rc && (drop_faces || s->orig->nf == 0);
+  if (!rc) rc = working_copy(s->orig, cloud, &s->m);
   if (!rc) {
     s->o2n = pv_malloc((size_t)s->orig->nv * sizeof *s->o2n);
     if (!s->o2n) rc = PV_ENOMEM;
   }
   int64_t changed = 0;
-  if (!rc) rc = pv_mesh_repair(s->m, PV_MESH_REPAIR_MERGE_DUPLICATES | PV_MESH_REPAIR_DROP_DEGENERATE |
-                                         PV_MESH_REPAIR_DROP_UNREFERENCED, s->o2n, &changed);
+  unsigned what = cloud ? PV_MESH_REPAIR_MERGE_DUPLICATES
+                        : PV_MESH_REPAIR_MERGE_DUPLICATES | PV_MESH_REPAIR_DROP_DEGENERATE | PV_MESH_REPAIR_DROP_UNREFERENCED;
+  if (!rc) rc = pv_mesh_repair(s->m, what, s->o2n, &changed);
   if (!rc && s->m->nv < 10) rc = PV_ERROR(PV_EINVAL, "%s: only %lld usable vertices", path, (long long)s->m->nv);
   if (!rc) {
     s->n2o = pv_malloc((size_t)s->m->nv * sizeof *s->n2o);
@@ -37,6 +46,8 @@ int sm_mesh_load(pv_ctx *ctx, const char *path, sm_mesh *s) {
   if (!rc && changed)
     pv_log(ctx, PV_LOG_WARN, "shape", "%s: repaired (%lld vertices/faces removed: duplicates, degenerate faces, isolated vertices)",
            path, (long long)changed);
+  if (!rc && cloud && s->orig->nf)
+    pv_log(ctx, PV_LOG_INFO, "shape", "%s: %lld faces dropped, matched as a point cloud", path, (long long)s->orig->nf);
   if (rc) {
     sm_mesh_free(s);
     return PV_ERROR(rc, "loading %s", path);
@@ -120,25 +131,35 @@ int sm_write_pictures(const sm_mesh *x, const sm_mesh *y, const int64_t *To, con
 }
 
 /* Ground truth lists are on original vertices; the error is measured on
- * the repaired target (same geometry) through the index maps. */
-static int one_error(pv_ctx *ctx, const sm_mesh *x, const sm_mesh *y, const int64_t *To, const char *gy, const char *gx,
-                     double *err) {
-  int64_t *a = NULL, *b = NULL, na = 0, nb = 0;
+ * the repaired target ev (same geometry) through its index map o2n: by the
+ * heat method when ev has faces, else on the k-NN graph of the points. A
+ * pair whose mapped vertex is not in ev (a point in no face, when a mesh
+ * was matched as a cloud) is skipped and counted in *skipped. */
+static int one_error(pv_ctx *ctx, const pv_mesh *ev, const int64_t *o2n, const sm_mesh *x, const sm_mesh *y,
+                     const int64_t *To, const char *gy, const char *gx, double *err, int64_t *skipped) {
+  int64_t *a = NULL, *b = NULL, na = 0, nb = 0, unreached = 0;
   int rc = pv_shape_read_vts(gy, &a, &na);
   if (!rc) rc = pv_shape_read_vts(gx, &b, &nb);
   int64_t n = na < nb ? na : nb;
   int64_t *T = pv_malloc((size_t)y->orig->nv * sizeof *T);
   if (!rc && !T) rc = PV_ENOMEM;
+  for (int64_t i = 0; !rc && i < y->orig->nv; i++) T[i] = o2n[To[i]];
   for (int64_t i = 0; !rc && i < n; i++) {
     if (a[i] >= y->orig->nv || b[i] >= x->orig->nv)
       rc = PV_ERROR(PV_EINVAL, "ground truth line %lld: index (%lld, %lld) past the meshes", (long long)i + 1,
                     (long long)a[i] + 1, (long long)b[i] + 1);
-    else
-      b[i] = x->o2n[b[i]];
+    else if (a[i] >= 0 && T[a[i]] < 0) {
+      b[i] = -1;
+      (*skipped)++;
+    } else
+      b[i] = b[i] >= 0 ? o2n[b[i]] : -1;
   }
-  for (int64_t i = 0; !rc && i < y->orig->nv; i++) T[i] = x->o2n[To[i]];
-  if (!rc) rc = pv_shape_geodesic_error(ctx, x->m, 0, T, y->orig->nv, b, a, n, NULL, err);
+  if (!rc && ev->nf) rc = pv_shape_geodesic_error(ctx, ev, 0, T, y->orig->nv, b, a, n, NULL, err);
+  else if (!rc) rc = sm_knn_geodesic_error(ctx, ev, T, y->orig->nv, b, a, n, err, &unreached);
   if (!rc) *err *= 100;
+  if (!rc && unreached)
+    pv_log(ctx, PV_LOG_WARN, "shape", "%lld ground-truth pairs lie in different components of the %d-NN graph: "
+           "their Euclidean distance is counted", (long long)unreached, SM_KNN_GRAPH);
   pv_free(a);
   pv_free(b);
   pv_free(T);
@@ -149,7 +170,24 @@ int sm_errors(pv_ctx *ctx, const sm_mesh *x, const sm_mesh *y, const int64_t *To
               const char *gt_x_sym, double *err, double *err_sym) {
   *err = *err_sym = NAN;
   if (!gt_y || !gt_x) return 0;
-  int rc = one_error(ctx, x, y, To, gt_y, gt_x, err);
-  if (!rc && gt_x_sym) rc = one_error(ctx, x, y, To, gt_y, gt_x_sym, err_sym);
+  /* A mesh matched as a point cloud is still evaluated on its faces. */
+  pv_mesh *ev = x->m;
+  int64_t *o2n = x->o2n, skipped = 0;
+  int rc = 0;
+  if (x->m->nf == 0 && x->orig->nf > 0) {
+    ev = NULL;
+    o2n = pv_malloc((size_t)x->orig->nv * sizeof *o2n);
+    rc = o2n ? pv_mesh_copy(x->orig, &ev) : PV_ENOMEM;
+    if (!rc) rc = pv_mesh_repair(ev, PV_MESH_REPAIR_MERGE_DUPLICATES | PV_MESH_REPAIR_DROP_DEGENERATE |
+                                         PV_MESH_REPAIR_DROP_UNREFERENCED, o2n, NULL);
+  }
+  if (!rc) rc = one_error(ctx, ev, o2n, x, y, To, gt_y, gt_x, err, &skipped);
+  if (!rc && gt_x_sym) rc = one_error(ctx, ev, o2n, x, y, To, gt_y, gt_x_sym, err_sym, &skipped);
+  if (!rc && skipped)
+    pv_log(ctx, PV_LOG_WARN, "shape", "%lld ground-truth pairs skipped: matched to a point in no face", (long long)skipped);
+  if (ev != x->m) {
+    pv_mesh_destroy(&ev);
+    pv_free(o2n);
+  }
   return rc;
 }

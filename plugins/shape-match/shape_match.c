@@ -1,4 +1,4 @@
-/* shape-match: dense correspondence between two triangle meshes (source Y
+/* shape-match: dense correspondence between two triangle meshes or point clouds (source Y
  * -> target X) by functional maps: LB eigenbases, WKS/HKS descriptors, a
  * least-squares functional map, ZoomOut and optional entropic-OT
  * refinement. Outputs the point map (one index per line, .vts style), and
@@ -37,31 +37,59 @@ static void options_from_args(const pv_args *a, pv_shape_match_options *o) {
   o->ot = pv_args_flag(a, "ot");
   o->ot_opt.k = o->zo.k_final < 100 ? o->zo.k_final : 100;
   o->robust = !strcmp(pv_args_string(a, "laplacian"), "robust");
+  o->sw = (int)pv_args_int(a, "sw");
 }
 
 static int check_options(const pv_shape_match_options *o) {
   if (o->fmap.k_x > o->k_basis || o->zo.k_final > o->k_basis)
     return PV_ERROR(PV_EINVAL, "--k-fmap (%d) and --zoomout (%d) must not exceed --k (%d)", o->fmap.k_x, o->zo.k_final,
                     o->k_basis);
+  if (o->sw && !o->zoomout) return PV_ERROR(PV_EINVAL, "--sw=%d needs ZoomOut (--zoomout > 0)", o->sw);
   return 0;
 }
 
 typedef struct {
   const char *src, *tgt, *gt_src, *gt_tgt, *gt_tgt_sym;
   const char *map, *fmap, *colored, *png;
-  int zero_based, overwrite;
+  int zero_based, overwrite, pointcloud;
 } sm_job;
 
+/* Point clouds: both shapes are matched as clouds when either is one (one
+ * kind of Laplacian for both bases), with the point-cloud robust Laplacian
+ * and without the orientation term, which needs faces. */
+static int load_pair(pv_ctx *ctx, const sm_job *job, pv_shape_match_options *o, sm_mesh *x, sm_mesh *y) {
+  int rc = sm_mesh_load(ctx, job->tgt, job->pointcloud, x);
+  if (!rc) rc = sm_mesh_load(ctx, job->src, job->pointcloud || x->m->nf == 0, y);
+  if (!rc && x->m->nf && !y->m->nf) {
+    sm_mesh_free(x);
+    rc = sm_mesh_load(ctx, job->tgt, 1, x);
+  }
+  if (rc || x->m->nf) return rc;
+  if (job->png && (!x->orig->nf || !y->orig->nf))
+    rc = PV_ERROR(PV_EINVAL, "--png renders faces: %s has none", x->orig->nf ? job->src : job->tgt);
+  if (!rc && !o->robust)
+    rc = PV_ERROR(PV_EINVAL, "--laplacian=cotan needs faces; point clouds take the robust point-cloud Laplacian "
+                             "(--laplacian=robust)");
+  if (!rc && o->fmap.w_orient > 0) {
+    pv_log(ctx, PV_LOG_WARN, "shape", "point clouds: the orientation term (--orient=%g) needs faces and is switched "
+           "off; symmetric flips become more likely (pass --gt-target-sym to detect them)", o->fmap.w_orient);
+    o->fmap.w_orient = 0;
+  }
+  if (!rc) pv_log(ctx, PV_LOG_INFO, "shape", "matching as point clouds (%lld and %lld points)", (long long)y->m->nv,
+                  (long long)x->m->nv);
+  return rc;
+}
+
 /* Match one pair; metrics go into j (an open object) when given. */
-static int match_pair(pv_ctx *ctx, const pv_shape_match_options *o, const sm_job *job, pv_json *j, double *err_out) {
-  sm_mesh x, y;
+static int match_pair(pv_ctx *ctx, const pv_shape_match_options *opt, const sm_job *job, pv_json *j,
+                      double *err_out) {
+  sm_mesh x = {0}, y = {0};
+  pv_shape_match_options oc = *opt, *o = &oc;
   pv_shape_match_result *r = NULL;
   int64_t *To = NULL;
   double t0 = now(), err = NAN, err_sym = NAN;
-  int rc = sm_mesh_load(ctx, job->tgt, &x);
-  if (rc) return rc;
-  if ((rc = sm_mesh_load(ctx, job->src, &y))) { sm_mesh_free(&x); return rc; }
-  if (!(rc = pv_shape_match(ctx, x.m, y.m, o, &r))) {
+  int rc = load_pair(ctx, job, o, &x, &y);
+  if (!rc && !(rc = pv_shape_match(ctx, x.m, y.m, o, &r))) {
     To = pv_malloc((size_t)y.orig->nv * sizeof *To);
     rc = To ? sm_map_original(&x, &y, r->T, To) : PV_ENOMEM;
   }
@@ -81,12 +109,20 @@ static int match_pair(pv_ctx *ctx, const pv_shape_match_options *o, const sm_job
     pv_json_kv_number(j, "seconds_fmap", r->seconds_fmap);
     pv_json_kv_number(j, "seconds_zoomout", r->seconds_zoomout);
     pv_json_kv_number(j, "seconds_ot", r->seconds_ot);
+    pv_json_kv_number(j, "seconds_sw", r->seconds_sw);
+    pv_json_key(j, "point_clouds");
+    pv_json_bool(j, x.m->nf == 0);
+    pv_json_kv_number(j, "orientation_weight", o->fmap.w_orient);
     pv_json_kv_number(j, "geodesic_error_x100", err);
     pv_json_kv_number(j, "geodesic_error_sym_x100", err_sym);
     pv_json_key(j, "flipped");
     if (isnan(err_sym)) pv_json_null(j); else pv_json_bool(j, err_sym < err);
-    pv_json_kv_string(j, "error_definition", "mean over ground-truth pairs of heat-method geodesic distance on the "
-                                             "target between true and mapped vertex, / sqrt(target area), x100");
+    pv_json_kv_string(j, "error_definition",
+                      x.orig->nf ? "mean over ground-truth pairs of heat-method geodesic distance on the target (its "
+                                   "faces) between true and mapped vertex, / sqrt(target area), x100"
+                                 : "mean over ground-truth pairs of the shortest-path distance on the target's "
+                                   "symmetrised 10-NN graph (Dijkstra) between true and mapped point, / sqrt(target "
+                                   "area from the point-cloud Laplacian's mass), x100");
   }
   if (err_out) *err_out = err;
   if (!rc && !isnan(err))
@@ -135,12 +171,17 @@ static int write_metrics(pv_ctx *ctx, const pv_args *a, const char *verb, const 
    "farthest-point samples of the target they may map to while iterating (0: all)", "vertices"},                   \
   {"ot", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "false", 0, 0, NULL,                                                    \
    "refine by entropic optimal transport (log-domain Sinkhorn) after ZoomOut", NULL},                              \
+  {"sw", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, "0", 0, 2, NULL,                         \
+   "sliced-Wasserstein refinement of the functional map: 0 off, 1 of the final map (after ZoomOut and --ot), "      \
+   "2 of the initial map (before ZoomOut)", NULL},                                                                  \
+  {"pointcloud", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "false", 0, 0, NULL,                                            \
+   "drop the faces and match the vertices as point clouds (files without faces always are)", NULL},               \
   {"zero-based", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "false", 0, 0, NULL,                                            \
    "write 0-based indices (default 1-based, as .vts files)", NULL}
 
 static const pv_param run_params[] = {
-    {"source", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "source mesh Y (OFF, OBJ or PLY)", NULL},
-    {"target", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "target mesh X", NULL},
+    {"source", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "source mesh or point cloud Y (OFF, OBJ or PLY)", NULL},
+    {"target", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "target mesh or point cloud X", NULL},
     {"map", PV_PARAM_PATH, PV_ROLE_OUTPUT, 0, NULL, 0, 0, NULL,
      "point map: for each source vertex, its matched target vertex, one per line", NULL},
     COMMON_OPTIONS,
@@ -169,7 +210,8 @@ static int run(pv_ctx *ctx, const pv_args *a) {
     return PV_ERROR(PV_EINVAL, "--gt-source and --gt-target go together");
   sm_job job = {pv_args_string(a, "source"), pv_args_string(a, "target"), opt_path(a, "gt-source"),
                 opt_path(a, "gt-target"), opt_path(a, "gt-target-sym"), pv_args_string(a, "map"), opt_path(a, "fmap"),
-                opt_path(a, "colored"), opt_path(a, "png"), pv_args_flag(a, "zero-based"), pv_args_overwrite(a)};
+                opt_path(a, "colored"), opt_path(a, "png"), pv_args_flag(a, "zero-based"), pv_args_overwrite(a),
+                pv_args_flag(a, "pointcloud")};
   const char *metrics = opt_path(a, "metrics");
   if (metrics && (rc = pv_output_check(metrics, job.overwrite))) return rc;
   pv_json *j = NULL;
@@ -213,7 +255,7 @@ static int batch_line(pv_ctx *ctx, const pv_shape_match_options *o, const pv_arg
   int len = snprintf(map, sizeof map, "%s/pair%03d.vts", pv_args_string(a, "outdir"), idx + 1);
   if (len < 0 || (size_t)len >= sizeof map) return PV_ERROR(PV_EINVAL, "output folder name too long");
   sm_job job = {p[0], p[1], n >= 4 ? p[2] : NULL, n >= 4 ? p[3] : NULL, n >= 5 ? p[4] : NULL, map, NULL, NULL, NULL,
-                pv_args_flag(a, "zero-based"), pv_args_overwrite(a)};
+                pv_args_flag(a, "zero-based"), pv_args_overwrite(a), pv_args_flag(a, "pointcloud")};
   pv_json_object_begin(j);
   pv_json_kv_string(j, "map", map);
   int rc = match_pair(ctx, o, &job, j, err);
@@ -273,7 +315,13 @@ static const pv_verb verbs[] = {
      "--ot, by entropic optimal transport. Meshes are repaired first (duplicate vertices merged, degenerate faces and "
      "isolated vertices dropped) with a warning; the map is written for the original vertices. With ground truth "
      "(.vts) the mean geodesic error x100 (normalised by sqrt(area), heat-method distances) is reported, and with the "
-     "mirrored ground truth a symmetric flip is flagged."},
+     "mirrored ground truth a symmetric flip is flagged. --sw=1|2 adds the sliced-Wasserstein refinement of the "
+     "functional map after (1) or before (2) ZoomOut. Point clouds: files without faces (OFF, PLY, OBJ), or any "
+     "file with --pointcloud, are matched as point clouds (both shapes, when either is one): duplicate points "
+     "merged, the point-cloud robust Laplacian (30 neighbours, local Delaunay), no orientation term (it needs faces; "
+     "a warning says so), no --png. Their error is measured with the heat method on the target's faces when its "
+     "file has faces, else by Dijkstra on the symmetrised 10-nearest-neighbour graph of the target's points "
+     "(normalised by the point-cloud Laplacian's total mass); the JSON says which."},
     {"batch", "match every pair of a list; per-pair maps and a summary JSON", batch_params, N_BATCH, sizeof(pv_param),
      batch, "Runs `run` on each line of the list (SOURCE TARGET [GT_SOURCE GT_TARGET [GT_TARGET_SYM]]), writing "
             "pairNNN.vts and summary.json (per-pair timings and errors, mean error). A failing pair is recorded and "
