@@ -142,3 +142,12 @@ int pv_ivec_push(pv_ivec *a, int64_t x) {
   a->d[a->n++] = x;
   return 0;
 }
+
+int pv_mesh_adopt_faces(pv_mesh *m, pv_ivec *tri) {
+  pv_free(m->f);
+  m->f = tri->d ? tri->d : pv_calloc(1, sizeof(int64_t));
+  m->nf = tri->n / 3;
+  tri->d = NULL;
+  tri->n = tri->cap = 0;
+  return m->f ? PV_OK : PV_ENOMEM;
+}

@@ -36,12 +36,16 @@ typedef struct pv_dvec { double *d; int64_t n, cap; } pv_dvec;
 typedef struct pv_ivec { int64_t *d; int64_t n, cap; } pv_ivec;
 int pv_dvec_push(pv_dvec *a, double x);
 int pv_ivec_push(pv_ivec *a, int64_t x);
+/* Move the triangle list tri (3 indices per face) into m, replacing its
+ * faces; tri is left empty. PV_ENOMEM when tri was empty and the
+ * placeholder allocation failed. */
+int pv_mesh_adopt_faces(pv_mesh *m, pv_ivec *tri);
 
-/* Check index/coordinate sanity after a reader filled m; names the file. */
 /* A colour channel (0..255 scale) as a byte: clamped, NaN -> 0. */
 static inline unsigned char pv_mesh_color_byte(double x) {
   return !(x >= 0) ? 0 : x > 255 ? 255 : (unsigned char)x;
 }
+/* Check index/coordinate sanity after a reader filled m; names the file. */
 int pv_mesh_validate_read(const pv_mesh *m, const char *name);
 
 int pv_mesh_read_off(const char *data, size_t n, const char *name, pv_mesh **out);

@@ -89,13 +89,7 @@ int pv_mesh_read_off(const char *data, size_t n, const char *name, pv_mesh **out
   rc = pv_mesh_create(cnt[0], 0, color, &m);
   if (!rc) rc = read_vertices(&c, color, m);
   if (!rc) rc = read_faces(&c, cnt[1], cnt[0], &tri);
-  if (!rc) {
-    pv_free(m->f);
-    m->f = tri.d ? tri.d : pv_calloc(1, sizeof(int64_t));
-    tri.d = NULL;
-    m->nf = tri.n / 3;
-    if (!m->f) rc = PV_ENOMEM;
-  }
+  if (!rc) rc = pv_mesh_adopt_faces(m, &tri);
   pv_free(tri.d);
   if (rc) pv_mesh_destroy(&m);
   *out = m;

@@ -244,13 +244,7 @@ static int read_body(pv_mcur *c, const ply_header *h, pv_mesh **out) {
     else if (!strcmp(e->name, "face")) rc = read_faces(&in, e, ev->count, &tri);
     else rc = skip_element(&in, e);
   }
-  if (!rc) {
-    pv_free(m->f);
-    m->f = tri.d ? tri.d : pv_calloc(1, sizeof(int64_t));
-    tri.d = NULL;
-    m->nf = tri.n / 3;
-    if (!m->f) rc = PV_ENOMEM;
-  }
+  if (!rc) rc = pv_mesh_adopt_faces(m, &tri);
   pv_free(tri.d);
   if (rc) pv_mesh_destroy(&m);
   *out = m;
