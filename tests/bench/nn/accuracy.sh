@@ -126,6 +126,17 @@ table() {
                w[k] / n[k]
       }
     }' | sort
+  # Adam: our mean minus the peer's, with its standard error (Welch), to judge the ratio
+  cat "$WORK"/res/*.txt 2>/dev/null | awk '
+    $3 == "adam" { k = $2; n[k]++; s[k] += $5; q[k] += $5 * $5 }
+    END {
+      if (n["parseval"] < 2 || n["pytorch"] < 2) exit
+      for (k in n) { m[k] = s[k] / n[k]; v[k] = (q[k] - n[k] * m[k] * m[k]) / (n[k] - 1) }
+      d = m["parseval"] - m["pytorch"]
+      se = sqrt(v["parseval"] / n["parseval"] + v["pytorch"] / n["pytorch"])
+      printf "Adam: parseval - pytorch = %.5f +- %.5f (standard error), %.1f standard errors\n",
+             d, se, (se > 0) ? d / se : 0
+    }'
 }
 
 if [ "${TABLE_ONLY:-0}" != 1 ]; then
