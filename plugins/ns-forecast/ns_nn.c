@@ -34,7 +34,7 @@ const pv_param ns_train_params[NS_N_TRAIN] = {
     ROPT("lr", "1e-3", 1e-12, 10, "initial learning rate"),
     ROPT("weight-decay", "1e-4", 0, 10, "L2 weight decay (decoupled with --adamw)"),
     {"adamw", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "false", 0, 0, NULL, "use AdamW instead of Adam with L2 decay", NULL},
-    {"optimizer", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "adam", 0, 0, "adam|muon|conda|auon|auon-hybrid", "optimiser (Muon/Conda/AuON: parseval/nn_optim.h defaults, no mid-run checkpoints)", NULL},
+    {"optimizer", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "adam", 0, 0, "adam|muon|conda|auon|auon-hybrid", "optimiser (Muon/Conda/AuON: parseval/nn_optim.h defaults; their state is checkpointed too)", NULL},
     IOPT("step-size", "10", 1, 1e6, "epochs between learning-rate decays"),
     ROPT("gamma", "0.5", 1e-6, 1, "learning-rate decay factor"),
     IOPT("modes", "12", 1, 4096, "Fourier modes per axis (8: the paper's parameter count)"),
