@@ -7,7 +7,7 @@
 
 #define NS_N_TRAIN 23
 #define NS_N_PREDICT 6
-#define NS_N_EVAL 5
+#define NS_N_EVAL 8
 extern const pv_param ns_train_params[NS_N_TRAIN];
 extern const pv_param ns_predict_params[NS_N_PREDICT];
 extern const pv_param ns_eval_params[NS_N_EVAL];
