@@ -172,6 +172,10 @@ static int eval_run(pv_ctx *ctx, const pv_args *a, int count, int t0, int *t_out
   if (!rc) rc = load_model(ctx, pv_args_string(a, "model"), info.res, count < 20 ? count : 20, &j->m);
   if (!rc) rc = pv_nn_fno2d_get_config(j->m, &j->c);
   if (!rc && *t_out <= 0) *t_out = info.times - t0 - j->c.t_in;
+  if (!rc && t0 + j->c.t_in + (*t_out > 0 ? *t_out : 1) > info.times)
+    rc = PV_ERROR(PV_EINVAL, "%s: dataset 'vorticity' has %d time slices, the model needs t0 %d + "
+                  "t_in %d input + %d forecast slices", in, info.times, t0, j->c.t_in,
+                  *t_out > 0 ? *t_out : 1);
   if (!rc) rc = pv_nn_ns_data_load(ctx, in, info.samples - count, count, &j->d);
   if (rc) return rc;
   const size_t S = (size_t)info.res * info.res;

@@ -231,6 +231,12 @@ static int train_loop(ns_job *j, pv_nn_ns_train_result *res) {
   pv_rng_init(&rng, o->seed, 0x6e73);
   int e0 = 0, b0 = 0, st = PV_OK;
   if (o->resume && file_exists(o->checkpoint)) {
+    pv_nn_fno2d_config cc;
+    st = pv_nn_fno2d_checkpoint_config(o->checkpoint, &cc);
+    if (!st && cc.n != j->c.n) /* zero-shot runs are for eval / predict, not for resuming */
+      st = PV_ERROR(PV_EFORMAT, "%s: attribute 'n' = %d: the run was trained on %d x %d data, "
+                    "this dataset is %d x %d", o->checkpoint, cc.n, cc.n, cc.n, j->c.n, j->c.n);
+    if (st) return st;
     pv_nn_checkpoint_meta meta;
     memset(&meta, 0, sizeof meta);
     meta.struct_size = sizeof meta;
