@@ -15,14 +15,6 @@
 #include <parseval/scene.h>
 #include "pv_test.h"
 
-static const char *tmp(const char *name) {
-  static char buf[4][1024];
-  static int k;
-  char *b = buf[k++ % 4];
-  snprintf(b, 1024, "%s/%s", pv_test_tmpdir(), name);
-  return b;
-}
-
 static void test_parse_rules(void) {
   const char text[] = "# bands of a scene\n  b1.tif \r\n\n\t/abs/b2.tif\r\n#x.tif\nsub/b3.tif";
   pv_band_list *l = NULL;
@@ -60,7 +52,7 @@ static void test_parse_hostile(void) {
   CHECK_EQ_INT(l->n, PV_BAND_LIST_MAX);
   pv_band_list_destroy(l);
   free(s);
-  CHECK_STATUS(pv_band_list_read_file(tmp("absent.txt"), &l), PV_EIO);
+  CHECK_STATUS(pv_band_list_read_file(pv_test_path("absent.txt"), &l), PV_EIO);
 }
 
 /* A 3-band cube with no-data -9 in band 1 and NaN in band 2, written as a
@@ -77,11 +69,11 @@ static void write_bands(pv_ctx *ctx, pv_raster_cube *full) {
     if (b == 2) ((double *)one.data)[10] = NAN;
     char name[32];
     snprintf(name, sizeof name, "band%d.tif", b + 1);
-    CHECK_OK(pv_raster_write(ctx, tmp(name), PV_RASTER_GTIFF, &one, PV_F64, 1));
+    CHECK_OK(pv_raster_write(ctx, pv_test_path(name), PV_RASTER_GTIFF, &one, PV_F64, 1));
     pv_raster_cube_free(&one);
   }
   const char *list = "band1.tif\nband2.tif\n# comment\nband3.tif\n";
-  CHECK_OK(pv_file_write_atomic(tmp("bands.txt"), list, strlen(list), 1));
+  CHECK_OK(pv_file_write_atomic(pv_test_path("bands.txt"), list, strlen(list), 1));
 }
 
 static void test_stack(void) {
@@ -89,7 +81,7 @@ static void test_stack(void) {
   CHECK_OK(pv_ctx_create(&ctx));
   pv_raster_cube full, c;
   write_bands(ctx, &full);
-  CHECK_OK(pv_scene_read(ctx, tmp("bands.txt"), NULL, &c));
+  CHECK_OK(pv_scene_read(ctx, pv_test_path("bands.txt"), NULL, &c));
   CHECK_EQ_INT(c.bands, 3);
   CHECK_EQ_INT(c.width, 7);
   CHECK_EQ_INT(c.height, 5);
@@ -106,7 +98,7 @@ static void test_stack(void) {
   size_t pick[2] = {2, 0};
   pv_scene_read_options o = PV_SCENE_READ_OPTIONS_INIT;
   o.bands = pick, o.n_bands = 2, o.dtype = PV_F32;
-  CHECK_OK(pv_scene_read(ctx, tmp("bands.txt"), &o, &c));
+  CHECK_OK(pv_scene_read(ctx, pv_test_path("bands.txt"), &o, &c));
   CHECK_EQ_INT(c.bands, 2);
   CHECK_NEAR(((float *)c.data)[0], (float)x[70], 0);
   CHECK_NEAR(((float *)c.data)[35], (float)x[0], 0);
@@ -120,10 +112,10 @@ static void test_stack_refused(void) {
   CHECK_OK(pv_ctx_create(&ctx));
   pv_raster_cube full, c;
   write_bands(ctx, &full);
-  CHECK_OK(pv_raster_write(ctx, tmp("three.tif"), PV_RASTER_GTIFF, &full, PV_F64, 1));
+  CHECK_OK(pv_raster_write(ctx, pv_test_path("three.tif"), PV_RASTER_GTIFF, &full, PV_F64, 1));
   pv_raster_cube small;
   CHECK_OK(pv_raster_cube_alloc(&small, 6, 5, 1, PV_F64));
-  CHECK_OK(pv_raster_write(ctx, tmp("small.tif"), PV_RASTER_GTIFF, &small, PV_F64, 1));
+  CHECK_OK(pv_raster_write(ctx, pv_test_path("small.tif"), PV_RASTER_GTIFF, &small, PV_F64, 1));
   pv_raster_cube_free(&small);
   struct { const char *name, *text, *needle; int code; } bad[] = {
       {"mixed.txt", "band1.tif\nsmall.tif\n", "small.tif is 6 x 5", PV_EINVAL},
@@ -132,9 +124,9 @@ static void test_stack_refused(void) {
       {"missing.txt", "band1.tif\nnot-there.tif\n", "not-there.tif", 0},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    CHECK_OK(pv_file_write_atomic(tmp(bad[i].name), bad[i].text, strlen(bad[i].text), 1));
+    CHECK_OK(pv_file_write_atomic(pv_test_path(bad[i].name), bad[i].text, strlen(bad[i].text), 1));
     memset(&c, 0x5a, sizeof c);
-    int rc = pv_scene_read(ctx, tmp(bad[i].name), NULL, &c);
+    int rc = pv_scene_read(ctx, pv_test_path(bad[i].name), NULL, &c);
     CHECK(rc < 0);
     if (bad[i].code) CHECK_EQ_INT(rc, bad[i].code);
     if (!strstr(pv_error_message(), bad[i].needle)) pv_test_fail(__FILE__, __LINE__, "%s: '%s'", bad[i].name, pv_error_message());
@@ -143,7 +135,7 @@ static void test_stack_refused(void) {
   size_t pick = 3;
   pv_scene_read_options o = PV_SCENE_READ_OPTIONS_INIT;
   o.bands = &pick, o.n_bands = 1;
-  CHECK_STATUS(pv_scene_read(ctx, tmp("bands.txt"), &o, &c), PV_EINVAL);
+  CHECK_STATUS(pv_scene_read(ctx, pv_test_path("bands.txt"), &o, &c), PV_EINVAL);
   pv_raster_cube_free(&full);
   pv_ctx_destroy(&ctx);
 }
