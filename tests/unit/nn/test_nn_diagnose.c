@@ -150,6 +150,21 @@ static void test_known_spectra(void) {
   CHECK_REL(s.alpha_req, A, 2e-5);
   CHECK_REL(s.powerlaw_alpha, pl_pw, 2e-5);
   pv_nn_weight_spectra_free(&s);
+  /* every allocation failure is reported and leaks nothing */
+  for (long k = 0;; k++) {
+    long live = pv_test_alloc_live();
+    pv_test_fail_alloc_after(k);
+    int st = pv_nn_weight_spectra_compute(ctx, spec, &s);
+    pv_test_fail_alloc_after(-1);
+    if (st == PV_OK) {
+      pv_nn_weight_spectra_free(&s);
+      break;
+    }
+    CHECK_EQ_INT(st, PV_ENOMEM);
+    CHECK(s.sv == NULL && s.norms == NULL && s.eranks == NULL);
+    CHECK_EQ_INT(pv_test_alloc_live(), live);
+    pv_error_clear();
+  }
   /* a 1-D parameter and non-finite weights are refused */
   CHECK_STATUS(pv_nn_weight_spectra_compute(ctx, find(ps, np, "pw.0.bias"), &s), PV_EINVAL);
   /* through the host: the JSON report and the printed table */

@@ -294,5 +294,16 @@ static void test_conv3d(void) {
   pv_ctx_destroy(&ctx);
 }
 
+static int mk_conv(void **obj) {
+  pv_nn_conv3d_options o = PV_NN_CONV3D_OPTIONS_INIT;
+  o.cin = 2; o.cout = 3; o.n[0] = o.n[1] = o.n[2] = 5; o.max_batch = 2;
+  return pv_nn_conv3d_create(NULL, &o, (pv_nn_conv3d **)obj);
+}
+static void rm_conv(void **obj) { pv_nn_conv3d_destroy((pv_nn_conv3d **)obj); }
+
+static void test_conv3d_alloc_failures(void) {
+  pv_test_alloc_countdown("pv_nn_conv3d_create", mk_conv, rm_conv);
+}
+
 PV_TEST_MAIN(PV_CASE(test_norm_forward_values), PV_CASE(test_norm_gradients),
-             PV_CASE(test_conv3d))
+             PV_CASE(test_conv3d), PV_CASE(test_conv3d_alloc_failures))

@@ -194,6 +194,29 @@ static void test_refused(void) {
   pv_nn_train_state ts = PV_NN_TRAIN_STATE_INIT;
   ts.optim = muon;
   CHECK_OK(pv_nn_fno2d_save_state(path, 1, m, &ts, NULL));
+  /* allocation failures while loading: reported, nothing leaked or changed */
+  pv_nn_fno2d *ma = model(ctx, 3, 8);
+  pv_nn_optim *oa = optim(ctx, ma, PV_NN_OPTIM_MUON);
+  pv_nn_train_state tsa = PV_NN_TRAIN_STATE_INIT;
+  tsa.optim = oa;
+  float *wa;
+  size_t nwa;
+  pv_nn_fno2d_flat(ma, (void **)&wa, NULL, &nwa);
+  const float w0 = wa[0];
+  for (long k = 0;; k++) {
+    long live = pv_test_alloc_live();
+    pv_test_fail_alloc_after(k);
+    int st = pv_nn_fno2d_load_state(path, ma, &tsa, NULL);
+    pv_test_fail_alloc_after(-1);
+    if (st == PV_OK) break;
+    CHECK(st < 0);
+    CHECK(wa[0] == w0 && pv_nn_optim_steps(oa) == 0);
+    CHECK_EQ_INT(pv_test_alloc_live(), live);
+    pv_error_clear();
+  }
+  CHECK(pv_nn_optim_steps(oa) == 2 && same_weights(m, ma) && same_optim(muon, oa));
+  pv_nn_optim_destroy(&oa);
+  pv_nn_fno2d_destroy(&ma);
   /* another optimiser */
   pv_nn_fno2d *m2 = model(ctx, 3, 2);
   pv_nn_optim *conda = optim(ctx, m2, PV_NN_OPTIM_CONDA);
