@@ -20,7 +20,7 @@ static const char *host;
 static char dir[4096];
 
 static const char *at(const char *name) {
-  static char buf[4][4096];
+  static char buf[4][4200];
   static int k;
   k = (k + 1) % 4;
   snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
@@ -41,7 +41,7 @@ static void dataset(const char *name, int n, int nt) {
 
 /* Run `parseval ns-forecast ARGS`; returns the exit status, stderr in *err. */
 static int run(const char *args, char **err) {
-  char cmd[16384];
+  char cmd[40000];
   snprintf(cmd, sizeof cmd, "'%s' ns-forecast %s > '%s' 2> '%s'", host, args, at("out.txt"),
            at("err.txt"));
   int st = system(cmd);
@@ -88,7 +88,7 @@ static void test_bad_input(void) {
   dataset("b32.h5", 32, 5);
   dataset("short.h5", 16, 1); /* 2 slices: the t_in 2 inputs leave none to forecast */
   const char *tr = "--epochs=1 --ntrain=2 --ntest=1 --t-in=2 --t-out=2 --batch=2 --modes=3 --width=4";
-  char args[8192], *err = NULL;
+  char args[20000], *err = NULL;
   snprintf(args, sizeof args, "train %s '%s' '%s'", tr, at("a.h5"), at("model.h5"));
   CHECK(run(args, &err) == 0);
   pv_free(err);

@@ -169,7 +169,7 @@ static void test_known_spectra(void) {
   CHECK_STATUS(pv_nn_weight_spectra_compute(ctx, find(ps, np, "pw.0.bias"), &s), PV_EINVAL);
   /* through the host: the JSON report and the printed table */
   if (host) {
-    char ck[4096], rep[4096], cmd[12288];
+    char ck[4096], rep[4096], cmd[20480];
     snprintf(ck, sizeof ck, "%s", pv_test_path("diag_model.h5"));
     snprintf(rep, sizeof rep, "%s", pv_test_path("diag.json"));
     CHECK_OK(pv_nn_fno2d_save(ck, 1, m, NULL, NULL));

@@ -48,7 +48,7 @@ static int norm_bwd(const norm_case *k, pv_dtype dt, int thr, const void *X, con
 static void norm_gradcheck(const norm_case *k) {
   pv_rng r;
   pv_rng_init(&r, 11, (uint64_t)k->G + 100u * (uint64_t)k->group);
-  const size_t n = (size_t)k->batch * k->C * k->np, nst = 2 * (size_t)k->batch * (k->group ? k->G : k->np);
+  const size_t n = (size_t)k->batch * k->C * k->np, nst = 2 * (size_t)k->batch * (k->group ? (size_t)k->G : k->np);
   double *X = pv_malloc(n * sizeof *X), *Y = pv_malloc(n * sizeof *Y), *Rw = pv_malloc(n * sizeof *Rw);
   double *dX = pv_malloc(n * sizeof *dX), *st = pv_malloc(nst * sizeof *st);
   double g[8], b[8], dg[8] = {0}, db[8] = {0};
