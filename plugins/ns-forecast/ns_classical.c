@@ -154,8 +154,10 @@ void ns_classical_print(const ns_classical *c, const double *fno_step, double fn
   for (int t = 0; t < t_out; t++)
     printf("%-8d %14.4e %14.4e\n", t + 1, fno_step[t], c->step_err[t]);
   printf("%-8s %14.4e %14.4e\n", "overall", fno_err, c->err);
-  printf("%-8s %14.4g %14.4g   (seconds per sample; solver: %s, dt %s%g, %s, %lld steps)\n",
-         "cost", fno_sec, c->sec_per_sample, pv_ns_scheme_name(c->used_scheme),
-         c->used_dt > 0 ? "" : "CFL ", c->used_dt, pv_dtype_name(c->precision),
-         (long long)c->steps);
+  char dt[32];
+  if (c->used_dt > 0) snprintf(dt, sizeof dt, "dt %g", c->used_dt);
+  else snprintf(dt, sizeof dt, "dt by CFL");
+  printf("%-8s %14.4g %14.4g   (seconds per sample; solver: %s, %s, %s, %lld steps)\n", "cost",
+         fno_sec, c->sec_per_sample, pv_ns_scheme_name(c->used_scheme), dt,
+         pv_dtype_name(c->precision), (long long)c->steps);
 }

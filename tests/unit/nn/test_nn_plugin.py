@@ -44,6 +44,13 @@ with tempfile.TemporaryDirectory() as d:
     assert c["scheme"] == "fno" and c["dt"] == 0.01 and c["steps_per_sample"] == 150, c
     assert c["rel_l2"] < 1e-12 and max(c["rel_l2_per_step"]) < 1e-12, c
     assert c["seconds_per_sample"] > 0 and r["seconds_per_sample"] > 0, r
+    # a dataset whose steps the CFL rule chose (one sample per block): the same steps again
+    nscfl = os.path.join(d, "nscfl.h5")
+    run("simulate", "--n=16", "--stride=1", "--samples=2", "--nt=6", "--dt=0", "--dt-record=0.5",
+        "--batch=1", "--reproducible", nscfl)
+    p = run("--overwrite", "eval", "--classical", "--samples=2", "--t-out=3", model, nscfl, rep)
+    c = json.load(open(rep))["classical"]
+    assert c["dt"] == 0 and c["rel_l2"] < 1e-12 and "dt by CFL" in p.stdout, (c, p.stdout)
     # another scheme solves another (discrete) problem: small but not round-off
     run("--overwrite", "eval", "--classical", "--classical-scheme=ifrk4", "--samples=2", "--t-out=3",
         model, ns, rep)
