@@ -10,7 +10,8 @@
 #include "ns_classical.h"
 
 /* The dataset's solver settings (root attributes, see parseval/ns.h). */
-static int read_settings(pv_ctx *ctx, const char *path, pv_ns_options *so, double *dt_record) {
+static int read_settings(pv_ctx *ctx, const char *path, pv_ns_options *so, double *dt_record,
+                         int *stride) {
   pv_h5 *f = NULL;
   int rc = pv_h5_open(path, &f);
   if (rc) return rc;
@@ -39,6 +40,7 @@ static int read_settings(pv_ctx *ctx, const char *path, pv_ns_options *so, doubl
     so->precision = !strcmp(prec, "f32") ? PV_F32 : PV_F64;
     so->forcing = !strcmp(forcing, "fno") ? PV_NS_FORCING_FNO : PV_NS_FORCING_NONE;
     *dt_record = v[4];
+    *stride = (int)v[5];
     if (v[5] != 1)
       pv_log(ctx, PV_LOG_INFO, "ns", "%s was solved on a %g times finer grid: the classical "
              "run at the recorded resolution is a coarse solve", path, v[5]);
@@ -98,7 +100,7 @@ int ns_classical_run(pv_ctx *ctx, const char *path, int first, int count, int t_
                     path, first, first + count, t_last, t_last + t_out, info.samples, info.times);
   pv_ns_options so = PV_NS_OPTIONS_INIT;
   double dt_record = 1;
-  rc = read_settings(ctx, path, &so, &dt_record);
+  rc = read_settings(ctx, path, &so, &dt_record, &c->stride);
   if (rc) return rc;
   if (c->scheme && strcmp(c->scheme, "dataset") && (rc = pv_ns_scheme_parse(c->scheme, &so.scheme)))
     return rc;
@@ -140,6 +142,7 @@ void ns_classical_json(pv_json *js, const ns_classical *c, int t_out) {
   pv_json_kv_string(js, "scheme", pv_ns_scheme_name(c->used_scheme));
   pv_json_kv_number(js, "dt", c->used_dt);
   pv_json_kv_string(js, "precision", pv_dtype_name(c->precision));
+  pv_json_kv_int(js, "dataset_stride", c->stride);
   pv_json_kv_int(js, "steps_per_sample", c->steps);
   pv_json_kv_number(js, "rel_l2", c->err);
   pv_json_key(js, "rel_l2_per_step");

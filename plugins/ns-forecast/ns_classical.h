@@ -16,6 +16,7 @@ typedef struct ns_classical {
   pv_ns_scheme used_scheme;
   double used_dt;       /* 0 when the dataset's CFL rule chose the steps */
   pv_dtype precision;   /* the dataset's */
+  int stride;           /* the dataset's: > 1 means the data were solved on a finer grid */
   int64_t steps;        /* solver steps per sample */
   double err;           /* whole-trajectory relative L2 averaged over samples */
   double *step_err;     /* t_out per-step relative L2 averaged over samples (pv_malloc'd) */

@@ -1,5 +1,8 @@
 /* parseval/nn.h - neural-operator engine: tensors, layers with hand-written
- * backward passes, losses, the FNO-2D model and Adam/AdamW.
+ * backward passes, losses, the FNO-2D model and Adam/AdamW. Normalisation
+ * layers and the 3-D convolution: parseval/nn_layers.h (included); Muon,
+ * Conda, AuON, schedules, sigmaReparam: parseval/nn_optim.h; weight-spectrum
+ * diagnostics: parseval/nn_diag.h.
  *
  * Precision. Every kernel exists in float (PV_F32: training and inference)
  * and double (PV_F64: finite-difference gradient checks), generated from one
