@@ -154,7 +154,7 @@ static void test_bad_input(void) {
   CHECK_OK(pv_h5_create(at("other.h5"), 1, &f));
   CHECK_OK(pv_h5_set_attr_string(f, "/", "format", "parseval-nn-checkpoint"));
   CHECK_OK(pv_h5_set_attr_int(f, "/", "version", 1));
-  CHECK_OK(pv_h5_set_attr_string(f, "/", "model", "sfno3d"));
+  CHECK_OK(pv_h5_set_attr_string(f, "/", "model", "no-such-model"));
   CHECK_OK(pv_h5_commit(&f));
   snprintf(args, sizeof args, "--overwrite eval --samples=1 --t-out=2 '%s' '%s' '%s'",
            at("other.h5"), at("a.h5"), at("rep.json"));
