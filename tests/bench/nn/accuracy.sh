@@ -28,7 +28,8 @@
 #      and the ratio of our Adam mean to the peer's mean (goal: within 5 %).
 #
 # Environment (defaults in brackets): SEEDS ["0 1 2"], OPTIMIZERS ["muon conda auon"],
-# OPT_SEEDS ["0"], EPOCHS [30], THREADS [1] (ours --threads and the peer's torch threads),
+# OPT_SEEDS ["0"], OPT_LR [unset: the protocol's 1e-3; set: that --lr for the optimiser runs,
+# labelled OPTIMIZER@LR], EPOCHS [30], THREADS [1] (ours --threads and the peer's torch threads),
 # PEER [../shared/peers/ns/fno2d_train.py beside the repository, else /work/shared/...],
 # PYTHON [/usr/bin/python3], TABLE_ONLY [0] (1: print the table of the results so far).
 # Each run's log is WORK_DIR/logs/NAME.log; its result line is WORK_DIR/res/NAME.txt:
@@ -68,14 +69,17 @@ data() {
   "$PV" ns-forecast export --t-begin=0 "$DATA" "$NPY" >> "$WORK/logs/simulate.log" 2>&1
 }
 
-# ours NAME OPTIMIZER SEED
+# ours NAME OPTIMIZER SEED [LR]   (the table labels a run with LR as OPTIMIZER@LR)
 ours() {
   res="$WORK/res/$1.txt"
   [ -f "$res" ] && return 0
-  echo "== $1: parseval, optimizer $2, seed $3 ($(date -u +%H:%M:%S) UTC, load $(load1))" >&2
+  lr=${4:-1e-3}
+  label=$2${4:+@$4}
+  echo "== $1: parseval, optimizer $2, lr $lr, seed $3 ($(date -u +%H:%M:%S) UTC," \
+    "load $(load1))" >&2
   l0=$(load1); t0=$(now)
   "$PV" --threads="$THREADS" --seed="$3" --overwrite --verbose ns-forecast train \
-    --ntrain=100 --ntest=50 --epochs="$EPOCHS" --optimizer="$2" \
+    --ntrain=100 --ntest=50 --epochs="$EPOCHS" --optimizer="$2" --lr="$lr" \
     --metrics="$WORK/logs/$1.csv" "$DATA" "$WORK/models/$1.h5" > "$WORK/logs/$1.log" 2>&1
   t1=$(now); l1=$(load1)
   "$PV" --threads="$THREADS" --overwrite ns-forecast eval --samples=50 --t-out=10 \
@@ -83,7 +87,7 @@ ours() {
   line=$(grep '"test_rel_l2"' "$WORK/logs/$1.log" | tail -1)
   get() { echo "$line" | sed -n "s/.*\"$1\": *\([^,}]*\).*/\1/p"; }
   ev=$(sed -n 's/^ *"rel_l2": *\([^,]*\),*/\1/p' "$WORK/logs/$1.eval.json")
-  echo "$1 parseval $2 $3 $(get test_rel_l2) $ev $(get train_loss) $(elapsed "$t0" "$t1")" \
+  echo "$1 parseval $label $3 $(get test_rel_l2) $ev $(get train_loss) $(elapsed "$t0" "$t1")" \
     "$(get median_epoch_s) $l0 $l1" > "$res"
 }
 
@@ -146,7 +150,10 @@ if [ "${TABLE_ONLY:-0}" != 1 ]; then
     peer "peer_adam_s$s" "$s"
   done
   for o in $OPTIMIZERS; do
-    for s in $OPT_SEEDS; do ours "ours_${o}_s$s" "$o" "$s"; done
+    for s in $OPT_SEEDS; do
+      if [ -n "${OPT_LR:-}" ]; then ours "ours_${o}_lr${OPT_LR}_s$s" "$o" "$s" "$OPT_LR"
+      else ours "ours_${o}_s$s" "$o" "$s"; fi
+    done
   done
 fi
 table
