@@ -109,11 +109,11 @@ peer() {
 
 table() {
   echo "runs (test_rel_l2 = train verb's final test error; eval = recomputed from the model):"
-  printf '%-16s %-9s %-6s %4s %9s %9s %9s %8s %7s %s\n' \
+  printf '%-20s %-9s %-9s %4s %9s %9s %9s %8s %7s %s\n' \
     name side optim seed test eval train_loss wall_s epoch_s load
   cat "$WORK"/res/*.txt 2>/dev/null | sort -k2,2 -k3,3 -k4,4n | awk '{
     e = ($6 == "-") ? "-" : sprintf("%.6g", $6)
-    printf "%-16s %-9s %-6s %4s %9s %9s %9s %8s %7s %s-%s\n",
+    printf "%-20s %-9s %-9s %4s %9s %9s %9s %8s %7s %s-%s\n",
            $1, $2, $3, $4, $5, e, $7, $8, $9, $10, $11 }'
   echo
   echo "summary (mean, sample std, min-max over seeds; ratio = mean / PyTorch Adam mean):"
