@@ -555,6 +555,19 @@ PV_API int pv_nn_ns_train(pv_ctx *ctx, const char *path, pv_nn_fno2d *m,
 PV_API int pv_nn_ns_predict(pv_nn_fno2d *m, const pv_nn_ns_data *d, int first, int count,
                             int t0, int t_out, float *pred, double *step_err, double *err);
 
+/* pv_nn_ns_train for a space-time model (FNO-3D, SFNO; float, n = the
+ * data's resolution, o->t_out = the model's t_out): one call maps the t_in
+ * input frames to the t_out-frame block; loss = relative L2 over the block
+ * summed over the batch; Adam / AdamW only (o->optimizer must be 0); the
+ * checkpoint (pv_nn_st_save) holds the Adam state and resumes exactly. */
+PV_API int pv_nn_ns_train_st(pv_ctx *ctx, const char *path, pv_nn_st *m,
+                             const pv_nn_ns_train_options *o, pv_nn_ns_train_result *res);
+/* pv_nn_ns_predict for a space-time model: pred[s][t_out][r][r] of samples
+ * [first, first + count) of d from t0, per-step and whole-trajectory
+ * relative L2 (averaged over samples). */
+PV_API int pv_nn_ns_predict_st(pv_nn_st *m, const pv_nn_ns_data *d, int first, int count, int t0,
+                               float *pred, double *step_err, double *err);
+
 #ifdef __cplusplus
 }
 #endif
