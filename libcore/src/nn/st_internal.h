@@ -88,6 +88,7 @@ struct pv_nn_st {
   pv_st_tape tape;
   void *wa, *wb, *wc, *wd, *we, *lin; /* workspaces */
   void *out_buf;                   /* SFNO output-layer result [b][S][nt_o] */
+  void *step_out, *step_dout;      /* pv_nn_st_step: prediction and its gradient */
   int frozen_trunk;                /* 1: fine-tuning, only the output layer trains */
 };
 

@@ -31,7 +31,8 @@ void pv_nn_st_destroy(pv_nn_st **pm) {
   for (int l = 0; l < PV_ST_MAX_LAYERS; l++) pv__st_spec_destroy(&m->spec[l]);
   pv__st_spec_destroy(&m->out_spec);
   pv_nn_spectral_destroy(&m->spec3);
-  void *p[] = {m->w, m->g, m->pe, m->grid, m->wa, m->wb, m->wc, m->wd, m->we, m->lin, m->out_buf};
+  void *p[] = {m->w,  m->g,  m->pe, m->grid,    m->wa,      m->wb,
+               m->wc, m->wd, m->we, m->lin, m->out_buf, m->step_out, m->step_dout};
   for (size_t i = 0; i < sizeof p / sizeof *p; i++) pv_free(p[i]);
   pv_free(m);
   *pm = NULL;
@@ -84,9 +85,9 @@ static void add_linear(pv_nn_st *m, const char *pre, int cout, int cin, int k, i
                        size_t *off, int *iw, int *ib) {
   char nm[64];
   size_t sh[6] = {(size_t)cout, (size_t)cin, 1, 1, 1, 1};
-  snprintf(nm, sizeof nm, "%s.weight", pre);
+  snprintf(nm, sizeof nm, "%.56s.weight", pre);
   *iw = add_param(m, nm, 2 + k, sh, 0, group, off);
-  snprintf(nm, sizeof nm, "%s.bias", pre);
+  snprintf(nm, sizeof nm, "%.58s.bias", pre);
   *ib = add_param(m, nm, 1, sh, 0, 1, off);
 }
 
@@ -333,6 +334,12 @@ int pv_nn_st_create(pv_ctx *ctx, pv_dtype dtype, const pv_nn_st_config *cfg, pv_
   if (!m->w || !m->g) st = PV_ERROR(PV_ENOMEM, "pv_nn_st_create: %zu parameters", m->nreal);
   if (!st) st = make_layers(m);
   if (!st) st = m->cfg.kind == PV_NN_ST_SFNO ? alloc_sfno(m) : alloc_fno3d(m);
+  if (!st) {
+    const size_t no = (size_t)cfg->max_batch * cfg->t_out * m->S;
+    m->step_out = reals(m, no);
+    m->step_dout = reals(m, no);
+    if (!m->step_out || !m->step_dout) st = PV_ERROR(PV_ENOMEM, "pv_nn_st_create: step buffers");
+  }
   if (st) {
     pv_nn_st_destroy(&m);
     return st;
@@ -408,13 +415,9 @@ int pv_nn_st_step(pv_nn_st *m, int batch, const void *x0, const void *y, pv_nn_r
   if (!m || !x0 || (grad && (!y || !loss)))
     return PV_ERROR(PV_EINVAL, "pv_nn_st_step: NULL argument (gradients need targets and a loss)");
   const size_t n = (size_t)m->cfg.t_out * m->S;
-  void *out = pred ? pred : pv_malloc((size_t)batch * n * m->rs);
-  void *dout = grad ? pv_malloc((size_t)batch * n * m->rs) : NULL;
-  int st = out && (!grad || dout) ? PV_OK : PV_ERROR(PV_ENOMEM, "pv_nn_st_step: output buffers");
-  if (!st) st = pv_nn_st_forward(m, batch, x0, out);
+  void *out = pred ? pred : m->step_out, *dout = grad ? m->step_dout : NULL;
+  int st = pv_nn_st_forward(m, batch, x0, out);
   if (!st && y) st = pv_nn_loss_rel_l2(m->dtype, batch, n, out, y, reduce, loss, dout);
   if (!st && grad) st = pv_nn_st_backward(m, batch, dout);
-  if (out != pred) pv_free(out);
-  pv_free(dout);
   return st;
 }

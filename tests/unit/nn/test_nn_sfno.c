@@ -247,6 +247,41 @@ static void test_overfit(void) {
   pv_ctx_destroy(&ctx);
 }
 
+
+/* Output layer against a hand computation: with the trunk zeroed, r is the
+ * reduction bias b; with one weight (1, 0) at mode (0, 0, 0) the output is
+ * x[last] + (sum of the padded time series) / (n n (t_out + latent + 2)):
+ * torch's irfftn to the resampled length with the "backward" 1/N. */
+static void test_output_layer_dc(void) {
+  pv_nn_st_config c = tiny_sfno();
+  pv_nn_st *m = NULL;
+  CHECK_OK(pv_nn_st_create(NULL, PV_F64, &c, &m));
+  pv_nn_param *ps;
+  int np;
+  double *w;
+  CHECK_OK(pv_nn_st_params(m, &ps, &np));
+  CHECK_OK(pv_nn_st_flat(m, (void **)&w, NULL, NULL));
+  size_t off = 0, nreal;
+  pv_nn_st_flat(m, NULL, NULL, &nreal);
+  memset(w, 0, nreal * sizeof *w);
+  const double b = 0.3;
+  for (int i = 0; i < np; i++) {
+    if (!strcmp(ps[i].name, "reduce.bias")) w[off] = b;
+    if (!strcmp(ps[i].name, "out.spec.w")) w[off] = 1.0; /* block 0, mode (0, 0, 0), re */
+    off += pv_nn_param_numel(&ps[i]) * (ps[i].is_complex ? 2 : 1);
+  }
+  const size_t S = 64;
+  double x0[4 * 64], out[3 * 64];
+  fill(x0, 4 * S, 8, 1.0);
+  CHECK_OK(pv_nn_st_forward(m, 1, x0, out));
+  double sum = 0;
+  for (size_t s = 0; s < S; s++) sum += x0[3 * S + s] + b * c.latent;
+  const double dc = sum / (double)(S * (c.t_out + c.latent + 2));
+  for (int t = 0; t < c.t_out; t++)
+    for (size_t s = 0; s < S; s++) CHECK_NEAR(out[t * S + s], x0[3 * S + s] + dc, 1e-13);
+  pv_nn_st_destroy(&m);
+}
+
 PV_TEST_MAIN(PV_CASE(test_sfno_grad_gelu), PV_CASE(test_sfno_grad_relu), PV_CASE(test_fno3d_grad),
              PV_CASE(test_sfno_param_count), PV_CASE(test_float_double), PV_CASE(test_checkpoint),
-             PV_CASE(test_overfit))
+             PV_CASE(test_overfit), PV_CASE(test_output_layer_dc))
