@@ -7,10 +7,9 @@
 #include <parseval/error.h>
 #include <parseval/h5.h>
 #include <parseval/nn.h>
+#include "nn/ckpt_io.h"
 #include "nn/st_internal.h"
 
-#define CKPT_FORMAT "parseval-nn-checkpoint"
-#define CKPT_VERSION 1
 #define NINT 14
 
 static const char *const int_keys[NINT] = {"t_in", "t_out", "width", "modes_x", "modes_y",
@@ -23,45 +22,6 @@ static void int_vals(const pv_nn_st_config *c, int64_t v[NINT]) {
                        c->layers, c->proj, c->pad_t, c->latent, c->expansion, c->out_modes[0],
                        c->out_modes[1], c->out_modes[2]};
   for (int i = 0; i < NINT; i++) v[i] = a[i];
-}
-
-static size_t preals(const pv_nn_param *p) {
-  return pv_nn_param_numel(p) * (p->is_complex ? 2 : 1);
-}
-
-static int stored_shape(const pv_nn_param *p, size_t shape[PV_MAX_DIMS]) {
-  for (int i = 0; i < p->ndim; i++) shape[i] = p->shape[i];
-  if (p->is_complex) shape[p->ndim] = 2;
-  return p->ndim + (p->is_complex ? 1 : 0);
-}
-
-static int write_param(pv_h5 *f, const char *group, const pv_nn_param *p, float *data) {
-  char name[160];
-  size_t shape[PV_MAX_DIMS];
-  int nd = stored_shape(p, shape);
-  snprintf(name, sizeof name, "%s/%s", group, p->name);
-  pv_view v;
-  int st = pv_view_init(&v, data, PV_F32, nd, shape);
-  return st ? st : pv_h5_write_dataset(f, name, &v, NULL);
-}
-
-static int write_meta(pv_h5 *f, const pv_nn_checkpoint_meta *meta) {
-  pv_nn_checkpoint_meta zero;
-  memset(&zero, 0, sizeof zero);
-  if (!meta) meta = &zero;
-  int st = pv_h5_set_attr_int(f, "/", "epoch", meta->epoch);
-  if (!st) st = pv_h5_set_attr_int(f, "/", "step", meta->step);
-  char key[16];
-  for (int i = 0; !st && i < 4; i++) {
-    int64_t w;
-    memcpy(&w, &meta->rng.s[i], sizeof w);
-    snprintf(key, sizeof key, "rng_s%d", i);
-    st = pv_h5_set_attr_int(f, "/", key, w);
-  }
-  if (!st) st = pv_h5_set_attr_double(f, "/", "rng_spare", meta->rng.spare);
-  if (!st) st = pv_h5_set_attr_int(f, "/", "rng_has_spare", meta->rng.has_spare);
-  if (!st) st = pv_h5_set_attr_string(f, "/", "config", meta->config_json ? meta->config_json : "{}");
-  return st;
 }
 
 static const char *model_name(pv_nn_st_kind k) { return k == PV_NN_ST_SFNO ? "sfno" : "fno3d"; }
@@ -78,9 +38,7 @@ int pv_nn_st_save(const char *path, int overwrite, pv_nn_st *m, pv_nn_adam *a,
   if (st) return st;
   int64_t v[NINT];
   int_vals(c, v);
-  st = pv_h5_set_attr_string(f, "/", "format", CKPT_FORMAT);
-  if (!st) st = pv_h5_set_attr_int(f, "/", "version", CKPT_VERSION);
-  if (!st) st = pv_h5_set_attr_string(f, "/", "model", model_name(c->kind));
+  st = pv__nn_ckpt_write_header(f, model_name(c->kind));
   for (int i = 0; !st && i < NINT; i++) st = pv_h5_set_attr_int(f, "/", int_keys[i], v[i]);
   if (!st) st = pv_h5_set_attr_int(f, "/", "act", (int64_t)c->act);
   if (!st) st = pv_h5_set_attr_int(f, "/", "n", c->n);
@@ -88,19 +46,10 @@ int pv_nn_st_save(const char *path, int overwrite, pv_nn_st *m, pv_nn_adam *a,
   if (!st) st = pv_h5_set_attr_double(f, "/", "delta", c->delta);
   if (!st) st = pv_h5_set_attr_int(f, "/", "nparams", m->nparams);
   if (!st) st = pv_h5_set_attr_int(f, "/", "nreal", (int64_t)m->nreal);
-  if (!st) st = write_meta(f, meta);
+  if (!st) st = pv__nn_ckpt_write_meta(f, meta);
   for (int i = 0; !st && i < m->nparams; i++)
-    st = write_param(f, "params", &m->params[i], m->params[i].w);
-  if (!st && a) {
-    st = pv_h5_set_attr_int(f, "/", "adam_steps", pv_nn_adam_steps(a));
-    if (!st) st = pv_h5_set_attr_double(f, "/", "adam_lr", pv_nn_adam_get_lr(a));
-    for (int i = 0; !st && i < m->nparams; i++) {
-      float *mm, *vv;
-      st = pv_nn_adam_state(a, i, &mm, &vv);
-      if (!st) st = write_param(f, "adam/m", &m->params[i], mm);
-      if (!st) st = write_param(f, "adam/v", &m->params[i], vv);
-    }
-  }
+    st = pv__nn_ckpt_write_param(f, "params", &m->params[i], m->params[i].w);
+  if (!st && a) st = pv__nn_ckpt_write_adam(f, a, m->params, m->nparams);
   if (st) {
     pv_h5_close(&f);
     return st;
@@ -108,64 +57,9 @@ int pv_nn_st_save(const char *path, int overwrite, pv_nn_st *m, pv_nn_adam *a,
   return pv_h5_commit(&f);
 }
 
-static int get_int(pv_h5 *f, const char *path, const char *key, int64_t *v) {
-  int depth = pv_error_depth();
-  if (pv_h5_get_attr_int(f, "/", key, v)) {
-    pv_error_truncate(depth);
-    return PV_ERROR(PV_EFORMAT, "%s: attribute '%s' missing or unreadable", path, key);
-  }
-  return PV_OK;
-}
-
-static int get_double(pv_h5 *f, const char *path, const char *key, double *v) {
-  int depth = pv_error_depth();
-  if (pv_h5_get_attr_double(f, "/", key, v)) {
-    pv_error_truncate(depth);
-    return PV_ERROR(PV_EFORMAT, "%s: attribute '%s' missing or unreadable", path, key);
-  }
-  return PV_OK;
-}
-
-/* Format, version and model name of an open checkpoint. */
-static int read_model(pv_h5 *f, const char *path, char *name, size_t cap) {
-  char *fmt = NULL, *model = NULL;
-  int depth = pv_error_depth();
-  int st = pv_h5_get_attr_string(f, "/", "format", &fmt);
-  if (st || strcmp(fmt, CKPT_FORMAT) != 0) {
-    pv_free(fmt);
-    pv_error_truncate(depth);
-    return PV_ERROR(PV_EFORMAT, "%s: not a Parseval checkpoint (attribute 'format' is not '%s')",
-                    path, CKPT_FORMAT);
-  }
-  pv_free(fmt);
-  int64_t ver = 0;
-  st = get_int(f, path, "version", &ver);
-  if (st) return st;
-  if (ver != CKPT_VERSION)
-    return PV_ERROR(PV_EFORMAT, "%s: checkpoint version %lld, this build reads %d", path,
-                    (long long)ver, CKPT_VERSION);
-  if (pv_h5_get_attr_string(f, "/", "model", &model)) {
-    pv_error_truncate(depth);
-    return PV_ERROR(PV_EFORMAT, "%s: attribute 'model' missing", path);
-  }
-  snprintf(name, cap, "%s", model);
-  pv_free(model);
-  return PV_OK;
-}
-
-int pv_nn_checkpoint_model(const char *path, char *name, size_t cap) {
-  if (!path || !name || cap < 1) return PV_ERROR(PV_EINVAL, "pv_nn_checkpoint_model: NULL argument");
-  pv_h5 *f = NULL;
-  int st = pv_h5_open(path, &f);
-  if (st) return st;
-  st = read_model(f, path, name, cap);
-  pv_h5_close(&f);
-  return st;
-}
-
 static int read_config(pv_h5 *f, const char *path, pv_nn_st_config *c) {
   char model[32];
-  int st = read_model(f, path, model, sizeof model);
+  int st = pv__nn_ckpt_read_header(f, path, model, sizeof model);
   if (st) return st;
   pv_nn_st_config d = PV_NN_ST_CONFIG_INIT;
   if (!strcmp(model, "sfno")) d.kind = PV_NN_ST_SFNO;
@@ -175,16 +69,16 @@ static int read_config(pv_h5 *f, const char *path, pv_nn_st_config *c) {
                     model);
   int64_t v[NINT], a = 0, n = 0;
   for (int i = 0; i < NINT; i++) {
-    st = get_int(f, path, int_keys[i], &v[i]);
+    st = pv__nn_ckpt_get_int(f, path, int_keys[i], &v[i]);
     if (st) return st;
     if (v[i] < 0 || v[i] > (1 << 20))
       return PV_ERROR(PV_EFORMAT, "%s: attribute '%s' = %lld out of range", path, int_keys[i],
                       (long long)v[i]);
   }
-  st = get_int(f, path, "act", &a);
-  if (!st) st = get_int(f, path, "n", &n);
-  if (!st) st = get_double(f, path, "beta", &d.beta);
-  if (!st) st = get_double(f, path, "delta", &d.delta);
+  st = pv__nn_ckpt_get_int(f, path, "act", &a);
+  if (!st) st = pv__nn_ckpt_get_int(f, path, "n", &n);
+  if (!st) st = pv__nn_ckpt_get_double(f, path, "beta", &d.beta);
+  if (!st) st = pv__nn_ckpt_get_double(f, path, "delta", &d.delta);
   if (st) return st;
   if (n < 4 || n > (1 << 14) || (a != 0 && a != 1))
     return PV_ERROR(PV_EFORMAT, "%s: attribute 'n' = %lld or 'act' = %lld out of range", path,
@@ -207,54 +101,6 @@ int pv_nn_st_checkpoint_config(const char *path, pv_nn_st_config *cfg) {
   st = read_config(f, path, cfg);
   pv_h5_close(&f);
   return st;
-}
-
-static int read_param(pv_h5 *f, const char *path, const char *group, const pv_nn_param *p,
-                      float *dst) {
-  char name[160];
-  snprintf(name, sizeof name, "%s/%s", group, p->name);
-  size_t want[PV_MAX_DIMS], got[PV_MAX_DIMS];
-  int nd = stored_shape(p, want), gnd = 0;
-  pv_dtype dt;
-  int depth = pv_error_depth();
-  if (pv_h5_dataset_info(f, name, &dt, &gnd, got)) {
-    pv_error_truncate(depth);
-    return PV_ERROR(PV_EFORMAT, "%s: dataset '%s' missing or unreadable", path, name);
-  }
-  int same = gnd == nd;
-  for (int i = 0; same && i < nd; i++) same = got[i] == want[i];
-  if (!same)
-    return PV_ERROR(PV_EFORMAT, "%s: dataset '%s' has %d axes (first %zu), the model needs %d "
-                    "(first %zu): checkpoint of another architecture", path, name, gnd,
-                    gnd ? got[0] : 0, nd, want[0]);
-  pv_array *arr = NULL;
-  if (pv_h5_read_dataset(f, name, PV_F32, &arr)) {
-    pv_error_truncate(depth);
-    return PV_ERROR(PV_EFORMAT, "%s: dataset '%s' cannot be read (truncated file?)", path, name);
-  }
-  memcpy(dst, pv_array_data(arr), preals(p) * sizeof(float));
-  pv_array_destroy(&arr);
-  return PV_OK;
-}
-
-static int read_meta(pv_h5 *f, const char *path, pv_nn_checkpoint_meta *meta) {
-  int64_t v;
-  int st = get_int(f, path, "epoch", &meta->epoch);
-  if (!st) st = get_int(f, path, "step", &meta->step);
-  char key[16];
-  for (int i = 0; !st && i < 4; i++) {
-    snprintf(key, sizeof key, "rng_s%d", i);
-    st = get_int(f, path, key, &v);
-    memcpy(&meta->rng.s[i], &v, sizeof v);
-  }
-  if (!st) st = get_int(f, path, "rng_has_spare", &v);
-  if (!st) meta->rng.has_spare = v != 0;
-  if (!st) st = get_double(f, path, "rng_spare", &meta->rng.spare);
-  if (st) return st;
-  int depth = pv_error_depth();
-  meta->config_json = NULL;
-  if (pv_h5_get_attr_string(f, "/", "config", &meta->config_json)) pv_error_truncate(depth);
-  return PV_OK;
 }
 
 /* Architecture match: everything but n and t_out. */
@@ -289,8 +135,8 @@ int pv_nn_st_load(const char *path, pv_nn_st *m, pv_nn_adam *a, pv_nn_checkpoint
                   m->cfg.layers, m->cfg.modes[0], m->cfg.modes[1], m->cfg.modes[2]);
     goto done;
   }
-  st = get_int(f, path, "nparams", &fnp);
-  if (!st) st = get_int(f, path, "nreal", &fnreal);
+  st = pv__nn_ckpt_get_int(f, path, "nparams", &fnp);
+  if (!st) st = pv__nn_ckpt_get_int(f, path, "nreal", &fnreal);
   if (st) goto done;
   if (fnp != m->nparams || fnreal != (int64_t)m->nreal) {
     st = PV_ERROR(PV_EFORMAT, "%s: %lld parameter tensors / %lld reals, the model has %d / %zu",
@@ -306,32 +152,16 @@ int pv_nn_st_load(const char *path, pv_nn_st *m, pv_nn_adam *a, pv_nn_checkpoint
     st = PV_ERROR(PV_ENOMEM, "pv_nn_st_load: %zu reals", m->nreal);
     goto done;
   }
-  for (int i = 0; !st && i < m->nparams; i++) {
-    st = read_param(f, path, "params", &m->params[i], w + m->off[i]);
-    if (!st && a) st = read_param(f, path, "adam/m", &m->params[i], mm + m->off[i]);
-    if (!st && a) st = read_param(f, path, "adam/v", &m->params[i], vv + m->off[i]);
-  }
-  if (!st && a) {
-    st = get_int(f, path, "adam_steps", &steps);
-    if (!st) st = get_double(f, path, "adam_lr", &lr);
-  }
-  if (!st) st = read_meta(f, path, &tmp);
+  st = pv__nn_ckpt_read_params(f, path, "params", m->params, m->nparams, w);
+  if (!st && a) st = pv__nn_ckpt_read_adam(f, path, m->params, m->nparams, mm, vv, &steps, &lr);
+  if (!st) st = pv__nn_ckpt_read_meta(f, path, &tmp);
   if (st) goto done;
   /* everything read and checked: commit */
   for (size_t k = 0; k < m->nreal; k++) {
     if (m->dtype == PV_F32) ((float *)m->w)[k] = w[k];
     else ((double *)m->w)[k] = w[k];
   }
-  if (a) {
-    for (int i = 0; i < m->nparams; i++) {
-      float *am, *av;
-      pv_nn_adam_state(a, i, &am, &av);
-      memcpy(am, mm + m->off[i], preals(&m->params[i]) * sizeof *mm);
-      memcpy(av, vv + m->off[i], preals(&m->params[i]) * sizeof *vv);
-    }
-    pv_nn_adam_set_steps(a, steps);
-    pv_nn_adam_set_lr(a, lr);
-  }
+  if (a) pv__nn_ckpt_commit_adam(a, m->params, m->nparams, mm, vv, steps, lr);
   if (meta) {
     tmp.struct_size = meta->struct_size;
     *meta = tmp;
