@@ -25,6 +25,7 @@
 #include <lapacke.h>
 
 #include "eigen_internal.h"
+#include "thin.h"
 #include <parseval/alloc.h>
 #include <parseval/error.h>
 #include <parseval/rng.h>
@@ -123,10 +124,15 @@ static int cgs_pass(ks *s, int i0, int jv, double *W, int nw, double *Hc, double
   int st = pv_eig_op_bmul(s->op, nw, W, s->BW);
   if (st)
     return st;
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, nc, nw, (int)n, 1.0, s->V + i0 * n, (int)n,
-              s->BW, (int)n, 0.0, s->C, nc);
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, nw, nc, -1.0, s->V + i0 * n,
-              (int)n, s->C, nc, 1.0, W, (int)n);
+  if (nw == 8) { /* the default block: unpacked AVX-512 products (thin.h) */
+    pv_eig_thin_tn8(n, nc, s->V + i0 * n, s->BW, s->C);
+    pv_eig_thin_nn8(n, nc, s->V + i0 * n, s->C, W);
+  } else {
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, nc, nw, (int)n, 1.0, s->V + i0 * n,
+                (int)n, s->BW, (int)n, 0.0, s->C, nc);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, nw, nc, -1.0, s->V + i0 * n,
+                (int)n, s->C, nc, 1.0, W, (int)n);
+  }
   if (drop)
     *drop = 0;
   for (int c = 0; c < nw; c++) {
