@@ -10,7 +10,8 @@ typedef double v8d __attribute__((vector_size(64), aligned(8), may_alias));
 /* Sum of the lanes of a (the order is fixed, so results are reproducible). */
 #define HSUM(a) ((a)[0] + (a)[1] + (a)[2] + (a)[3] + (a)[4] + (a)[5] + (a)[6] + (a)[7])
 
-/* C[i0 .. i0 + P) += V[r0:r1, i]^T X[r0:r1, :] for P columns of V at once. */
+/* C[i .. i + P) += V[r0:r1, i]^T X[r0:r1, :] for P columns of V at once
+ * (leading dimension n of V and X). */
 #define TN_COLS(P)                                                                                 \
   do {                                                                                             \
     v8d acc[P][8];                                                                                 \
@@ -34,11 +35,10 @@ typedef double v8d __attribute__((vector_size(64), aligned(8), may_alias));
       }                                                                                            \
   } while (0)
 
+/* C += V[0:m, :]^T X[0:m, :]. */
 #define TN_BODY                                                                                    \
-  for (int64_t q = 0; q < (int64_t)nc * 8; q++)                                                    \
-    C[q] = 0;                                                                                      \
-  for (int64_t r0 = 0; r0 < n; r0 += ROWS) {                                                       \
-    int64_t r1 = r0 + ROWS < n ? r0 + ROWS : n, rv = r0 + ((r1 - r0) & ~(int64_t)7);               \
+  for (int64_t r0 = 0; r0 < m; r0 += ROWS) {                                                       \
+    int64_t r1 = r0 + ROWS < m ? r0 + ROWS : m, rv = r0 + ((r1 - r0) & ~(int64_t)7);               \
     int i = 0;                                                                                     \
     for (; i + 3 <= nc; i += 3)                                                                    \
       TN_COLS(3);                                                                                  \
@@ -68,13 +68,14 @@ typedef double v8d __attribute__((vector_size(64), aligned(8), may_alias));
         *(v8d *)(W + c * n + r + 8 * p) = acc[p][c];                                               \
   } while (0)
 
+/* W[0:m, :] -= V[0:m, :] C. */
 #define NN_BODY                                                                                    \
   int64_t r = 0;                                                                                   \
-  for (; r + 24 <= n; r += 24)                                                                     \
+  for (; r + 24 <= m; r += 24)                                                                     \
     NN_ROWS(3);                                                                                    \
-  for (; r + 8 <= n; r += 8)                                                                       \
+  for (; r + 8 <= m; r += 8)                                                                       \
     NN_ROWS(1);                                                                                    \
-  for (; r < n; r++)                                                                               \
+  for (; r < m; r++)                                                                               \
     for (int c = 0; c < 8; c++) {                                                                  \
       double s = W[c * n + r];                                                                     \
       for (int i = 0; i < nc; i++)                                                                 \
@@ -82,37 +83,76 @@ typedef double v8d __attribute__((vector_size(64), aligned(8), may_alias));
       W[c * n + r] = s;                                                                            \
     }
 
+/* Vj[0:n] -= V Cp and D += V^T X in chunks of FROWS rows, so each chunk of
+ * V is read from memory once for both products (it stays in L2). */
+#define FROWS 240
+#define FUSED_BODY                                                                                 \
+  for (int64_t f0 = 0; f0 < n; f0 += FROWS) {                                                      \
+    int64_t m = n - f0 < FROWS ? n - f0 : FROWS;                                                   \
+    {                                                                                              \
+      const double *V = V0 + f0, *C = Cp;                                                          \
+      double *W = Vj + f0;                                                                         \
+      NN_BODY                                                                                      \
+    }                                                                                              \
+    {                                                                                              \
+      const double *V = V0 + f0, *X = X0 + f0;                                                     \
+      double *C = D;                                                                               \
+      TN_BODY                                                                                      \
+    }                                                                                              \
+  }
+
+#define KERNELS(SUFFIX, ATTR)                                                                      \
+  ATTR static void tn8_##SUFFIX(int64_t m, int64_t n, int nc, const double *V, const double *X,    \
+                                double *C) {                                                       \
+    TN_BODY                                                                                        \
+  }                                                                                                \
+  ATTR static void nn8_##SUFFIX(int64_t m, int64_t n, int nc, const double *V, const double *C,    \
+                                double *W) {                                                       \
+    NN_BODY                                                                                        \
+  }                                                                                                \
+  ATTR static void fused8_##SUFFIX(int64_t n, int nc, const double *V0, const double *Cp,          \
+                                   double *Vj, const double *X0, double *D) {                      \
+    FUSED_BODY                                                                                     \
+  }
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define PV_THIN_DISPATCH 1
-__attribute__((target("avx512f"))) static void tn8_avx512(int64_t n, int nc, const double *V,
-                                                          const double *X, double *C) {
-  TN_BODY
-}
-__attribute__((target("avx512f"))) static void nn8_avx512(int64_t n, int nc, const double *V,
-                                                          const double *C, double *W) {
-  NN_BODY
-}
+KERNELS(avx512, __attribute__((target("avx512f"))))
+#define HAVE_AVX512() __builtin_cpu_supports("avx512f")
+#else
+#define HAVE_AVX512() 0
 #endif
-
-static void tn8_generic(int64_t n, int nc, const double *V, const double *X, double *C) { TN_BODY }
-static void nn8_generic(int64_t n, int nc, const double *V, const double *C, double *W) { NN_BODY }
+KERNELS(generic, )
 
 void pv_eig_thin_tn8(int64_t n, int nc, const double *V, const double *X, double *C) {
+  memset(C, 0, sizeof(double) * 8 * (size_t)nc);
 #ifdef PV_THIN_DISPATCH
-  if (__builtin_cpu_supports("avx512f")) {
-    tn8_avx512(n, nc, V, X, C);
+  if (HAVE_AVX512()) {
+    tn8_avx512(n, n, nc, V, X, C);
     return;
   }
 #endif
-  tn8_generic(n, nc, V, X, C);
+  tn8_generic(n, n, nc, V, X, C);
 }
 
 void pv_eig_thin_nn8(int64_t n, int nc, const double *V, const double *C, double *W) {
 #ifdef PV_THIN_DISPATCH
-  if (__builtin_cpu_supports("avx512f")) {
-    nn8_avx512(n, nc, V, C, W);
+  if (HAVE_AVX512()) {
+    nn8_avx512(n, n, nc, V, C, W);
     return;
   }
 #endif
-  nn8_generic(n, nc, V, C, W);
+  nn8_generic(n, n, nc, V, C, W);
+}
+
+void pv_eig_thin_fused8(int64_t n, int nc, const double *V, const double *Cp, double *Vj,
+                        const double *X, double *D) {
+  memset(D, 0, sizeof(double) * 8 * (size_t)nc);
+#ifdef PV_THIN_DISPATCH
+  if (HAVE_AVX512()) {
+    fused8_avx512(n, nc, V, Cp, Vj, X, D);
+    return;
+  }
+#endif
+  fused8_generic(n, nc, V, Cp, Vj, X, D);
 }
