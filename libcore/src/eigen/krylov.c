@@ -66,6 +66,8 @@ typedef struct ks {
   int pj;
   double *Cp;    /* (m + b) x b, leading dimension pj */
   double *G2;    /* (m + 2 b) x b scratch */
+  double *Q;     /* (m + b) x b: predicted components of W along V[:, 0:j] */
+  int have_q;
   double *E;     /* 2 b x b scratch */
   int64_t deferred;
   int fellback; /* the last normalize_block fell back to orth_columns */
@@ -97,9 +99,10 @@ static int alloc_ks(ks *s) {
   s->order = pv_malloc((size_t)m * sizeof(*s->order));
   s->Cp = pv_malloc((size_t)((m + b) * b) * sizeof(double));
   s->G2 = pv_malloc((size_t)((m + 2 * b) * b) * sizeof(double));
+  s->Q = pv_malloc((size_t)((m + b) * b) * sizeof(double));
   s->E = pv_malloc((size_t)(2 * b * b) * sizeof(double));
   if (!s->V || !s->BW || !s->H || !s->C || !s->Y || !s->Yo || !s->th || !s->tho || !s->S || !s->R ||
-      !s->chunk || !s->order || !s->Cp || !s->G2 || !s->E)
+      !s->chunk || !s->order || !s->Cp || !s->G2 || !s->Q || !s->E)
     return PV_ERROR(PV_ENOMEM, "eigen: Krylov workspace for n = %lld, basis %d + %d", (long long)n,
                     s->m, s->b);
   return 0;
@@ -120,6 +123,7 @@ static void free_ks(ks *s) {
   pv_free(s->order);
   pv_free(s->Cp);
   pv_free(s->G2);
+  pv_free(s->Q);
   pv_free(s->E);
 }
 
@@ -376,6 +380,13 @@ static int local_and_rewrite(ks *s, int j, double *W, double *Hc) {
   for (int c = 0; c < b; c++)
     for (int i = 0; i < j + b; i++)
       Hc[i + (int64_t)c * s->ldh] -= s->G2[i + (int64_t)c * (j + b)];
+  /* W's components along V[:, 0:j - b] are, up to rounding, exactly G2
+   * (the image of the correction): subtract them in the sweep (Q), so only
+   * the rounding-level rest remains for the deferred pass. */
+  for (int c = 0; c < b; c++)
+    for (int i = 0; i < j; i++)
+      s->Q[i + (int64_t)c * j] = i < j - b ? s->G2[i + (int64_t)c * (j + b)] : 0;
+  s->have_q = 1;
   return 0;
 }
 
@@ -389,11 +400,20 @@ static int sweep(ks *s, int j, double *W, double *Hc, double *drop) {
   int st = pv_eig_op_bmul(s->op, b, W, s->BW);
   if (st)
     return st;
+  int q = s->have_q;
   if (s->pend && s->pj == j)
-    pv_eig_thin_fused8(n, j, s->V, s->Cp, Vj, s->BW, s->C);
+    pv_eig_thin_fused8(n, j, s->V, s->Cp, Vj, q ? s->Q : NULL, W, s->BW, s->C);
   else
     pv_eig_thin_tn8(n, j, s->V, s->BW, s->C);
-  s->pend = s->pend_h = 0;
+  s->pend = s->pend_h = s->have_q = 0;
+  double qq[8] = {0}; /* D was computed before W -= V Q: D - Q remains (V^T B V = I) */
+  for (int c = 0; c < b && q; c++)
+    for (int i = 0; i < j; i++) {
+      double qi = s->Q[i + (int64_t)c * j];
+      s->C[i + (int64_t)c * j] -= qi;
+      Hc[i + (int64_t)c * s->ldh] += qi;
+      qq[c] += qi * qi;
+    }
   cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, b, b, (int)n, 1.0, Vj, (int)n, s->BW, (int)n,
               0.0, Ej, b);
   *drop = 0; /* relative to what remains of the column (Pythagoras) */
@@ -403,7 +423,7 @@ static int sweep(ks *s, int j, double *W, double *Hc, double *drop) {
       dd += s->C[i + (int64_t)c * j] * s->C[i + (int64_t)c * j];
     for (int r = 0; r < b; r++)
       ee += Ej[r + c * b] * Ej[r + c * b];
-    ww -= dd + ee;
+    ww -= dd + ee + qq[c];
     *drop = fmax(*drop, ww > 0 ? dd / ww : 1);
   }
   cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, b, b, -1.0, Vj, (int)n, Ej, b, 1.0,

@@ -83,15 +83,21 @@ typedef double v8d __attribute__((vector_size(64), aligned(8), may_alias));
       W[c * n + r] = s;                                                                            \
     }
 
-/* Vj[0:n] -= V Cp and D += V^T X in chunks of FROWS rows, so each chunk of
- * V is read from memory once for both products (it stays in L2). */
-#define FROWS 240
+/* Vj -= V Cp, Wq -= V Q (each when not NULL) and D += V^T X in chunks of
+ * FROWS rows, so each chunk of V is read from memory once for all three
+ * products (it stays in L2). */
+#define FROWS 192
 #define FUSED_BODY                                                                                 \
   for (int64_t f0 = 0; f0 < n; f0 += FROWS) {                                                      \
     int64_t m = n - f0 < FROWS ? n - f0 : FROWS;                                                   \
-    {                                                                                              \
+    if (Cp) {                                                                                      \
       const double *V = V0 + f0, *C = Cp;                                                          \
       double *W = Vj + f0;                                                                         \
+      NN_BODY                                                                                      \
+    }                                                                                              \
+    if (Q) {                                                                                       \
+      const double *V = V0 + f0, *C = Q;                                                           \
+      double *W = Wq + f0;                                                                         \
       NN_BODY                                                                                      \
     }                                                                                              \
     {                                                                                              \
@@ -111,7 +117,8 @@ typedef double v8d __attribute__((vector_size(64), aligned(8), may_alias));
     NN_BODY                                                                                        \
   }                                                                                                \
   ATTR static void fused8_##SUFFIX(int64_t n, int nc, const double *V0, const double *Cp,          \
-                                   double *Vj, const double *X0, double *D) {                      \
+                                   double *Vj, const double *Q, double *Wq, const double *X0,      \
+                                   double *D) {                                                    \
     FUSED_BODY                                                                                     \
   }
 
@@ -146,13 +153,13 @@ void pv_eig_thin_nn8(int64_t n, int nc, const double *V, const double *C, double
 }
 
 void pv_eig_thin_fused8(int64_t n, int nc, const double *V, const double *Cp, double *Vj,
-                        const double *X, double *D) {
+                        const double *Q, double *Wq, const double *X, double *D) {
   memset(D, 0, sizeof(double) * 8 * (size_t)nc);
 #ifdef PV_THIN_DISPATCH
   if (HAVE_AVX512()) {
-    fused8_avx512(n, nc, V, Cp, Vj, X, D);
+    fused8_avx512(n, nc, V, Cp, Vj, Q, Wq, X, D);
     return;
   }
 #endif
-  fused8_generic(n, nc, V, Cp, Vj, X, D);
+  fused8_generic(n, nc, V, Cp, Vj, Q, Wq, X, D);
 }

@@ -14,9 +14,10 @@ void pv_eig_thin_tn8(int64_t n, int nc, const double *V, const double *X, double
 /* W -= V C, C nc x 8 with leading dimension nc. */
 void pv_eig_thin_nn8(int64_t n, int nc, const double *V, const double *C, double *W);
 
-/* One pass over V for two products: Vj -= V Cp (Vj n x 8, Cp nc x 8) and
- * D (nc x 8) = V^T X; Vj must not overlap V or X. */
+/* One pass over V for up to three products: Vj -= V Cp and Wq -= V Q
+ * (Vj, Wq n x 8; Cp, Q nc x 8; each skipped when Cp / Q is NULL) and
+ * D (nc x 8) = V^T X. Vj and Wq must not overlap V or X. */
 void pv_eig_thin_fused8(int64_t n, int nc, const double *V, const double *Cp, double *Vj,
-                        const double *X, double *D);
+                        const double *Q, double *Wq, const double *X, double *D);
 
 #endif
