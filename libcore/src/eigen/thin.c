@@ -1,6 +1,8 @@
 /* thin.c - 8-column products of block Gram-Schmidt (see thin.h). */
 #include <string.h>
 
+#include <cblas.h>
+
 #include "thin.h"
 
 typedef double v8d __attribute__((vector_size(64), aligned(8), may_alias));
@@ -107,59 +109,70 @@ typedef double v8d __attribute__((vector_size(64), aligned(8), may_alias));
     }                                                                                              \
   }
 
-#define KERNELS(SUFFIX, ATTR)                                                                      \
-  ATTR static void tn8_##SUFFIX(int64_t m, int64_t n, int nc, const double *V, const double *X,    \
-                                double *C) {                                                       \
-    TN_BODY                                                                                        \
-  }                                                                                                \
-  ATTR static void nn8_##SUFFIX(int64_t m, int64_t n, int nc, const double *V, const double *C,    \
-                                double *W) {                                                       \
-    NN_BODY                                                                                        \
-  }                                                                                                \
-  ATTR static void fused8_##SUFFIX(int64_t n, int nc, const double *V0, const double *Cp,          \
-                                   double *Vj, const double *Q, double *Wq, const double *X0,      \
-                                   double *D) {                                                    \
-    FUSED_BODY                                                                                     \
-  }
-
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define PV_THIN_DISPATCH 1
-KERNELS(avx512, __attribute__((target("avx512f"))))
+#define PV_THIN_AVX512 1
+__attribute__((target("avx512f"))) static void tn8_avx512(int64_t m, int64_t n, int nc,
+                                                          const double *V, const double *X,
+                                                          double *C) {
+  TN_BODY
+}
+__attribute__((target("avx512f"))) static void nn8_avx512(int64_t m, int64_t n, int nc,
+                                                          const double *V, const double *C,
+                                                          double *W) {
+  NN_BODY
+}
+__attribute__((target("avx512f"))) static void fused8_avx512(int64_t n, int nc, const double *V0,
+                                                             const double *Cp, double *Vj,
+                                                             const double *Q, double *Wq,
+                                                             const double *X0, double *D) {
+  FUSED_BODY
+}
 #define HAVE_AVX512() __builtin_cpu_supports("avx512f")
-#else
-#define HAVE_AVX512() 0
 #endif
-KERNELS(generic, )
+
+/* Without AVX-512, OpenBLAS (packing or not) beats portable code: use it. */
+static void tn8_blas(int64_t n, int nc, const double *V, const double *X, double *C) {
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, nc, 8, (int)n, 1.0, V, (int)n, X, (int)n,
+              0.0, C, nc);
+}
+static void nn8_blas(int64_t n, int nc, const double *V, const double *C, double *W) {
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, 8, nc, -1.0, V, (int)n, C, nc, 1.0,
+              W, (int)n);
+}
 
 void pv_eig_thin_tn8(int64_t n, int nc, const double *V, const double *X, double *C) {
-  memset(C, 0, sizeof(double) * 8 * (size_t)nc);
-#ifdef PV_THIN_DISPATCH
+#ifdef PV_THIN_AVX512
   if (HAVE_AVX512()) {
+    memset(C, 0, sizeof(double) * 8 * (size_t)nc);
     tn8_avx512(n, n, nc, V, X, C);
     return;
   }
 #endif
-  tn8_generic(n, n, nc, V, X, C);
+  tn8_blas(n, nc, V, X, C);
 }
 
 void pv_eig_thin_nn8(int64_t n, int nc, const double *V, const double *C, double *W) {
-#ifdef PV_THIN_DISPATCH
+#ifdef PV_THIN_AVX512
   if (HAVE_AVX512()) {
     nn8_avx512(n, n, nc, V, C, W);
     return;
   }
 #endif
-  nn8_generic(n, n, nc, V, C, W);
+  nn8_blas(n, nc, V, C, W);
 }
 
 void pv_eig_thin_fused8(int64_t n, int nc, const double *V, const double *Cp, double *Vj,
                         const double *Q, double *Wq, const double *X, double *D) {
-  memset(D, 0, sizeof(double) * 8 * (size_t)nc);
-#ifdef PV_THIN_DISPATCH
+#ifdef PV_THIN_AVX512
   if (HAVE_AVX512()) {
+    memset(D, 0, sizeof(double) * 8 * (size_t)nc);
     fused8_avx512(n, nc, V, Cp, Vj, Q, Wq, X, D);
     return;
   }
 #endif
-  fused8_generic(n, nc, V, Cp, Vj, Q, Wq, X, D);
+  if (Cp)
+    nn8_blas(n, nc, V, Cp, Vj);
+  if (Q)
+    nn8_blas(n, nc, V, Q, Wq);
+  tn8_blas(n, nc, V, X, D);
 }

@@ -3,7 +3,7 @@
  * leading dimension n), without OpenBLAS's packing of V (not installed).
  * OpenBLAS copies V into packed panels on every call, which for 8 columns
  * costs about as much as the arithmetic; these read V once, in place, with
- * 8-wide AVX-512 multiply-adds (a portable build of the same code otherwise). */
+ * 8-wide AVX-512 multiply-adds when the CPU has them (OpenBLAS otherwise). */
 #ifndef PV_EIGEN_THIN_H
 #define PV_EIGEN_THIN_H
 
