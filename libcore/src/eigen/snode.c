@@ -4,6 +4,7 @@
 
 #include <cholmod.h>
 
+#include "thin.h"
 #include "snode.h"
 #include "sparse/sparse_internal.h"
 #include <parseval/alloc.h>
@@ -123,7 +124,7 @@ static void sweeps_generic(const cholmod_factor *L, double *Y) { SWEEPS_BODY }
 
 static void sweeps(const cholmod_factor *L, double *Y) {
 #ifdef PV_SNODE_DISPATCH
-  if (__builtin_cpu_supports("avx512f")) {
+  if (pv_eig_use_avx512()) {
     sweeps_avx512(L, Y);
     return;
   }

@@ -1,4 +1,5 @@
 /* thin.c - 8-column products of block Gram-Schmidt (see thin.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -127,8 +128,18 @@ __attribute__((target("avx512f"))) static void fused8_avx512(int64_t n, int nc, 
                                                              const double *X0, double *D) {
   FUSED_BODY
 }
-#define HAVE_AVX512() __builtin_cpu_supports("avx512f")
+#define HAVE_AVX512() pv_eig_use_avx512()
 #endif
+
+int pv_eig_use_avx512(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  static int use = -1; /* the CPU and the environment do not change while we run */
+  if (use < 0) use = __builtin_cpu_supports("avx512f") && !getenv("PV_NO_AVX512");
+  return use;
+#else
+  return 0;
+#endif
+}
 
 /* Without AVX-512, OpenBLAS (packing or not) beats portable code: use it. */
 static void tn8_blas(int64_t n, int nc, const double *V, const double *X, double *C) {

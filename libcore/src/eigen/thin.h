@@ -9,6 +9,10 @@
 
 #include <stdint.h>
 
+/* 1 when the AVX-512 kernels run: the CPU has AVX-512F and the environment
+ * variable PV_NO_AVX512 is unset (set, it tests the portable paths). */
+int pv_eig_use_avx512(void);
+
 /* C (nc x 8, leading dimension nc) = V^T X. */
 void pv_eig_thin_tn8(int64_t n, int nc, const double *V, const double *X, double *C);
 /* W -= V C, C nc x 8 with leading dimension nc. */
