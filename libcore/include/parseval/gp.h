@@ -167,6 +167,14 @@ PV_API int pv_gp_model_loss(pv_gp_model *model, const double *p, double *loss,
  * from the U in p), per the model's u_solver. */
 PV_API int pv_gp_model_solve_u(pv_gp_model *model, double *p);
 
+/* The profiled loss (variable projection): U in p is replaced by the
+ * minimiser over U (pv_gp_model_solve_u), then the loss and (grad may be
+ * NULL) its gradient in the kernel parameters, log tau and log v; grad's U
+ * entries are zero for 1-D dense solves. 1-D dense: evaluated in the
+ * coordinates beta = K^-1 U from the least-squares solution (no explicit
+ * K^-1 in the value or the data terms of the gradient). */
+PV_API int pv_gp_model_profiled_loss(pv_gp_model *model, double *p, double *loss, double *grad);
+
 /* The GP mean on a uniform test grid of nt[a] points per axis over the same
  * domain, row-major into out (prod nt values). */
 PV_API int pv_gp_model_predict(pv_gp_model *model, const double *p, const int nt[],

@@ -24,11 +24,35 @@ struct pv_gp_model {
    * eigenvalues, scratch (n x n), preconditioner diagonals (5 n), M-sized vectors */
   double *Dm[2], *Qe[2], *Xs[2], *lam[2], *pre[2], *cg[7];
   int pcg_iters;               /* PCG iterations of the last U solve */
+  /* factorisation cache: K, K^-1, Dk, logdet are those of theta th_cache
+   * (3 q d values) when have_factor; chol: 1-D, K's Cholesky factor
+   * (row-major lower = column-major upper R, R^T R = K) */
+  double *th_cache, *chol;
+  int have_factor;
+  /* 1-D dense least squares (solve.c, allocated at the first solve): the
+   * column-major (2n + nb) x n matrix, its QR, Householder scalars, rhs,
+   * residual */
+  double *ls_A, *ls_Q, *ls_tau, *ls_b, *ls_r;
+  /* 1-D: beta = K^-1 U of the last U solve (M), Gauss-Newton scratch (3 M) */
+  double *beta, *ls_gn;
+  double t_solve;              /* seconds of the U solve in the last gp_model_profiled */
 };
 typedef struct pv_gp_model gp_model;
 
 /* Kernel matrices and inverses of every axis for the theta in p. */
 int gp_model_factor(gp_model *m, const double *p);
+
+/* 1-D loss in the coordinates beta = K^-1 U, without K^-1 (loss.c): U in p
+ * must be K beta. grad (may be NULL): the partial gradient at fixed beta in
+ * theta, log tau, log v (at the minimiser over U, the profiled gradient);
+ * its U part is set to zero. */
+int gp_model_loss_beta(gp_model *m, const double *p, const double *beta, double *loss,
+                       double *grad);
+
+/* Profiled evaluation (solve.c): U in p replaced by the minimiser over U,
+ * then the loss and its gradient in the other parameters (1-D: the beta form
+ * above; otherwise pv_gp_model_loss). */
+int gp_model_profiled(gp_model *m, double *p, double *loss, double *grad);
 
 /* PCG elimination of U (pcg.c): per-axis setup for the mean zeroth-order
  * coefficient jbar (basis: recompute the preconditioner basis, flip: the

@@ -41,14 +41,16 @@ static int evaluate(objective *o, const double *x, double *f, double *g) {
   o->evals++;
   int st = 0;
   double t0 = now_s();
+  o->m->t_solve = 0.0;
   if (o->profile) {
-    st = pv_gp_model_solve_u(o->m, o->p);
+    st = gp_model_profiled(o->m, o->p, f, o->gfull);
     o->pcg_iters += o->m->pcg_iters;
+  } else {
+    st = pv_gp_model_loss(o->m, o->p, f, o->gfull);
   }
   double t1 = now_s();
-  if (!st) st = pv_gp_model_loss(o->m, o->p, f, o->gfull);
-  o->t_solve += t1 - t0;
-  o->t_loss += now_s() - t1;
+  o->t_solve += o->m->t_solve;
+  o->t_loss += t1 - t0 - o->m->t_solve;
   if (st == PV_ENUMERIC) { pv_error_clear(); *f = INFINITY; return 0; }
   if (st) return st;
   memcpy(g, o->gfull + o->off, o->nx * sizeof(double));
