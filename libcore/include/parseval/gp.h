@@ -204,9 +204,23 @@ typedef struct pv_gp_optim_options {
   pv_gp_monitor_fn monitor;
   void *user;
   int fix_noise;           /* 1: keep log tau and log v at their values in p */
+  double noise_cap;        /* > 0: upper bound on log tau and log v (L-BFGS, projected);
+                              the profiled loss is unbounded below in tau (two exact
+                              boundary values) and, past ~1e-9 relative residuals,
+                              only rounding decides; 0: none */
+  double prune_gap;        /* > 0 (L-BFGS): three stages (40/30/30 % of the budget);
+                              before the 2nd and 3rd, components whose log weight is
+                              more than prune_gap below their axis' largest are
+                              removed (weight 0, frozen); a stage ending above the
+                              loss before its pruning is undone. 0: one run */
+  int grid_bounds;         /* 1 (L-BFGS): envelopes resolved by the grid (Gaussian
+                              l h^2 <= 1, Matern sqrt(5) l h <= 1) and |mu| <= 1/(2h):
+                              finer components alias the derivative operators at the
+                              nodes, and the loss then prefers a white-noise "solution"
+                              whose second derivative is free (u ~ 0) */
 } pv_gp_optim_options;
 #define PV_GP_OPTIM_OPTIONS_INIT {sizeof(pv_gp_optim_options), PV_GP_LBFGS, 1000, 0, \
-                                  1e-12, 0.01, 20, 0, NULL, {300, 300}, 0, NULL, NULL, 0}
+                                  1e-12, 0.01, 20, 0, NULL, {300, 300}, 0, NULL, NULL, 0, 0, 0, 0}
 
 typedef struct pv_gp_optim_result {
   int iterations;          /* iterations done */

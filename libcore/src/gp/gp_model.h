@@ -33,8 +33,11 @@ struct pv_gp_model {
    * column-major (2n + nb) x n matrix, its QR, Householder scalars, rhs,
    * residual */
   double *ls_A, *ls_Q, *ls_tau, *ls_b, *ls_r;
-  /* 1-D: beta = K^-1 U of the last U solve (M), Gauss-Newton scratch (3 M) */
-  double *beta, *ls_gn;
+  /* 1-D whitened coordinates: U = R^T gam (gam of the last U solve, M),
+   * X = Dk R^-1 (n x n, row-major, valid when have_X), Gauss-Newton
+   * scratch (3 M) */
+  double *gam, *ls_X, *ls_gn;
+  int have_X;
   double t_solve;              /* seconds of the U solve in the last gp_model_profiled */
 };
 typedef struct pv_gp_model gp_model;
@@ -42,12 +45,17 @@ typedef struct pv_gp_model gp_model;
 /* Kernel matrices and inverses of every axis for the theta in p. */
 int gp_model_factor(gp_model *m, const double *p);
 
-/* 1-D loss in the coordinates beta = K^-1 U, without K^-1 (loss.c): U in p
- * must be K beta. grad (may be NULL): the partial gradient at fixed beta in
- * theta, log tau, log v (at the minimiser over U, the profiled gradient);
- * its U part is set to zero. */
-int gp_model_loss_beta(gp_model *m, const double *p, const double *beta, double *loss,
-                       double *grad);
+/* 1-D: X = Dk R^-1 for the current factorisation (loss.c). */
+void gp_model_white_operator(gp_model *m);
+
+/* 1-D loss in whitened coordinates (loss.c): U in p must be R^T gam; the
+ * prior is |gam|^2 / 2 and the residual X gam + c0 U + c3 U^3 - f, free of
+ * K^-1. grad (may be NULL): the partial gradient at fixed U in theta,
+ * log tau, log v (at the minimiser over U, the profiled gradient), with
+ * K^-1 U and K^-1 Dk^T r by triangular solves; its U part is set to zero.
+ * Needs gp_model_factor and gp_model_white_operator for p's theta. */
+int gp_model_loss_white(gp_model *m, const double *p, const double *gam, double *loss,
+                        double *grad);
 
 /* Profiled evaluation (solve.c): U in p replaced by the minimiser over U,
  * then the loss and its gradient in the other parameters (1-D: the beta form

@@ -44,6 +44,7 @@ int gp_model_factor(gp_model *m, const double *p) {
   size_t nth = 3 * (size_t)m->q * m->d;
   if (m->have_factor && memcmp(th0, m->th_cache, nth * sizeof(double)) == 0) return 0;
   m->have_factor = 0;
+  m->have_X = 0;
   for (int a = 0; a < m->d; a++) {
     const double *th = p + m->M + 3 * (size_t)m->q * a;
     size_t nn = (size_t)m->n[a] * m->n[a];
@@ -133,12 +134,20 @@ static void gradient(gp_model *m, const double *p, double tau, double v, double 
   }
 }
 
-/* dL/dK = 1/2 K^-1 + (beta/2 + w) beta^T with w = dL/dU at fixed beta (the
- * boundary and residual terms through U = K beta), dL/dDk = v r beta^T. */
-int gp_model_loss_beta(gp_model *m, const double *p, const double *beta, double *loss,
-                       double *grad) {
-  int st = gp_model_factor(m, p);
-  if (st) return st;
+void gp_model_white_operator(gp_model *m) {
+  if (m->have_X) return;
+  int n = m->n[0];
+  memcpy(m->ls_X, m->Dk[0], (size_t)n * n * sizeof(double));
+  /* X R = Dk with R = L^T, L the row-major lower Cholesky factor */
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, n, n, 1.0,
+              m->chol, n, m->ls_X, n);
+  m->have_X = 1;
+}
+
+/* dL/dK (fixed U) = 1/2 K^-1 - (alpha/2 + q) alpha^T, dL/dDk = v r alpha^T,
+ * alpha = K^-1 U = R^-1 gam, q = v K^-1 Dk^T r = v R^-1 X^T r. */
+int gp_model_loss_white(gp_model *m, const double *p, const double *gam, double *loss,
+                        double *grad) {
   size_t M = m->M, np = pv_gp_model_nparams(m);
   int n = m->n[0];
   double ltau = p[np - 2], lv = p[np - 1];
@@ -146,12 +155,12 @@ int gp_model_loss_beta(gp_model *m, const double *p, const double *beta, double 
     return PV_ERROR(PV_ENUMERIC, "gp loss: log tau = %g, log v = %g", ltau, lv);
   double tau = exp(ltau), v = exp(lv), lam = m->opt.lambda_b, c0 = m->prob.c0, c3 = m->prob.c3;
   const double *U = p;
-  double *r = m->R, *w = m->W;
-  cblas_dgemv(CblasRowMajor, CblasNoTrans, n, n, 1.0, m->Dk[0], n, beta, 1, 0.0, r, 1);
+  double *r = m->R, *al = m->A[0], *q = m->Qa, *w = m->W;
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, n, n, 1.0, m->ls_X, n, gam, 1, 0.0, r, 1);
   double quad = 0.0, hh = 0.0, ee = 0.0;
   for (size_t i = 0; i < M; i++) {
     r[i] += c0 * U[i] + c3 * U[i] * U[i] * U[i] - m->f[i];
-    quad += beta[i] * U[i];
+    quad += gam[i] * gam[i];
     hh += r[i] * r[i];
   }
   for (size_t k = 0; k < m->nb; k++) {
@@ -163,12 +172,15 @@ int gp_model_loss_beta(gp_model *m, const double *p, const double *beta, double 
   if (!isfinite(L)) return PV_ERROR(PV_ENUMERIC, "gp loss: value %g", L);
   *loss = L;
   if (!grad) return 0;
-  for (size_t i = 0; i < M; i++) w[i] = 0.5 * beta[i] + v * (c0 + 3.0 * c3 * U[i] * U[i]) * r[i];
-  for (size_t k = 0; k < m->nb; k++) w[m->bidx[k]] += lam * tau * (U[m->bidx[k]] - m->g[k]);
+  memcpy(al, gam, M * sizeof(double));
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, n, m->chol, n, al, 1);
+  cblas_dgemv(CblasRowMajor, CblasTrans, n, n, v, m->ls_X, n, r, 1, 0.0, q, 1);
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, n, m->chol, n, q, 1);
+  for (size_t i = 0; i < M; i++) w[i] = -0.5 * al[i] - q[i];
   size_t nn = (size_t)n * n;
   for (size_t i = 0; i < nn; i++) { m->GK[0][i] = 0.5 * m->Kinv[0][i]; m->GD[0][i] = 0.0; }
-  cblas_dger(CblasRowMajor, n, n, 1.0, w, 1, beta, 1, m->GK[0], n);
-  cblas_dger(CblasRowMajor, n, n, v, r, 1, beta, 1, m->GD[0], n);
+  cblas_dger(CblasRowMajor, n, n, 1.0, w, 1, al, 1, m->GK[0], n);
+  cblas_dger(CblasRowMajor, n, n, v, r, 1, al, 1, m->GD[0], n);
   memset(grad, 0, M * sizeof(double));
   kernel_param_grad(m, 0, p + M, grad + M);
   grad[np - 2] = lam * (0.5 * tau * ee - 0.5 * (double)m->nb);

@@ -101,6 +101,13 @@ static int solve_linearised(gp_model *m, double *p, const double *J, const doubl
   return st;
 }
 
+/* U = L gam (L the row-major lower Cholesky factor of K). */
+static void white_to_u(const gp_model *m, const double *gam, double *U) {
+  memcpy(U, gam, m->M * sizeof(double));
+  cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)m->M, m->chol, (int)m->M,
+              U, 1);
+}
+
 /* 1-D workspaces of the dense least squares, allocated once per model. */
 #define LS_WORK 64   /* LAPACK workspace per column (block size bound) */
 static int ls_alloc(gp_model *m) {
@@ -117,30 +124,31 @@ static int ls_alloc(gp_model *m) {
   return PV_ERROR(PV_ENOMEM, "gp solve u: %zu x %zu least squares", rows, n);
 }
 
-/* 1-D: the same least squares as solve_linearised, column-major in the
- * model's workspaces (no transposes, no per-call allocation), with the
- * Cholesky factor R of K kept by gp_model_factor; the heavy rows first
- * (Householder QR of a weighted problem is accurate with rows in decreasing
- * weight):
- *   [sb S K; sv (Dk + diag(J) K); R] beta ~ [sb g; sv fl; 0],  U = K beta.
- * Householder QR, then one step of iterative refinement; beta into
- * m->beta, U into p. */
+/* 1-D, whitened: U = R^T gam (K = R^T R, R^T = L the row-major lower
+ * Cholesky factor kept by gp_model_factor), so the prior is |gam|^2 / 2 and
+ * the linearised residual (X + diag(J) L) gam - fl with X = Dk R^-1: the
+ * least squares
+ *   [sb S L; sv (X + diag(J) L); I] gam ~ [sb g; sv fl; 0]
+ * has singular values >= 1 and gam is of the size of the prior term (beta =
+ * K^-1 U is not: its size is that of U over the jitter, and the residual
+ * computed from it loses that many digits). Heavy rows first (Householder QR
+ * of a weighted problem), column-major in the model's workspaces, one step
+ * of iterative refinement; gam into m->gam, U into p. */
 static int solve_linearised_1d(gp_model *m, double *p, const double *J, const double *fl) {
   int st = ls_alloc(m);
   if (st) return st;
   size_t n = m->M, nb = m->nb, rows = 2 * n + nb, np = pv_gp_model_nparams(m);
   double tau = exp(p[np - 2]), v = exp(p[np - 1]), sb = sqrt(m->opt.lambda_b * tau), sv = sqrt(v);
-  const double *K = m->K[0], *Dk = m->Dk[0];
-  double *A = m->ls_A, *Q = m->ls_Q, *b = m->ls_b, *r = m->ls_r, *beta = m->beta;
+  const double *Lc = m->chol, *X = m->ls_X;
+  double *A = m->ls_A, *Q = m->ls_Q, *b = m->ls_b, *r = m->ls_r, *gam = m->gam;
   double *tq = m->ls_tau, *work = m->ls_tau + n;
-  int sym = m->prob.c1[0] == 0.0;   /* Dk symmetric: column j of Dk = row j */
   for (size_t j = 0; j < n; j++) {
-    double *col = A + j * rows, *cr = col + nb + n;
-    for (size_t k = 0; k < nb; k++) col[k] = sb * K[j * n + m->bidx[k]];
+    double *col = A + j * rows, *ci = col + nb + n;
+    for (size_t k = 0; k < nb; k++) col[k] = j <= m->bidx[k] ? sb * Lc[m->bidx[k] * n + j] : 0.0;
     for (size_t i = 0; i < n; i++)
-      col[nb + i] = sv * ((sym ? Dk[j * n + i] : Dk[i * n + j]) + J[i] * K[j * n + i]);
-    memcpy(cr, m->chol + j * n, (j + 1) * sizeof(double));
-    memset(cr + j + 1, 0, (n - j - 1) * sizeof(double));
+      col[nb + i] = sv * (X[i * n + j] + (j <= i ? J[i] * Lc[i * n + j] : 0.0));
+    memset(ci, 0, n * sizeof(double));
+    ci[j] = 1.0;
   }
   for (size_t k = 0; k < nb; k++) b[k] = sb * m->g[k];
   for (size_t i = 0; i < n; i++) b[nb + i] = sv * fl[i];
@@ -149,38 +157,37 @@ static int solve_linearised_1d(gp_model *m, double *p, const double *J, const do
   lapack_int lw = (lapack_int)(LS_WORK * n), N = (lapack_int)n, R = (lapack_int)rows;
   if (LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, R, N, Q, R, tq, work, lw) != 0)
     return PV_ERROR(PV_ENUMERIC, "gp solve u: QR factorisation failed");
-  memset(beta, 0, n * sizeof(double));
+  memset(gam, 0, n * sizeof(double));
   for (int pass = 0; pass < 2; pass++) {
-    memcpy(r, b, rows * sizeof(double));   /* r = b - A beta */
-    if (pass) cblas_dgemv(CblasColMajor, CblasNoTrans, R, N, -1.0, A, R, beta, 1, 1.0, r, 1);
+    memcpy(r, b, rows * sizeof(double));   /* r = b - A gam */
+    if (pass) cblas_dgemv(CblasColMajor, CblasNoTrans, R, N, -1.0, A, R, gam, 1, 1.0, r, 1);
     if (LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'T', R, 1, N, Q, R, tq, r, R, work, lw) != 0 ||
         LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, 'U', 'N', 'N', N, 1, Q, R, r, R) != 0)
       return PV_ERROR(PV_ENUMERIC, "gp solve u: least-squares system is rank deficient");
-    for (size_t i = 0; i < n; i++) beta[i] += r[i];
+    for (size_t i = 0; i < n; i++) gam[i] += r[i];
   }
-  cblas_dgemv(CblasRowMajor, CblasNoTrans, N, N, 1.0, K, N, beta, 1, 0.0, p, 1);
+  white_to_u(m, gam, p);
   return 0;
 }
 
-/* 1-D elimination of U in beta = K^-1 U: one least-squares solve for a
- * linear operator; with c3 != 0, Gauss-Newton from the U in p, each step
- * halved until the beta-form loss does not rise (then the previous U kept),
+/* 1-D elimination of U in whitened coordinates: one least-squares solve
+ * for a linear operator; with c3 != 0, Gauss-Newton from the U in p, each
+ * step halved until the loss does not rise (else the previous U is kept),
  * until the update is below GN_TOL relative. */
 static int solve_u_1d(gp_model *m, double *p) {
   size_t n = m->M;
   double c0 = m->prob.c0, c3 = m->prob.c3;
-  double *J = m->ls_gn, *fl = m->ls_gn + n, *b0 = m->ls_gn + 2 * n;
+  double *J = m->ls_gn, *fl = m->ls_gn + n, *g0 = m->ls_gn + 2 * n, *gam = m->gam;
+  gp_model_white_operator(m);
   if (c3 == 0.0) {
     for (size_t i = 0; i < n; i++) J[i] = c0;
     return solve_linearised_1d(m, p, J, m->f);
   }
-  /* beta of the starting U by the Cholesky factor (L L^T = K, row-major) */
-  memcpy(b0, p, n * sizeof(double));
-  cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, m->chol, (int)n, b0, 1);
-  cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, (int)n, m->chol, (int)n, b0, 1);
-  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, m->K[0], (int)n, b0, 1, 0.0, p, 1);
+  memcpy(g0, p, n * sizeof(double));   /* gam of the starting U: L gam = U */
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, m->chol, (int)n, g0, 1);
+  white_to_u(m, g0, p);
   double Lprev;
-  int st = gp_model_loss_beta(m, p, b0, &Lprev, NULL);
+  int st = gp_model_loss_white(m, p, g0, &Lprev, NULL);
   if (st == PV_ENUMERIC) { pv_error_clear(); Lprev = INFINITY; st = 0; }
   for (int it = 0; it < GN_MAX_ITER && !st; it++) {
     for (size_t i = 0; i < n; i++) {
@@ -190,32 +197,29 @@ static int solve_u_1d(gp_model *m, double *p) {
     }
     st = solve_linearised_1d(m, p, J, fl);
     if (st) break;
-    double t = 1.0, L = INFINITY, du = 0.0, un = 0.0;
+    double L = INFINITY, du = 0.0, un = 0.0;
     int ok = 0;
-    for (int k = 0; k < 30 && !ok; k++, t *= 0.5) {
+    for (int k = 0; k < 30 && !ok; k++) {
       if (k) {
-        for (size_t i = 0; i < n; i++) m->beta[i] = b0[i] + 0.5 * (m->beta[i] - b0[i]);
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, m->K[0], (int)n, m->beta, 1,
-                    0.0, p, 1);
+        for (size_t i = 0; i < n; i++) gam[i] = g0[i] + 0.5 * (gam[i] - g0[i]);
+        white_to_u(m, gam, p);
       }
-      st = gp_model_loss_beta(m, p, m->beta, &L, NULL);
+      st = gp_model_loss_white(m, p, gam, &L, NULL);
       if (st == PV_ENUMERIC) { pv_error_clear(); st = 0; continue; }
       if (st) return st;
       ok = L <= Lprev;
     }
     for (size_t i = 0; i < n; i++) {
-      if (ok) du += (m->beta[i] - b0[i]) * (m->beta[i] - b0[i]);
-      un += b0[i] * b0[i];
-      if (!ok) m->beta[i] = b0[i];
-      b0[i] = m->beta[i];
+      if (ok) du += (gam[i] - g0[i]) * (gam[i] - g0[i]);
+      un += g0[i] * g0[i];
+      if (!ok) gam[i] = g0[i];
+      g0[i] = gam[i];
     }
-    if (!ok) {   /* no decrease along the step: keep the previous U */
-      cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, m->K[0], (int)n, b0, 1, 0.0,
-                  p, 1);
-      break;
-    }
+    if (!ok) { white_to_u(m, gam, p); break; }   /* no decrease: keep the previous U */
+    double dec = Lprev - L;
     Lprev = L;
-    if (du <= GN_TOL * GN_TOL * un) break;
+    /* converged, or the loss no longer moves above rounding */
+    if (du <= GN_TOL * GN_TOL * un || dec <= 1e-13 * fabs(L)) break;
   }
   return st;
 }
@@ -231,8 +235,8 @@ int gp_model_profiled(gp_model *m, double *p, double *loss, double *grad) {
   int st = pv_gp_model_solve_u(m, p);
   m->t_solve = now_s() - t0;
   if (st) return st;
-  if (m->d == 1 && m->beta && m->opt.u_solver != PV_GP_USOLVE_PCG)
-    return gp_model_loss_beta(m, p, m->beta, loss, grad);
+  if (m->d == 1 && m->gam && m->opt.u_solver != PV_GP_USOLVE_PCG)
+    return gp_model_loss_white(m, p, m->gam, loss, grad);
   return pv_gp_model_loss(m, p, loss, grad);
 }
 

@@ -15,7 +15,7 @@
 typedef struct {
   const char *only, *kernels;
   int iters, n, adam, joint, verbose, every, fixnoise;
-  double time;
+  double time, jitter, cap, prune;
 } args;
 
 static int verbose_monitor(int iter, double loss, const double *p, void *user) {
@@ -34,6 +34,11 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
   o.optim.max_iter = a->iters;
   o.optim.max_time = a->time;
   o.optim.fix_noise = a->fixnoise;
+  if (a->jitter > 0) o.jitter = a->jitter;
+  /* 1-D defaults: noise cap 20, pruning gap 5 (2-D: neither, unless given) */
+  o.optim.noise_cap = a->cap >= 0 ? a->cap : (b->dim == 1 ? 20.0 : 0.0);
+  o.optim.prune_gap = a->prune >= 0 ? a->prune : (b->dim == 1 ? 5.0 : 0.0);
+  o.optim.grid_bounds = b->dim == 1;
   if (a->verbose) { o.optim.monitor = verbose_monitor; o.optim.monitor_every = a->every; }
   pv_gp_run_result r;
   int st = pv_gp_benchmark_run(NULL, b, &o, NULL, NULL, NULL, &r);
@@ -53,7 +58,7 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
 }
 
 int main(int argc, char **argv) {
-  args a = {NULL, "stm,gm,se,matern", 2000, 0, 0, 0, 0, 10, 0, 60.0};
+  args a = {NULL, "stm,gm,se,matern", 2000, 0, 0, 0, 0, 10, 0, 60.0, 0.0, -1.0, -1.0};
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--only") && i + 1 < argc) a.only = argv[++i];
     else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) a.kernels = argv[++i];
@@ -63,6 +68,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--method") && i + 1 < argc) a.adam = !strcmp(argv[++i], "adam");
     else if (!strcmp(argv[i], "--joint")) a.joint = 1;
     else if (!strcmp(argv[i], "--fix-noise")) a.fixnoise = 1;
+    else if (!strcmp(argv[i], "--jitter") && i + 1 < argc) a.jitter = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--cap") && i + 1 < argc) a.cap = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--prune") && i + 1 < argc) a.prune = atof(argv[++i]);
     else if (!strcmp(argv[i], "--verbose")) a.verbose = 1;
     else if (!strcmp(argv[i], "--every") && i + 1 < argc) a.every = atoi(argv[++i]);
     else { fprintf(stderr, "usage: see tests/bench/gp/README.md\n"); return 2; }
