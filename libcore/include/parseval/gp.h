@@ -294,9 +294,12 @@ typedef struct pv_gp_run_options {
   double jitter;           /* <= 0: 1e-6 */
   double lambda_b;         /* <= 0: the benchmark's */
   pv_gp_optim_options optim; /* method, iterations, time, tolerance, monitor */
+  int plain;               /* 0: 1-D L-BFGS runs get noise_cap 20, prune_gap 5 (where the
+                              optim options leave them 0) and grid_bounds; 1: the
+                              optim options exactly as given */
 } pv_gp_run_options;
 #define PV_GP_RUN_OPTIONS_INIT {sizeof(pv_gp_run_options), PV_GP_KERNEL_GM, {0, 0}, 300, 30, \
-                                0, -1, 0, 0, PV_GP_OPTIM_OPTIONS_INIT}
+                                0, -1, 0, 0, PV_GP_OPTIM_OPTIONS_INIT, 0}
 
 typedef struct pv_gp_run_result {
   int n[2], ntest[2];      /* grids used */

@@ -26,6 +26,7 @@ typedef struct {
   double *lo, *hi;     /* box bounds per parameter (NULL: none; L-BFGS, projected) */
   unsigned char *mask; /* 1: parameter frozen (a pruned component), NULL: none */
   int force;           /* evaluate even past the deadline (a stage's start) */
+  int have_uacc;       /* uacc holds the U of an accepted point */
 } objective;
 
 #define GP_TIMEOUT 1   /* evaluate(): the deadline passed, nothing evaluated */
@@ -46,6 +47,9 @@ static int evaluate(objective *o, const double *x, double *f, double *g) {
   int st = 0;
   double t0 = now_s();
   o->m->t_solve = 0.0;
+  /* Gauss-Newton (Allen-Cahn) starts from the U of the last accepted point,
+   * not from that of the last (possibly rejected, far-off) trial */
+  if (o->profile && o->uacc && o->have_uacc) memcpy(o->p, o->uacc, o->off * sizeof(double));
   if (o->profile) {
     st = gp_model_profiled(o->m, o->p, f, o->gfull);
     o->pcg_iters += o->m->pcg_iters;
@@ -188,7 +192,7 @@ static int run_lbfgs(objective *ob, monitor_state *ms, double *x, double *g, dou
     if (ob->mask) return GP_BADSTART;   /* a pruned start: the caller undoes the pruning */
     st = PV_ERROR(PV_ENUMERIC, "gp lbfgs: initial loss not finite");
   }
-  if (!st && ob->uacc) memcpy(ob->uacc, ob->p, ob->off * sizeof(double));
+  if (!st && ob->uacc) { memcpy(ob->uacc, ob->p, ob->off * sizeof(double)); ob->have_uacc = 1; }
   while (!st && it < max_iter) {
     lbfgs_direction(n, mem, count, head, S, Y, g, d, alpha);
     double gd = dot(g, d, n);
@@ -254,20 +258,23 @@ static int prune(objective *ob, const pv_gp_model *m, double *x, double gap) {
   return count;
 }
 
-/* L-BFGS in three stages (40 %, 30 %, 30 % of the time or iteration
- * budget) with pruning before the second and third; a stage that ends at a
- * higher loss than the one before its pruning is undone (parameters, U and
- * mask restored) and pruning stops. */
+/* L-BFGS in stages: the first three end at 40 %, 70 % and 100 % of the
+ * time (or iteration) budget, with pruning before the second and third; a
+ * stage that ends at a higher loss than the one before its pruning is
+ * undone (parameters, U and mask restored) and pruning stops. A stage that
+ * stops early (line search, tolerance) is followed by a fresh L-BFGS
+ * (memory cleared) while the budget lasts and the loss still decreases. */
 static int run_staged(objective *ob, monitor_state *ms, double *x, double *g, double *w,
                       double *xs, double *us, unsigned char *ms_mask, pv_gp_optim_result *res) {
   const pv_gp_optim_options *o = ms->opt;
   static const double frac[3] = {0.4, 0.7, 1.0};
-  double t_end = ob->deadline, fs = INFINITY;
+  double t_end = ob->deadline, fs = INFINITY, flast = INFINITY;
   int st = 0, active = 1, pruned = 0, used = 0;
-  for (int stage = 0; stage < 3 && !st; stage++) {
-    if (t_end > 0) ob->deadline = ms->t0 + frac[stage] * (t_end - ms->t0);
-    int lim = stage < 2 ? (int)(frac[stage] * o->max_iter) - used : o->max_iter - used;
-    for (int k = 0; k < 10; k++) ms->hist[k] = NAN;
+  for (int stage = 0; !st && stage < 1000; stage++) {
+    int k = stage < 3 ? stage : 2;
+    if (t_end > 0) ob->deadline = ms->t0 + frac[k] * (t_end - ms->t0);
+    int lim = k < 2 ? (int)(frac[k] * o->max_iter) - used : o->max_iter - used;
+    for (int j = 0; j < 10; j++) ms->hist[j] = NAN;
     int before = res->iterations;
     st = run_lbfgs(ob, ms, x, g, w, lim > 0 ? lim : 0, res);
     used += res->iterations - before;
@@ -281,11 +288,11 @@ static int run_staged(objective *ob, monitor_state *ms, double *x, double *g, do
       res->loss = fs;
       active = 0;
     }
-    if (stage == 2 || res->stop_reason == 3 || (t_end > 0 && now_s() >= t_end) ||
-        used >= o->max_iter)
-      break;
+    if (res->stop_reason == 3 || (t_end > 0 && now_s() >= t_end) || used >= o->max_iter) break;
+    if (stage >= 2 && !(res->loss < flast - 1e-12 * fabs(flast))) break;   /* restarts stalled */
+    flast = res->loss;
     pruned = 0;
-    if (active) {
+    if (active && stage < 2) {
       memcpy(xs, x, ob->nx * sizeof(double));
       if (ob->off) memcpy(us, ob->p, ob->off * sizeof(double));
       memcpy(ms_mask, ob->mask, ob->nx);
@@ -331,7 +338,7 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
   size_t np = pv_gp_model_nparams(m), off = opt->profile_u ? m->M : 0, nx = np - off;
   size_t mem = (size_t)opt->lbfgs_m, wn = 3 * nx + mem + 2 * mem * nx;
   objective ob = {m, p, pv_malloc(np * sizeof(double)), off, nx, opt->fix_noise != 0,
-                  opt->profile_u, 0, 0.0, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, 0};
+                  opt->profile_u, 0, 0.0, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, 0, 0};
   double *x = pv_malloc(nx * sizeof(double)), *g = pv_malloc(nx * sizeof(double));
   double *w = pv_calloc(opt->method == PV_GP_ADAM ? 2 * nx : wn, sizeof(double));
   int st = 0;

@@ -18,6 +18,11 @@
 #ifndef GN_MAX_ITER
 #define GN_MAX_ITER 30   /* Gauss-Newton iterations per solve (Allen-Cahn) */
 #endif
+#ifndef GN1_MAX_ITER
+#define GN1_MAX_ITER 10  /* the same, 1-D: from a warm start 3-4 reach the rounding
+                            floor; more only go to far-off line-search trials, which
+                            are rejected anyway */
+#endif
 #ifndef GN_TOL
 #define GN_TOL 1e-12     /* relative update that ends Gauss-Newton */
 #endif
@@ -189,7 +194,7 @@ static int solve_u_1d(gp_model *m, double *p) {
   double Lprev;
   int st = gp_model_loss_white(m, p, g0, &Lprev, NULL);
   if (st == PV_ENUMERIC) { pv_error_clear(); Lprev = INFINITY; st = 0; }
-  for (int it = 0; it < GN_MAX_ITER && !st; it++) {
+  for (int it = 0; it < GN1_MAX_ITER && !st; it++) {
     for (size_t i = 0; i < n; i++) {
       double u = p[i];
       J[i] = c0 + 3.0 * c3 * u * u;
