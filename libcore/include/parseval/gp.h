@@ -218,9 +218,13 @@ typedef struct pv_gp_optim_options {
                               finer components alias the derivative operators at the
                               nodes, and the loss then prefers a white-noise "solution"
                               whose second derivative is free (u ~ 0) */
+  double log_w_max;        /* > 0 (L-BFGS): upper bound on every log weight. With a
+                              fixed jitter, cond(K) grows with the weight and past
+                              w ~ e^6 (for solutions of unit size) rounding, not the
+                              loss, steers the weights; 0: none */
 } pv_gp_optim_options;
 #define PV_GP_OPTIM_OPTIONS_INIT {sizeof(pv_gp_optim_options), PV_GP_LBFGS, 1000, 0, \
-                                  1e-12, 0.01, 20, 0, NULL, {300, 300}, 0, NULL, NULL, 0, 0, 0, 0}
+                                  1e-12, 0.01, 20, 0, NULL, {300, 300}, 0, NULL, NULL, 0, 0, 0, 0, 0}
 
 typedef struct pv_gp_optim_result {
   int iterations;          /* iterations done */
@@ -294,9 +298,9 @@ typedef struct pv_gp_run_options {
   double jitter;           /* <= 0: 1e-6 */
   double lambda_b;         /* <= 0: the benchmark's */
   pv_gp_optim_options optim; /* method, iterations, time, tolerance, monitor */
-  int plain;               /* 0: 1-D L-BFGS runs get noise_cap 20, prune_gap 5 (where the
-                              optim options leave them 0) and grid_bounds; 1: the
-                              optim options exactly as given */
+  int plain;               /* 0: 1-D L-BFGS runs get noise_cap 20, prune_gap 5,
+                              log_w_max 6 (where the optim options leave them 0) and
+                              grid_bounds; 1: the optim options exactly as given */
 } pv_gp_run_options;
 #define PV_GP_RUN_OPTIONS_INIT {sizeof(pv_gp_run_options), PV_GP_KERNEL_GM, {0, 0}, 300, 30, \
                                 0, -1, 0, 0, PV_GP_OPTIM_OPTIONS_INIT, 0}

@@ -305,7 +305,7 @@ static int run_staged(objective *ob, monitor_state *ms, double *x, double *g, do
 }
 
 /* Box bounds of the optimised slice (offset off, nx entries): log tau,
- * log v <= noise_cap; with grid_bounds, per axis of step h, the envelope
+ * log v <= noise_cap; log w <= log_w_max; with grid_bounds, per axis of step h, the envelope
  * resolved by the grid (log l <= log(1/h^2) Gaussian, log(1/(sqrt 5 h))
  * Matern) and |mu| <= 1/(2h), Nyquist: finer components alias the
  * derivative operators on the grid (K, K_xx seen only at the nodes). */
@@ -313,6 +313,8 @@ static void set_bounds(const pv_gp_model *m, const pv_gp_optim_options *o, size_
                        double *lo, double *hi) {
   for (size_t i = 0; i < nx; i++) { lo[i] = -INFINITY; hi[i] = INFINITY; }
   if (o->noise_cap > 0) hi[nx - 2] = hi[nx - 1] = o->noise_cap;
+  for (int a = 0; a < m->d && o->log_w_max > 0; a++)
+    for (int i = 0; i < m->q; i++) hi[m->M + 3 * (size_t)m->q * a - off + i] = o->log_w_max;
   if (!o->grid_bounds) return;
   int q = m->q, mat = m->opt.kind == PV_GP_KERNEL_STM || m->opt.kind == PV_GP_KERNEL_MATERN52;
   for (int a = 0; a < m->d; a++) {
@@ -331,7 +333,8 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
   if (!m || !p || !opt || !res || opt->struct_size < sizeof(pv_gp_optim_options))
     return PV_ERROR(PV_EINVAL, "gp optimise: NULL argument or options struct_size too small");
   if (opt->max_iter < 0 || opt->lbfgs_m < 1 || opt->lbfgs_m > 64 || !(opt->lr > 0) ||
-      (unsigned)opt->method > 1 || !(opt->tol >= 0) || !(opt->noise_cap >= 0) || !(opt->prune_gap >= 0))
+      (unsigned)opt->method > 1 || !(opt->tol >= 0) || !(opt->noise_cap >= 0) || !(opt->prune_gap >= 0) ||
+      !(opt->log_w_max >= 0))
     return PV_ERROR(PV_EINVAL, "gp optimise: max_iter %d, lbfgs_m %d (1..64), lr %g, tol %g",
                     opt->max_iter, opt->lbfgs_m, opt->lr, opt->tol);
   memset(res, 0, sizeof *res);
@@ -348,7 +351,8 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
   monitor_state ms = {ctx, opt, m, now_s(), 0.0, {0}};
   if (opt->max_time > 0) ob.deadline = ms.t0 + opt->max_time;
   double *box = NULL;
-  if (!st && opt->method == PV_GP_LBFGS && (opt->noise_cap > 0 || opt->grid_bounds)) {
+  if (!st && opt->method == PV_GP_LBFGS &&
+      (opt->noise_cap > 0 || opt->grid_bounds || opt->log_w_max > 0)) {
     if (!(box = pv_malloc(2 * nx * sizeof(double))))
       st = PV_ERROR(PV_ENOMEM, "gp optimise: %zu parameters", np);
     else {

@@ -55,6 +55,7 @@ int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_o
   if (!opt->plain && b->dim == 1 && oo.method == PV_GP_LBFGS) {
     if (oo.noise_cap == 0) oo.noise_cap = 20.0;
     if (oo.prune_gap == 0) oo.prune_gap = 5.0;
+    if (oo.log_w_max == 0) oo.log_w_max = 6.0;
     oo.grid_bounds = 1;
   }
   if (!st) st = pv_gp_model_optimize(ctx, m, p, &oo, &res->optim);

@@ -16,7 +16,7 @@
 typedef struct {
   const char *only, *kernels;
   int iters, n, adam, joint, verbose, every, fixnoise, plain;
-  double time, jitter, cap, prune;
+  double time, jitter, cap, prune, wmax;
 } args;
 
 static int verbose_monitor(int iter, double loss, const double *p, void *user) {
@@ -38,9 +38,10 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
   o.optim.fix_noise = a->fixnoise;
   if (a->jitter > 0) o.jitter = a->jitter;
   /* 1-D L-BFGS defaults (pv_gp_benchmark_run): noise cap 20, pruning gap 5,
-   * grid bounds; --plain: none of them */
+   * log-weight bound 6, grid bounds; --plain: none of them */
   if (a->cap > 0) o.optim.noise_cap = a->cap;
   if (a->prune > 0) o.optim.prune_gap = a->prune;
+  if (a->wmax > 0) o.optim.log_w_max = a->wmax;
   o.plain = a->plain;
   if (a->verbose) { o.optim.monitor = verbose_monitor; o.optim.monitor_every = a->every; }
   pv_gp_run_result r;
@@ -63,7 +64,7 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
 }
 
 int main(int argc, char **argv) {
-  args a = {NULL, "stm,gm,se,matern", 2000, 0, 0, 0, 0, 10, 0, 0, 60.0, 0.0, -1.0, -1.0};
+  args a = {NULL, "stm,gm,se,matern", 2000, 0, 0, 0, 0, 10, 0, 0, 60.0, 0.0, -1.0, -1.0, -1.0};
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--only") && i + 1 < argc) a.only = argv[++i];
     else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) a.kernels = argv[++i];
@@ -77,6 +78,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--jitter") && i + 1 < argc) a.jitter = atof(argv[++i]);
     else if (!strcmp(argv[i], "--cap") && i + 1 < argc) a.cap = atof(argv[++i]);
     else if (!strcmp(argv[i], "--prune") && i + 1 < argc) a.prune = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--wmax") && i + 1 < argc) a.wmax = atof(argv[++i]);
     else if (!strcmp(argv[i], "--verbose")) a.verbose = 1;
     else if (!strcmp(argv[i], "--every") && i + 1 < argc) a.every = atoi(argv[++i]);
     else { fprintf(stderr, "usage: see tests/bench/gp/README.md\n"); return 2; }
