@@ -7,7 +7,7 @@
 
 #define NS_N_TRAIN 23
 #define NS_N_PREDICT 6
-#define NS_N_EVAL 5
+#define NS_N_EVAL 8
 extern const pv_param ns_train_params[NS_N_TRAIN];
 extern const pv_param ns_predict_params[NS_N_PREDICT];
 extern const pv_param ns_eval_params[NS_N_EVAL];
@@ -29,6 +29,8 @@ int ns_run_eval(pv_ctx *ctx, const pv_args *a);
   {"eval", "relative L2 of a trained FNO-2D per forecast step and overall (JSON)",             \
    ns_eval_params, NS_N_EVAL, sizeof(pv_param), ns_run_eval,                                    \
    "The model runs on the dataset's grid: a dataset finer than the training grid gives the "   \
-   "zero-shot super-resolution error (the weights do not depend on the grid)."}
+   "zero-shot super-resolution error (the weights do not depend on the grid). --classical "   \
+   "also runs the pseudo-spectral solver from each sample's last input snapshot with the "    \
+   "dataset's parameters and prints both errors per step and the cost side by side."}
 
 #endif

@@ -1,5 +1,8 @@
 /* parseval/nn.h - neural-operator engine: tensors, layers with hand-written
- * backward passes, losses, the FNO-2D model and Adam/AdamW.
+ * backward passes, losses, the FNO-2D model and Adam/AdamW. Normalisation
+ * layers and the 3-D convolution: parseval/nn_layers.h (included); Muon,
+ * Conda, AuON, schedules, sigmaReparam: parseval/nn_optim.h; weight-spectrum
+ * diagnostics: parseval/nn_diag.h.
  *
  * Precision. Every kernel exists in float (PV_F32: training and inference)
  * and double (PV_F64: finite-difference gradient checks), generated from one
@@ -28,6 +31,7 @@
 #include <parseval/config.h>
 #include <parseval/ctx.h>
 #include <parseval/fft.h>
+#include <parseval/nn_layers.h>
 #include <parseval/nn_param.h>
 #include <parseval/rng.h>
 
@@ -294,7 +298,26 @@ PV_API void pv_nn_adam_set_steps(pv_nn_adam *a, int64_t steps);
  *   /params/<name>     float32, the parameter's logical shape, complex
  *                      parameters with a trailing axis of 2 (re, im)
  *   /adam/m/<name>, /adam/v/<name>  float32, same shapes (optional)
- * Parameter names are the model's (pv_nn_fno2d_params). */
+ * Parameter names are the model's (pv_nn_fno2d_params).
+ * Training state (pv_nn_train_state, written by the _state functions):
+ *   root attribute optimizer: "adam", "muon", "conda", "auon", "auon-hybrid"
+ *     or "none" (files without it: "adam" when adam_steps exists, else none);
+ *   with a matrix optimiser (parseval/nn_optim.h) also the root attributes
+ *     optim_steps (pv_nn_optim_steps), optim_entries (number of state arrays),
+ *     optim_options (JSON text of its options, for the record), and one
+ *     float32 dataset [n] per pv_nn_optim_state entry:
+ *   /optim/<param>/<slot>  slot momentum (Muon, AuON), exp_avg, exp_avg_sq
+ *                          (Conda; auxiliary AdamW), conda_basis (Conda's
+ *                          projection bases: Vh or U per matrix, per Fourier
+ *                          mode for complex weights), steps (1 float: that
+ *                          parameter's update count, Conda's refresh clock);
+ *   with sigmaReparam weights: root attribute nsigma and float64 datasets
+ *   /sigma/<name>/u [rows], /sigma/<name>/v [cols] (the power-iteration
+ *     vectors carried between steps).
+ * Loading checks the stored optimiser name, every state array's name and
+ * length and that values are finite before anything changes: a checkpoint
+ * of another optimiser or model shape is PV_EFORMAT naming the file and the
+ * attribute or dataset. */
 typedef struct pv_nn_checkpoint_meta {
   size_t struct_size;   /* sizeof(pv_nn_checkpoint_meta) */
   int64_t epoch, step;  /* training position */
@@ -302,6 +325,21 @@ typedef struct pv_nn_checkpoint_meta {
   char *config_json;    /* save: borrowed (may be NULL); load: pv_malloc'd or NULL,
                          * the caller frees */
 } pv_nn_checkpoint_meta;
+
+typedef struct pv_nn_optim pv_nn_optim;                 /* parseval/nn_optim.h */
+typedef struct pv_nn_sigma_reparam pv_nn_sigma_reparam; /* parseval/nn_optim.h */
+
+/* Training state stored beside the weights: at most one of adam / optim,
+ * plus nsigma sigmaReparam objects with names (no '/'). All borrowed. */
+typedef struct pv_nn_train_state {
+  size_t struct_size;                /* sizeof(pv_nn_train_state) */
+  pv_nn_adam *adam;                  /* Adam / AdamW, or NULL */
+  pv_nn_optim *optim;                /* Muon / Conda / AuON, or NULL */
+  int nsigma;                        /* sigmaReparam objects (0) */
+  pv_nn_sigma_reparam *const *sigma; /* nsigma objects */
+  const char *const *sigma_names;    /* nsigma names */
+} pv_nn_train_state;
+#define PV_NN_TRAIN_STATE_INIT { sizeof(pv_nn_train_state), NULL, NULL, 0, NULL, NULL }
 
 /* Save model weights, optimiser state (a may be NULL) and meta (may be NULL)
  * to path; PV_EEXIST when path exists and overwrite is 0. Float models only. */
@@ -318,6 +356,14 @@ PV_API int pv_nn_fno2d_checkpoint_config(const char *path, pv_nn_fno2d_config *c
  * on it): a model trained at 64 x 64 runs zero-shot at 256 x 256. */
 PV_API int pv_nn_fno2d_load(const char *path, pv_nn_fno2d *m, pv_nn_adam *a,
                             pv_nn_checkpoint_meta *meta);
+/* The same with any training state (ts may be NULL: weights only). Loading
+ * with a state needs the file to hold that state (same optimiser, same
+ * parameter shapes, same sigma names and sizes); state the file holds but ts
+ * does not ask for is ignored (e.g. predicting from a training checkpoint). */
+PV_API int pv_nn_fno2d_save_state(const char *path, int overwrite, pv_nn_fno2d *m,
+                                  const pv_nn_train_state *ts, const pv_nn_checkpoint_meta *meta);
+PV_API int pv_nn_fno2d_load_state(const char *path, pv_nn_fno2d *m, const pv_nn_train_state *ts,
+                                  pv_nn_checkpoint_meta *meta);
 
 /* ------------------------------------------- Navier-Stokes forecasting */
 
@@ -358,8 +404,8 @@ typedef struct pv_nn_ns_train_options {
   int optimizer;           /* 0: Adam / AdamW above; else a pv_nn_optim_kind (Muon, Conda,
                             * AuON, parseval/nn_optim.h) with its defaults, weight_decay
                             * decoupled, lifting/projection (group 1) on its auxiliary
-                            * AdamW; its state is not checkpointed (checkpoint_every and
-                            * resume are refused, the final weights are saved) */
+                            * AdamW; its state is checkpointed as Adam's (resume is
+                            * bit for bit) */
 } pv_nn_ns_train_options;
 #define PV_NN_NS_TRAIN_OPTIONS_INIT \
   { sizeof(pv_nn_ns_train_options), 100, 50, 0, 10, 30, 20, 1e-3, 1e-4, 0, 10, 0.5, 0, NULL, 0, 0, \

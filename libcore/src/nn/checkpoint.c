@@ -5,6 +5,7 @@
 #include <parseval/error.h>
 #include <parseval/h5.h>
 #include <parseval/nn.h>
+#include "nn/ckpt_state.h"
 
 #define CKPT_FORMAT "parseval-nn-checkpoint"
 #define CKPT_VERSION 1
@@ -59,11 +60,20 @@ static int set_meta(pv_h5 *f, const pv_nn_checkpoint_meta *meta) {
 
 int pv_nn_fno2d_save(const char *path, int overwrite, pv_nn_fno2d *m, pv_nn_adam *a,
                      const pv_nn_checkpoint_meta *meta) {
+  pv_nn_train_state ts = PV_NN_TRAIN_STATE_INIT;
+  ts.adam = a;
+  return pv_nn_fno2d_save_state(path, overwrite, m, &ts, meta);
+}
+
+int pv_nn_fno2d_save_state(const char *path, int overwrite, pv_nn_fno2d *m,
+                           const pv_nn_train_state *ts, const pv_nn_checkpoint_meta *meta) {
   if (!path || !m) return PV_ERROR(PV_EINVAL, "pv_nn_fno2d_save: NULL argument");
   pv_nn_param *ps;
   int np;
-  int st = pv_nn_fno2d_params(m, &ps, &np);
+  int st = pv__nn_ckpt_check_state(ts);
+  if (!st) st = pv_nn_fno2d_params(m, &ps, &np);
   if (st) return st;
+  pv_nn_adam *a = ts ? ts->adam : NULL;
   pv_nn_fno2d_config c;
   pv_nn_fno2d_get_config(m, &c);
   size_t nreal = 0;
@@ -76,8 +86,10 @@ int pv_nn_fno2d_save(const char *path, int overwrite, pv_nn_fno2d *m, pv_nn_adam
   if (!st) st = pv_h5_set_attr_int(f, "/", "nreal", (int64_t)nreal);
   if (!st) st = set_meta(f, meta);
   for (int i = 0; !st && i < np; i++) st = write_param(f, "params", &ps[i], ps[i].w);
+  if (!st) st = pv__nn_ckpt_write_state(f, ts);
   if (!st && a) {
-    st = pv_h5_set_attr_int(f, "/", "adam_steps", pv_nn_adam_steps(a));
+    st = pv_h5_set_attr_string(f, "/", "optimizer", "adam");
+    if (!st) st = pv_h5_set_attr_int(f, "/", "adam_steps", pv_nn_adam_steps(a));
     if (!st) st = pv_h5_set_attr_double(f, "/", "adam_lr", pv_nn_adam_get_lr(a));
     for (int i = 0; !st && i < np; i++) {
       float *mm, *vv;
@@ -209,11 +221,22 @@ static int read_meta(pv_h5 *f, const char *path, pv_nn_checkpoint_meta *meta) {
 
 int pv_nn_fno2d_load(const char *path, pv_nn_fno2d *m, pv_nn_adam *a,
                      pv_nn_checkpoint_meta *meta) {
+  pv_nn_train_state ts = PV_NN_TRAIN_STATE_INIT;
+  ts.adam = a;
+  return pv_nn_fno2d_load_state(path, m, a ? &ts : NULL, meta);
+}
+
+int pv_nn_fno2d_load_state(const char *path, pv_nn_fno2d *m, const pv_nn_train_state *ts,
+                           pv_nn_checkpoint_meta *meta) {
   if (!path || !m) return PV_ERROR(PV_EINVAL, "pv_nn_fno2d_load: NULL argument");
   pv_nn_param *ps;
   int np;
-  int st = pv_nn_fno2d_params(m, &ps, &np);
+  int st = pv__nn_ckpt_check_state(ts);
+  if (!st) st = pv_nn_fno2d_params(m, &ps, &np);
   if (st) return st;
+  pv_nn_adam *a = ts ? ts->adam : NULL;
+  pv__nn_ckpt_staged staged;
+  memset(&staged, 0, sizeof staged);
   size_t nreal = 0;
   pv_nn_fno2d_flat(m, NULL, NULL, &nreal);
   pv_h5 *f = NULL;
@@ -245,6 +268,8 @@ int pv_nn_fno2d_load(const char *path, pv_nn_fno2d *m, pv_nn_adam *a,
                   path, (long long)fnp, (long long)fnreal, np, nreal);
     goto done;
   }
+  st = pv__nn_ckpt_read_state(f, path, ts, &staged);
+  if (st) goto done;
   w = pv_malloc(nreal * sizeof *w);
   if (a) {
     mm = pv_malloc(nreal * sizeof *mm);
@@ -287,12 +312,14 @@ int pv_nn_fno2d_load(const char *path, pv_nn_fno2d *m, pv_nn_adam *a,
     pv_nn_adam_set_steps(a, steps);
     pv_nn_adam_set_lr(a, lr);
   }
+  pv__nn_ckpt_commit_state(ts, &staged);
   if (meta) {
     tmp.struct_size = meta->struct_size;
     *meta = tmp;
     tmp.config_json = NULL;
   }
 done:
+  pv__nn_ckpt_staged_free(&staged);
   pv_free(tmp.config_json);
   pv_free(w);
   pv_free(mm);
