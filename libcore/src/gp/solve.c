@@ -1,9 +1,13 @@
 /* solve.c - the exact minimiser over U for linear operators (dense
- * least squares) and the GP-mean prediction on a test grid.
+ * least squares; Gauss-Newton for u^3), the profiled loss and the GP-mean
+ * prediction on a test grid.
  *
- * With U = K beta and K = R^T R (Cholesky), the loss in U is, up to a
- * constant, 1/2 of |R beta|^2 + lambda tau |S K beta - g|^2 + v |L beta - f|^2,
- * L = sum_a Dk_a (x) K_others + c0 K, which QR least squares solves stably. */
+ * 2-D dense: with U = K beta and K = R^T R (Cholesky), the loss in U is, up
+ * to a constant, 1/2 of |R beta|^2 + lambda tau |S K beta - g|^2 +
+ * v |L beta - f|^2, L = sum_a Dk_a (x) K_others + c0 K, solved by QR.
+ * 1-D: whitened coordinates U = R^T gam instead (solve_linearised_1d): beta
+ * is of the size of U over the jitter and the loss computed from it is
+ * dominated by rounding; gam is of the size of the prior term. */
 #include <math.h>
 #include <string.h>
 #include <time.h>
