@@ -47,19 +47,36 @@ const pv_param ns_train_params[NS_N_TRAIN] = {
     {"metrics", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL, "CSV of per-epoch loss, test error and time", NULL},
     {"loss-png", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL, "PNG plot of train loss and test error per epoch", NULL},
     {"reproducible", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "true", 0, 0, NULL, "plan FFTs with ESTIMATE (bit-identical reruns)", NULL},
+    {"model", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "fno2d", 0, 0, "fno2d|fno3d|sfno", "architecture: recurrent FNO-2D, FNO-3D or Spectral-Refiner's SFNO (t_in -> t_out frames in one call)", NULL},
+    IOPT("modes-t", "5", 1, 4096, "time modes (fno3d, sfno)"),
+    IOPT("pad-t", "6", 0, 4096, "zero frames appended in time (fno3d)"),
+    IOPT("latent", "10", 1, 1024, "latent time steps (sfno, <= t-in)"),
+    IOPT("expansion", "4", 1, 64, "FFN channel expansion (sfno)"),
+    {"act", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "relu", 0, 0, "relu|gelu", "activation (sfno; the reference's is ReLU)", NULL},
+    ROPT("beta", "1e-2", -10, 10, "positional-encoding time scale (sfno)"),
+    ROPT("delta", "0.1", 0, 100, "output spectral-bias scale (sfno)"),
+    {"finetune", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL, "SFNO checkpoint: run the Spectral-Refiner fine-tuning on the last --ntest trajectories of INPUT; OUTPUT gets base and refined predictions", NULL},
+    {"residual-dt", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "spectral", 0, 0, "spectral|fd", "fine-tuning residual's dw/dt: spectral in time of the prediction, or fd = the reference's +-delta solver steps (small by construction)", NULL},
+    IOPT("ft-iters", "50", 0, 1e6, "fine-tuning Adam iterations per trajectory"),
+    IOPT("ft-modes-xy", "0", 0, 4096, "widened output modes in x and y (0: n / 4, i.e. 64 at 256 x 256)"),
+    IOPT("ft-modes-t", "6", 1, 4096, "widened output modes in time"),
+    ROPT("ft-lr-weight", "1e-4", 0, 10, "fine-tuning learning rate of the output weights"),
+    ROPT("ft-lr-bias", "0.2", 0, 10, "fine-tuning learning rate of the output spectral bias"),
+    ROPT("ft-solver-dt", "1e-6", 1e-12, 0.1, "step of --residual-dt=fd"),
 };
 
 const pv_param ns_predict_params[NS_N_PREDICT] = {
-    {"model", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "checkpoint written by train", NULL},
+    {"checkpoint", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "checkpoint written by train", NULL},
     {"input", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "HDF5 dataset written by simulate", NULL},
     {"output", PV_PARAM_PATH, PV_ROLE_OUTPUT, 0, NULL, 0, 0, NULL, "HDF5 with prediction, truth, error [s][t][x][y]", NULL},
     IOPT("samples", "1", 1, 1e6, "number of samples from the end of the dataset"),
     IOPT("t0", "0", 0, 1e6, "first input time slice"),
     {"png", PV_PARAM_PATH, PV_ROLE_OPTION, PV_PARAM_DIR, NULL, 0, 0, NULL, "folder for truth / prediction / error PNGs of the first sample", NULL},
+    {"model", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "auto", 0, 0, "auto|fno2d|fno3d|sfno", "expected architecture (auto: the checkpoint's)", NULL},
 };
 
 const pv_param ns_eval_params[NS_N_EVAL] = {
-    {"model", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "checkpoint written by train", NULL},
+    {"checkpoint", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "checkpoint written by train", NULL},
     {"input", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "HDF5 dataset written by simulate", NULL},
     {"output", PV_PARAM_PATH, PV_ROLE_OUTPUT, 0, NULL, 0, 0, NULL, "JSON report", NULL},
     IOPT("samples", "50", 1, 1e6, "test samples (the last ones)"),
@@ -67,10 +84,11 @@ const pv_param ns_eval_params[NS_N_EVAL] = {
     {"classical", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "false", 0, 0, NULL, "also run the pseudo-spectral solver from each sample's last input snapshot and print both side by side", NULL},
     {"classical-scheme", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "dataset", 0, 0, "dataset|fno|cnab2|ifrk4", "scheme of the classical run (dataset: the dataset's)", NULL},
     ROPT("classical-dt", "0", 0, 1, "time step of the classical run (0: the dataset's dt, or its CFL rule)"),
+    {"model", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "auto", 0, 0, "auto|fno2d|fno3d|sfno", "expected architecture (auto: the checkpoint's)", NULL},
 };
 
 /* Train loss and test error per epoch, log scale. */
-static int loss_plot(const char *path, int overwrite, const pv_nn_ns_train_result *r) {
+int ns_loss_plot(const char *path, int overwrite, const pv_nn_ns_train_result *r) {
   pv_plot *p = NULL;
   int rc = pv_plot_create(640, 420, &p);
   if (rc) return rc;
@@ -88,6 +106,8 @@ static int loss_plot(const char *path, int overwrite, const pv_nn_ns_train_resul
 }
 
 int ns_run_train(pv_ctx *ctx, const pv_args *a) {
+  if (pv_args_has(a, "finetune")) return ns_run_finetune(ctx, a);
+  if (strcmp(pv_args_string(a, "model"), "fno2d") != 0) return ns_run_train_st(ctx, a);
   pv_ns_dataset_info info = {sizeof info, 0, 0, 0, 0, PV_F64};
   const char *in = pv_args_string(a, "input"), *out = pv_args_string(a, "output");
   int rc = pv_ns_dataset_info_read(in, &info);
@@ -127,7 +147,7 @@ int ns_run_train(pv_ctx *ctx, const pv_args *a) {
   rc = pv_nn_fno2d_create(ctx, PV_F32, &c, &m);
   pv_nn_ns_train_result r = {sizeof r, 0, 0, 0, 0, NULL, NULL};
   if (!rc) rc = pv_nn_ns_train(ctx, in, m, &o, &r);
-  if (!rc && png) rc = loss_plot(png, pv_args_overwrite(a), &r);
+  if (!rc && png) rc = ns_loss_plot(png, pv_args_overwrite(a), &r);
   pv_free(r.train_curve);
   pv_free(r.test_curve);
   if (!rc)
@@ -155,6 +175,7 @@ static int load_model(pv_ctx *ctx, const char *path, int n, int batch, pv_nn_fno
 
 /* Last `count` samples of the dataset and a model; t_out forecast steps. */
 typedef struct ns_eval_job {
+  pv_nn_st *st;                    /* space-time model (fno3d, sfno), or NULL */
   pv_nn_fno2d *m;
   pv_nn_ns_data *d;
   pv_nn_fno2d_config c;
@@ -169,8 +190,19 @@ static int eval_run(pv_ctx *ctx, const pv_args *a, int count, int t0, int *t_out
   int rc = pv_ns_dataset_info_read(in, &info);
   if (!rc && count > info.samples)
     rc = PV_ERROR(PV_EINVAL, "%s: %d samples requested, the file has %d", in, count, info.samples);
-  if (!rc) rc = load_model(ctx, pv_args_string(a, "model"), info.res, count < 20 ? count : 20, &j->m);
-  if (!rc) rc = pv_nn_fno2d_get_config(j->m, &j->c);
+  const char *path = pv_args_string(a, "checkpoint");
+  char kind[32] = "";
+  if (!rc) rc = ns_model_kind(path, pv_args_has(a, "model") ? pv_args_string(a, "model") : "auto", kind,
+                              sizeof kind);
+  if (!rc && strcmp(kind, "fno2d") != 0) { /* FNO-3D, SFNO: one call per sample */
+    rc = ns_load_st(ctx, path, info.res, count < 4 ? count : 4, t0, info.times, t_out, &j->st);
+    pv_nn_st_config sc;
+    if (!rc) rc = pv_nn_st_get_config(j->st, &sc);
+    if (!rc) j->c.t_in = sc.t_in;
+  } else if (!rc) {
+    rc = load_model(ctx, path, info.res, count < 20 ? count : 20, &j->m);
+    if (!rc) rc = pv_nn_fno2d_get_config(j->m, &j->c);
+  }
   if (!rc && *t_out <= 0) *t_out = info.times - t0 - j->c.t_in;
   if (!rc && t0 + j->c.t_in + (*t_out > 0 ? *t_out : 1) > info.times)
     rc = PV_ERROR(PV_EINVAL, "%s: dataset 'vorticity' has %d time slices, the model needs t0 %d + "
@@ -184,13 +216,15 @@ static int eval_run(pv_ctx *ctx, const pv_args *a, int count, int t0, int *t_out
   if (!j->pred || !j->step_err) return PV_ERROR(PV_ENOMEM, "prediction buffers");
   struct timespec a0, a1;
   clock_gettime(CLOCK_MONOTONIC, &a0);
-  rc = pv_nn_ns_predict(j->m, j->d, 0, count, t0, *t_out, j->pred, j->step_err, &j->err);
+  if (j->st) rc = pv_nn_ns_predict_st(j->st, j->d, 0, count, t0, j->pred, j->step_err, &j->err);
+  else rc = pv_nn_ns_predict(j->m, j->d, 0, count, t0, *t_out, j->pred, j->step_err, &j->err);
   clock_gettime(CLOCK_MONOTONIC, &a1);
   j->seconds = (double)(a1.tv_sec - a0.tv_sec) + 1e-9 * (double)(a1.tv_nsec - a0.tv_nsec);
   return rc;
 }
 
 static void eval_free(ns_eval_job *j) {
+  pv_nn_st_destroy(&j->st);
   pv_nn_fno2d_destroy(&j->m);
   pv_nn_ns_data_destroy(&j->d);
   pv_free(j->pred);

@@ -52,6 +52,12 @@ int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_o
   oo.ntest[0] = nt[0];
   oo.ntest[1] = nt[1];
   oo.profile_u = opt->profile != 0;
+  if (!opt->plain && b->dim == 1 && oo.method == PV_GP_LBFGS) {
+    if (oo.noise_cap == 0) oo.noise_cap = 20.0;
+    if (oo.prune_gap == 0) oo.prune_gap = 5.0;
+    if (oo.log_w_max == 0) oo.log_w_max = 6.0;
+    oo.grid_bounds = 1;
+  }
   if (!st) st = pv_gp_model_optimize(ctx, m, p, &oo, &res->optim);
   if (!st && pred) st = pv_gp_model_predict(m, p, nt, pred);
   if (!st && u) st = pv_gp_model_predict(m, p, n, u);   /* the GP mean at the nodes */
