@@ -14,7 +14,7 @@
 
 typedef struct {
   const char *only, *kernels;
-  int iters, n, adam, joint, verbose, every, fixnoise;
+  int iters, n, adam, joint, verbose, every, fixnoise, spectral;
   double time;
 } args;
 
@@ -34,6 +34,7 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
   o.optim.max_iter = a->iters;
   o.optim.max_time = a->time;
   o.optim.fix_noise = a->fixnoise;
+  o.init = a->spectral ? PV_GP_INIT_SPECTRAL : PV_GP_INIT_REFERENCE;
   if (a->verbose) { o.optim.monitor = verbose_monitor; o.optim.monitor_every = a->every; }
   pv_gp_run_result r;
   int st = pv_gp_benchmark_run(NULL, b, &o, NULL, NULL, NULL, &r);
@@ -53,7 +54,7 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
 }
 
 int main(int argc, char **argv) {
-  args a = {NULL, "stm,gm,se,matern", 2000, 0, 0, 0, 0, 10, 0, 60.0};
+  args a = {NULL, "stm,gm,se,matern", 2000, 0, 0, 0, 0, 10, 0, 0, 60.0};
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--only") && i + 1 < argc) a.only = argv[++i];
     else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) a.kernels = argv[++i];
@@ -63,6 +64,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--method") && i + 1 < argc) a.adam = !strcmp(argv[++i], "adam");
     else if (!strcmp(argv[i], "--joint")) a.joint = 1;
     else if (!strcmp(argv[i], "--fix-noise")) a.fixnoise = 1;
+    else if (!strcmp(argv[i], "--init") && i + 1 < argc) a.spectral = !strcmp(argv[++i], "spectral");
     else if (!strcmp(argv[i], "--verbose")) a.verbose = 1;
     else if (!strcmp(argv[i], "--every") && i + 1 < argc) a.every = atoi(argv[++i]);
     else { fprintf(stderr, "usage: see tests/bench/gp/README.md\n"); return 2; }
