@@ -34,7 +34,7 @@
 #include "gp_internal.h"
 #include "gp_model.h"
 
-#define FAIL_TOL 1e-5 /* relative residual above which a stopped solve is a failure */
+#define FAIL_TOL 1e-3 /* relative residual above which a stopped solve is a failure */
 #define STALL 100     /* iterations without reducing the residual 4-fold: stalled (rounding) */
 #define REFINE 1e-6   /* a first pass that stalls above this relative residual is refined */
 #define REFINE_IT 100 /* iterations of a refinement pass */
