@@ -102,65 +102,10 @@ static int gains_and_weights(psh_job *j) {
   return rc;
 }
 
-/* One file per band: a .txt list with one one-band raster per line (paths
- * relative to the list's folder; '#' lines and blank lines skipped), all of
- * one size, stacked in order; georeferencing from the first, band names
- * from the file names. */
-static int read_band_files(psh_job *j) {
-  char *text = NULL, buf[8192], dir[4096];
-  size_t len = 0;
-  int rc = pv_file_read_all(j->ms_path, 1 << 20, &text, &len);
-  if (rc) return rc;
-  snprintf(dir, sizeof dir, "%s", j->ms_path);
-  char *slash = strrchr(dir, '/');
-  if (slash) slash[1] = 0;
-  else dir[0] = 0;
-  size_t nb = 0, used = 0;
-  buf[0] = 0;
-  for (char *save = NULL, *t = strtok_r(text, "\r\n", &save); !rc && t; t = strtok_r(NULL, "\r\n", &save)) {
-    while (*t == ' ' || *t == '\t') t++;
-    if (!*t || *t == '#') continue;
-    if (strchr(t, ',')) {
-      rc = PV_ERROR(PV_EINVAL, "%s: band file '%s' has a comma in its name", j->ms_path, t);
-      break;
-    }
-    int k = snprintf(buf + used, sizeof buf - used, "%s%s%s", nb ? "," : "", t[0] == '/' ? "" : dir, t);
-    if (k < 0 || (size_t)k >= sizeof buf - used) rc = PV_ERROR(PV_EINVAL, "%s: band list too long", j->ms_path);
-    else used += (size_t)k, nb++;
-  }
-  pv_free(text);
-  if (!rc && !nb) rc = PV_ERROR(PV_EINVAL, "%s: no band file listed", j->ms_path);
-  if (rc) return rc;
-  size_t b = 0;
-  for (char *save = NULL, *t = strtok_r(buf, ",", &save); !rc && t; t = strtok_r(NULL, ",", &save), b++) {
-    pv_raster_cube c;
-    rc = pv_scene_read(j->ctx, t, NULL, &c);
-    if (rc) break;
-    if (c.bands != 1) rc = PV_ERROR(PV_EINVAL, "%s: %zu bands; a per-band MS file holds one", t, c.bands);
-    else if (b && (c.width != j->ms.width || c.height != j->ms.height))
-      rc = PV_ERROR(PV_EINVAL, "%s is %zu x %zu, the first band %zu x %zu", t, c.width, c.height, j->ms.width, j->ms.height);
-    if (!rc && !b) { /* cube for nb bands; georeferencing and no-data of the first file */
-      rc = pv_raster_cube_alloc(&j->ms, c.width, c.height, nb, PV_F64);
-      j->ms.meta.has_geotransform = c.meta.has_geotransform;
-      memcpy(j->ms.meta.geotransform, c.meta.geotransform, sizeof c.meta.geotransform);
-      j->ms.meta.has_nodata = c.meta.has_nodata, j->ms.meta.nodata = c.meta.nodata;
-      if (!rc && c.meta.srs_wkt) rc = pv_raster_meta_set_srs(&j->ms.meta, c.meta.srs_wkt);
-    }
-    if (!rc) {
-      memcpy((double *)j->ms.data + b * c.width * c.height, c.data, c.width * c.height * sizeof(double));
-      const char *base = strrchr(t, '/');
-      rc = pv_raster_meta_set_band_name(&j->ms.meta, b, base ? base + 1 : t);
-    }
-    pv_raster_cube_free(&c);
-  }
-  return rc;
-}
-
 int psh_load(psh_job *j, int stream_ok) {
   pv_scene_read_options o = PV_SCENE_READ_OPTIONS_INIT;
   o.mat_var = pv_args_string(j->args, "ms-var");
-  size_t pl = strlen(j->ms_path);
-  int rc = pl > 4 && !strcmp(j->ms_path + pl - 4, ".txt") ? read_band_files(j) : pv_scene_read(j->ctx, j->ms_path, &o, &j->ms);
+  int rc = pv_scene_read(j->ctx, j->ms_path, &o, &j->ms);
   if (rc) return rc;
   j->bands = j->ms.bands, j->wl = j->ms.width, j->hl = j->ms.height;
   if (pv_scene_kind_of(j->pan_path) == PV_SCENE_MAT) {

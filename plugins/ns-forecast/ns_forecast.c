@@ -13,6 +13,7 @@
 #include <parseval/ns.h>
 #include <parseval/provenance.h>
 
+#include "ns_diagnose.h"
 #include "ns_nn.h"
 #include "ns_png.h"
 #include "ns_summary.h"
@@ -191,6 +192,7 @@ static const pv_verb verbs[] = {
     {"export", "write a dataset as float32 .npy [N, X, Y, T] for Python tools", exp_params, N_EXP,
      sizeof(pv_param), run_export, NULL},
     NS_NN_VERBS,
+    NS_DIAGNOSE_VERB,
 };
 
 static const char *const demos[] = {

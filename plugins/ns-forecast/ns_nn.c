@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <parseval/parseval.h>
 #include <parseval/h5.h>
@@ -13,6 +14,7 @@
 #include <parseval/ns.h>
 #include <parseval/render.h>
 
+#include "ns_classical.h"
 #include "ns_nn.h"
 #include "ns_png.h"
 
@@ -34,7 +36,7 @@ const pv_param ns_train_params[NS_N_TRAIN] = {
     ROPT("lr", "1e-3", 1e-12, 10, "initial learning rate"),
     ROPT("weight-decay", "1e-4", 0, 10, "L2 weight decay (decoupled with --adamw)"),
     {"adamw", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "false", 0, 0, NULL, "use AdamW instead of Adam with L2 decay", NULL},
-    {"optimizer", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "adam", 0, 0, "adam|muon|conda|auon|auon-hybrid", "optimiser (Muon/Conda/AuON: parseval/nn_optim.h defaults, no mid-run checkpoints)", NULL},
+    {"optimizer", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "adam", 0, 0, "adam|muon|conda|auon|auon-hybrid", "optimiser (Muon/Conda/AuON: parseval/nn_optim.h defaults; their state is checkpointed too)", NULL},
     IOPT("step-size", "10", 1, 1e6, "epochs between learning-rate decays"),
     ROPT("gamma", "0.5", 1e-6, 1, "learning-rate decay factor"),
     IOPT("modes", "12", 1, 4096, "Fourier modes per axis (8: the paper's parameter count)"),
@@ -45,27 +47,48 @@ const pv_param ns_train_params[NS_N_TRAIN] = {
     {"metrics", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL, "CSV of per-epoch loss, test error and time", NULL},
     {"loss-png", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL, "PNG plot of train loss and test error per epoch", NULL},
     {"reproducible", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "true", 0, 0, NULL, "plan FFTs with ESTIMATE (bit-identical reruns)", NULL},
+    {"model", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "fno2d", 0, 0, "fno2d|fno3d|sfno", "architecture: recurrent FNO-2D, FNO-3D or Spectral-Refiner's SFNO (t_in -> t_out frames in one call)", NULL},
+    IOPT("modes-t", "5", 1, 4096, "time modes (fno3d, sfno)"),
+    IOPT("pad-t", "6", 0, 4096, "zero frames appended in time (fno3d)"),
+    IOPT("latent", "10", 1, 1024, "latent time steps (sfno, <= t-in)"),
+    IOPT("expansion", "4", 1, 64, "FFN channel expansion (sfno)"),
+    {"act", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "relu", 0, 0, "relu|gelu", "activation (sfno; the reference's is ReLU)", NULL},
+    ROPT("beta", "1e-2", -10, 10, "positional-encoding time scale (sfno)"),
+    ROPT("delta", "0.1", 0, 100, "output spectral-bias scale (sfno)"),
+    {"finetune", PV_PARAM_PATH, PV_ROLE_OPTION, 0, NULL, 0, 0, NULL, "SFNO checkpoint: run the Spectral-Refiner fine-tuning on the last --ntest trajectories of INPUT; OUTPUT gets base and refined predictions", NULL},
+    {"residual-dt", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "spectral", 0, 0, "spectral|fd", "fine-tuning residual's dw/dt: spectral in time of the prediction, or fd = the reference's +-delta solver steps (small by construction)", NULL},
+    IOPT("ft-iters", "50", 0, 1e6, "fine-tuning Adam iterations per trajectory"),
+    IOPT("ft-modes-xy", "0", 0, 4096, "widened output modes in x and y (0: n / 4, i.e. 64 at 256 x 256)"),
+    IOPT("ft-modes-t", "6", 1, 4096, "widened output modes in time"),
+    ROPT("ft-lr-weight", "1e-4", 0, 10, "fine-tuning learning rate of the output weights"),
+    ROPT("ft-lr-bias", "0.2", 0, 10, "fine-tuning learning rate of the output spectral bias"),
+    ROPT("ft-solver-dt", "1e-6", 1e-12, 0.1, "step of --residual-dt=fd"),
 };
 
 const pv_param ns_predict_params[NS_N_PREDICT] = {
-    {"model", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "checkpoint written by train", NULL},
+    {"checkpoint", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "checkpoint written by train", NULL},
     {"input", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "HDF5 dataset written by simulate", NULL},
     {"output", PV_PARAM_PATH, PV_ROLE_OUTPUT, 0, NULL, 0, 0, NULL, "HDF5 with prediction, truth, error [s][t][x][y]", NULL},
     IOPT("samples", "1", 1, 1e6, "number of samples from the end of the dataset"),
     IOPT("t0", "0", 0, 1e6, "first input time slice"),
     {"png", PV_PARAM_PATH, PV_ROLE_OPTION, PV_PARAM_DIR, NULL, 0, 0, NULL, "folder for truth / prediction / error PNGs of the first sample", NULL},
+    {"model", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "auto", 0, 0, "auto|fno2d|fno3d|sfno", "expected architecture (auto: the checkpoint's)", NULL},
 };
 
 const pv_param ns_eval_params[NS_N_EVAL] = {
-    {"model", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "checkpoint written by train", NULL},
+    {"checkpoint", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "checkpoint written by train", NULL},
     {"input", PV_PARAM_PATH, PV_ROLE_INPUT, 0, NULL, 0, 0, NULL, "HDF5 dataset written by simulate", NULL},
     {"output", PV_PARAM_PATH, PV_ROLE_OUTPUT, 0, NULL, 0, 0, NULL, "JSON report", NULL},
     IOPT("samples", "50", 1, 1e6, "test samples (the last ones)"),
     IOPT("t-out", "10", 1, 1e5, "forecast steps"),
+    {"classical", PV_PARAM_FLAG, PV_ROLE_OPTION, 0, "false", 0, 0, NULL, "also run the pseudo-spectral solver from each sample's last input snapshot and print both side by side", NULL},
+    {"classical-scheme", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "dataset", 0, 0, "dataset|fno|cnab2|ifrk4", "scheme of the classical run (dataset: the dataset's)", NULL},
+    ROPT("classical-dt", "0", 0, 1, "time step of the classical run (0: the dataset's dt, or its CFL rule)"),
+    {"model", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "auto", 0, 0, "auto|fno2d|fno3d|sfno", "expected architecture (auto: the checkpoint's)", NULL},
 };
 
 /* Train loss and test error per epoch, log scale. */
-static int loss_plot(const char *path, int overwrite, const pv_nn_ns_train_result *r) {
+int ns_loss_plot(const char *path, int overwrite, const pv_nn_ns_train_result *r) {
   pv_plot *p = NULL;
   int rc = pv_plot_create(640, 420, &p);
   if (rc) return rc;
@@ -83,6 +106,8 @@ static int loss_plot(const char *path, int overwrite, const pv_nn_ns_train_resul
 }
 
 int ns_run_train(pv_ctx *ctx, const pv_args *a) {
+  if (pv_args_has(a, "finetune")) return ns_run_finetune(ctx, a);
+  if (strcmp(pv_args_string(a, "model"), "fno2d") != 0) return ns_run_train_st(ctx, a);
   pv_ns_dataset_info info = {sizeof info, 0, 0, 0, 0, PV_F64};
   const char *in = pv_args_string(a, "input"), *out = pv_args_string(a, "output");
   int rc = pv_ns_dataset_info_read(in, &info);
@@ -122,7 +147,7 @@ int ns_run_train(pv_ctx *ctx, const pv_args *a) {
   rc = pv_nn_fno2d_create(ctx, PV_F32, &c, &m);
   pv_nn_ns_train_result r = {sizeof r, 0, 0, 0, 0, NULL, NULL};
   if (!rc) rc = pv_nn_ns_train(ctx, in, m, &o, &r);
-  if (!rc && png) rc = loss_plot(png, pv_args_overwrite(a), &r);
+  if (!rc && png) rc = ns_loss_plot(png, pv_args_overwrite(a), &r);
   pv_free(r.train_curve);
   pv_free(r.test_curve);
   if (!rc)
@@ -150,11 +175,13 @@ static int load_model(pv_ctx *ctx, const char *path, int n, int batch, pv_nn_fno
 
 /* Last `count` samples of the dataset and a model; t_out forecast steps. */
 typedef struct ns_eval_job {
+  pv_nn_st *st;                    /* space-time model (fno3d, sfno), or NULL */
   pv_nn_fno2d *m;
   pv_nn_ns_data *d;
   pv_nn_fno2d_config c;
   float *pred;
   double *step_err, err;
+  double seconds;       /* wall time of the model's rollouts */
 } ns_eval_job;
 
 static int eval_run(pv_ctx *ctx, const pv_args *a, int count, int t0, int *t_out, ns_eval_job *j) {
@@ -163,19 +190,41 @@ static int eval_run(pv_ctx *ctx, const pv_args *a, int count, int t0, int *t_out
   int rc = pv_ns_dataset_info_read(in, &info);
   if (!rc && count > info.samples)
     rc = PV_ERROR(PV_EINVAL, "%s: %d samples requested, the file has %d", in, count, info.samples);
-  if (!rc) rc = load_model(ctx, pv_args_string(a, "model"), info.res, count < 20 ? count : 20, &j->m);
-  if (!rc) rc = pv_nn_fno2d_get_config(j->m, &j->c);
+  const char *path = pv_args_string(a, "checkpoint");
+  char kind[32] = "";
+  if (!rc) rc = ns_model_kind(path, pv_args_has(a, "model") ? pv_args_string(a, "model") : "auto", kind,
+                              sizeof kind);
+  if (!rc && strcmp(kind, "fno2d") != 0) { /* FNO-3D, SFNO: one call per sample */
+    rc = ns_load_st(ctx, path, info.res, count < 4 ? count : 4, t0, info.times, t_out, &j->st);
+    pv_nn_st_config sc;
+    if (!rc) rc = pv_nn_st_get_config(j->st, &sc);
+    if (!rc) j->c.t_in = sc.t_in;
+  } else if (!rc) {
+    rc = load_model(ctx, path, info.res, count < 20 ? count : 20, &j->m);
+    if (!rc) rc = pv_nn_fno2d_get_config(j->m, &j->c);
+  }
   if (!rc && *t_out <= 0) *t_out = info.times - t0 - j->c.t_in;
+  if (!rc && t0 + j->c.t_in + (*t_out > 0 ? *t_out : 1) > info.times)
+    rc = PV_ERROR(PV_EINVAL, "%s: dataset 'vorticity' has %d time slices, the model needs t0 %d + "
+                  "t_in %d input + %d forecast slices", in, info.times, t0, j->c.t_in,
+                  *t_out > 0 ? *t_out : 1);
   if (!rc) rc = pv_nn_ns_data_load(ctx, in, info.samples - count, count, &j->d);
   if (rc) return rc;
   const size_t S = (size_t)info.res * info.res;
   j->pred = pv_malloc((size_t)count * (*t_out > 0 ? *t_out : 1) * S * sizeof *j->pred);
   j->step_err = pv_malloc((size_t)(*t_out > 0 ? *t_out : 1) * sizeof *j->step_err);
   if (!j->pred || !j->step_err) return PV_ERROR(PV_ENOMEM, "prediction buffers");
-  return pv_nn_ns_predict(j->m, j->d, 0, count, t0, *t_out, j->pred, j->step_err, &j->err);
+  struct timespec a0, a1;
+  clock_gettime(CLOCK_MONOTONIC, &a0);
+  if (j->st) rc = pv_nn_ns_predict_st(j->st, j->d, 0, count, t0, j->pred, j->step_err, &j->err);
+  else rc = pv_nn_ns_predict(j->m, j->d, 0, count, t0, *t_out, j->pred, j->step_err, &j->err);
+  clock_gettime(CLOCK_MONOTONIC, &a1);
+  j->seconds = (double)(a1.tv_sec - a0.tv_sec) + 1e-9 * (double)(a1.tv_nsec - a0.tv_nsec);
+  return rc;
 }
 
 static void eval_free(ns_eval_job *j) {
+  pv_nn_st_destroy(&j->st);
   pv_nn_fno2d_destroy(&j->m);
   pv_nn_ns_data_destroy(&j->d);
   pv_free(j->pred);
@@ -186,7 +235,19 @@ int ns_run_eval(pv_ctx *ctx, const pv_args *a) {
   ns_eval_job j;
   memset(&j, 0, sizeof j);
   int count = (int)pv_args_int(a, "samples"), t_out = (int)pv_args_int(a, "t-out");
-  int rc = eval_run(ctx, a, count, 0, &t_out, &j);
+  int rc = pv_output_check(pv_args_string(a, "output"), pv_args_overwrite(a));
+  if (!rc) rc = eval_run(ctx, a, count, 0, &t_out, &j);
+  ns_classical cl;
+  memset(&cl, 0, sizeof cl);
+  const int classical = pv_args_flag(a, "classical");
+  if (!rc && classical) {
+    const char *in = pv_args_string(a, "input");
+    pv_ns_dataset_info info = {sizeof info, 0, 0, 0, 0, PV_F64};
+    cl.scheme = pv_args_string(a, "classical-scheme");
+    cl.dt = pv_args_real(a, "classical-dt");
+    rc = pv_ns_dataset_info_read(in, &info);
+    if (!rc) rc = ns_classical_run(ctx, in, info.samples - count, count, j.c.t_in - 1, t_out, &cl);
+  }
   pv_json *js = NULL;
   if (!rc) rc = pv_json_create(2, &js);
   if (!rc) {
@@ -197,6 +258,8 @@ int ns_run_eval(pv_ctx *ctx, const pv_args *a) {
     pv_json_kv_number(js, "rel_l2", j.err);
     pv_json_key(js, "rel_l2_per_step");
     pv_json_numbers(js, j.step_err, (size_t)t_out);
+    pv_json_kv_number(js, "seconds_per_sample", j.seconds / count);
+    if (classical) ns_classical_json(js, &cl, t_out);
     pv_json_object_end(js);
     rc = pv_json_finish(js);
   }
@@ -204,9 +267,11 @@ int ns_run_eval(pv_ctx *ctx, const pv_args *a) {
     size_t len = 0;
     const char *text = pv_json_text(js, &len);
     rc = pv_file_write_atomic(pv_args_string(a, "output"), text, len, pv_args_overwrite(a));
-    if (!rc) fwrite(text, 1, len, stdout);
+    if (!rc && !classical) fwrite(text, 1, len, stdout);
+    if (!rc && classical) ns_classical_print(&cl, j.step_err, j.err, j.seconds / count, t_out);
   }
   pv_json_destroy(&js);
+  pv_free(cl.step_err);
   eval_free(&j);
   return rc;
 }

@@ -108,9 +108,9 @@ void pv_test_alloc_countdown(const char *what, int (*mk)(void **obj), void (*rm)
 }
 
 const char *pv_test_path(const char *name) {
-  static char buf[4][1024];
+  static char buf[8][1024];
   static int k;
-  k = (k + 1) % 4;
+  k = (k + 1) % 8;
   snprintf(buf[k], sizeof buf[k], "%s/%s", pv_test_tmpdir(), name);
   return buf[k];
 }

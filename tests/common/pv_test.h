@@ -41,7 +41,7 @@ const char *pv_test_shared_datasets(void);
  * PV_TEST_KEEP is set). Borrowed. */
 const char *pv_test_tmpdir(void);
 
-/* path of `name` inside pv_test_tmpdir(); one of 4 rotating buffers, so a
+/* path of `name` inside pv_test_tmpdir(); one of 8 rotating buffers, so a
  * few may be used at once. Borrowed. */
 const char *pv_test_path(const char *name);
 /* 1 when path exists. */

@@ -174,6 +174,14 @@ PV_API int pv_gp_model_loss(pv_gp_model *model, const double *p, double *loss,
  * from the U in p), per the model's u_solver. */
 PV_API int pv_gp_model_solve_u(pv_gp_model *model, double *p);
 
+/* The profiled loss (variable projection): U in p is replaced by the
+ * minimiser over U (pv_gp_model_solve_u), then the loss and (grad may be
+ * NULL) its gradient in the kernel parameters, log tau and log v; grad's U
+ * entries are zero for 1-D dense solves. 1-D dense: evaluated in the
+ * coordinates beta = K^-1 U from the least-squares solution (no explicit
+ * K^-1 in the value or the data terms of the gradient). */
+PV_API int pv_gp_model_profiled_loss(pv_gp_model *model, double *p, double *loss, double *grad);
+
 /* The GP mean on a uniform test grid of nt[a] points per axis over the same
  * domain, row-major into out (prod nt values). */
 PV_API int pv_gp_model_predict(pv_gp_model *model, const double *p, const int nt[],
@@ -203,9 +211,27 @@ typedef struct pv_gp_optim_options {
   pv_gp_monitor_fn monitor;
   void *user;
   int fix_noise;           /* 1: keep log tau and log v at their values in p */
+  double noise_cap;        /* > 0: upper bound on log tau and log v (L-BFGS, projected);
+                              the profiled loss is unbounded below in tau (two exact
+                              boundary values) and, past ~1e-9 relative residuals,
+                              only rounding decides; 0: none */
+  double prune_gap;        /* > 0 (L-BFGS): three stages (40/30/30 % of the budget);
+                              before the 2nd and 3rd, components whose log weight is
+                              more than prune_gap below their axis' largest are
+                              removed (weight 0, frozen); a stage ending above the
+                              loss before its pruning is undone. 0: one run */
+  int grid_bounds;         /* 1 (L-BFGS): envelopes resolved by the grid (Gaussian
+                              l h^2 <= 1, Matern sqrt(5) l h <= 1) and |mu| <= 1/(2h):
+                              finer components alias the derivative operators at the
+                              nodes, and the loss then prefers a white-noise "solution"
+                              whose second derivative is free (u ~ 0) */
+  double log_w_max;        /* > 0 (L-BFGS): upper bound on every log weight. With a
+                              fixed jitter, cond(K) grows with the weight and past
+                              w ~ e^6 (for solutions of unit size) rounding, not the
+                              loss, steers the weights; 0: none */
 } pv_gp_optim_options;
 #define PV_GP_OPTIM_OPTIONS_INIT {sizeof(pv_gp_optim_options), PV_GP_LBFGS, 1000, 0, \
-                                  1e-12, 0.01, 20, 0, NULL, {300, 300}, 0, NULL, NULL, 0}
+                                  1e-12, 0.01, 20, 0, NULL, {300, 300}, 0, NULL, NULL, 0, 0, 0, 0, 0}
 
 typedef struct pv_gp_optim_result {
   int iterations;          /* iterations done */
@@ -279,11 +305,14 @@ typedef struct pv_gp_run_options {
   double jitter;           /* <= 0: 1e-6 */
   double lambda_b;         /* <= 0: the benchmark's */
   pv_gp_optim_options optim; /* method, iterations, time, tolerance, monitor */
+  int plain;               /* 0: 1-D L-BFGS runs get noise_cap 20, prune_gap 5,
+                              log_w_max 6 (where the optim options leave them 0) and
+                              grid_bounds; 1: the optim options exactly as given */
   int init;                /* PV_GP_INIT_REFERENCE (0) or PV_GP_INIT_SPECTRAL */
 } pv_gp_run_options;
 enum { PV_GP_INIT_REFERENCE = 0, PV_GP_INIT_SPECTRAL = 1 };
 #define PV_GP_RUN_OPTIONS_INIT {sizeof(pv_gp_run_options), PV_GP_KERNEL_GM, {0, 0}, 300, 30, \
-                                0, -1, 0, 0, PV_GP_OPTIM_OPTIONS_INIT, PV_GP_INIT_REFERENCE}
+                                0, -1, 0, 0, PV_GP_OPTIM_OPTIONS_INIT, 0, PV_GP_INIT_REFERENCE}
 
 typedef struct pv_gp_run_result {
   int n[2], ntest[2];      /* grids used */

@@ -1,5 +1,8 @@
 /* parseval/nn.h - neural-operator engine: tensors, layers with hand-written
- * backward passes, losses, the FNO-2D model and Adam/AdamW.
+ * backward passes, losses, the FNO-2D model and Adam/AdamW. Normalisation
+ * layers and the 3-D convolution: parseval/nn_layers.h (included); Muon,
+ * Conda, AuON, schedules, sigmaReparam: parseval/nn_optim.h; weight-spectrum
+ * diagnostics: parseval/nn_diag.h.
  *
  * Precision. Every kernel exists in float (PV_F32: training and inference)
  * and double (PV_F64: finite-difference gradient checks), generated from one
@@ -28,6 +31,7 @@
 #include <parseval/config.h>
 #include <parseval/ctx.h>
 #include <parseval/fft.h>
+#include <parseval/nn_layers.h>
 #include <parseval/nn_param.h>
 #include <parseval/rng.h>
 
@@ -169,18 +173,25 @@ PV_API int pv_nn_loss_gaussian_nll(pv_dtype dtype, size_t n, const void *pred, c
  * sum_k w_k |DFT(r)_k|^2 over the unnormalised DFT equals n^4 times the
  * squared spatial norm here. dw/dt is the SPECTRAL time derivative of the
  * trajectory (time frequencies m / (nt dt), Nyquist dropped: the trajectory
- * is treated as periodic over nt dt, as the reference ResidualLoss does); the
- * reference fine-tuning's alternative (+-1e-6 solver steps of each snapshot,
- * which makes r small by construction) is not offered. */
+ * is treated as periodic over nt dt, as the reference ResidualLoss does).
+ * dt_form = 1 (PV_NN_DT_SOLVER) is the reference fine-tuning's form instead
+ * (OutConvFT.get_temporal_derivative): dw/dt = (E/(1 - a) + E/(1 + a)) / 2
+ * from one IMEX-CN step of +-delta (solver_dt) of each snapshot, E = -u.grad w
+ * + nu Lap w + f, a = delta nu Lap / 2, and r evaluated at the mean of the
+ * two stepped snapshots; since dw/dt comes from the PDE itself, r = O(delta)
+ * whatever w is: the loss is small by construction and only weakly tied to
+ * the trajectory (its time ordering plays no part). */
 typedef struct pv_nn_ns_residual_options {
   size_t struct_size;     /* sizeof(pv_nn_ns_residual_options) */
   double nu;              /* viscosity (1e-3) */
   double dt;              /* time between snapshots (> 0) */
   double alpha;           /* Sobolev shift (10^-1.5) */
   const double *forcing;  /* [n][n] time-independent forcing, or NULL for none */
+  int dt_form;            /* PV_NN_DT_SPECTRAL (0) or PV_NN_DT_SOLVER (1, see below) */
+  double solver_dt;       /* PV_NN_DT_SOLVER step delta (1e-6) */
 } pv_nn_ns_residual_options;
 #define PV_NN_NS_RESIDUAL_OPTIONS_INIT \
-  { sizeof(pv_nn_ns_residual_options), 1e-3, 1.0, 0.031622776601683794, NULL }
+  { sizeof(pv_nn_ns_residual_options), 1e-3, 1.0, 0.031622776601683794, NULL, 0, 1e-6 }
 
 /* Loss of trajectory w (nt >= 1 snapshots of n x n, n even) and, when dw is
  * not NULL, its gradient with respect to w (same layout). ctx: threads and
@@ -294,7 +305,26 @@ PV_API void pv_nn_adam_set_steps(pv_nn_adam *a, int64_t steps);
  *   /params/<name>     float32, the parameter's logical shape, complex
  *                      parameters with a trailing axis of 2 (re, im)
  *   /adam/m/<name>, /adam/v/<name>  float32, same shapes (optional)
- * Parameter names are the model's (pv_nn_fno2d_params). */
+ * Parameter names are the model's (pv_nn_fno2d_params).
+ * Training state (pv_nn_train_state, written by the _state functions):
+ *   root attribute optimizer: "adam", "muon", "conda", "auon", "auon-hybrid"
+ *     or "none" (files without it: "adam" when adam_steps exists, else none);
+ *   with a matrix optimiser (parseval/nn_optim.h) also the root attributes
+ *     optim_steps (pv_nn_optim_steps), optim_entries (number of state arrays),
+ *     optim_options (JSON text of its options, for the record), and one
+ *     float32 dataset [n] per pv_nn_optim_state entry:
+ *   /optim/<param>/<slot>  slot momentum (Muon, AuON), exp_avg, exp_avg_sq
+ *                          (Conda; auxiliary AdamW), conda_basis (Conda's
+ *                          projection bases: Vh or U per matrix, per Fourier
+ *                          mode for complex weights), steps (1 float: that
+ *                          parameter's update count, Conda's refresh clock);
+ *   with sigmaReparam weights: root attribute nsigma and float64 datasets
+ *   /sigma/<name>/u [rows], /sigma/<name>/v [cols] (the power-iteration
+ *     vectors carried between steps).
+ * Loading checks the stored optimiser name, every state array's name and
+ * length and that values are finite before anything changes: a checkpoint
+ * of another optimiser or model shape is PV_EFORMAT naming the file and the
+ * attribute or dataset. */
 typedef struct pv_nn_checkpoint_meta {
   size_t struct_size;   /* sizeof(pv_nn_checkpoint_meta) */
   int64_t epoch, step;  /* training position */
@@ -302,6 +332,21 @@ typedef struct pv_nn_checkpoint_meta {
   char *config_json;    /* save: borrowed (may be NULL); load: pv_malloc'd or NULL,
                          * the caller frees */
 } pv_nn_checkpoint_meta;
+
+typedef struct pv_nn_optim pv_nn_optim;                 /* parseval/nn_optim.h */
+typedef struct pv_nn_sigma_reparam pv_nn_sigma_reparam; /* parseval/nn_optim.h */
+
+/* Training state stored beside the weights: at most one of adam / optim,
+ * plus nsigma sigmaReparam objects with names (no '/'). All borrowed. */
+typedef struct pv_nn_train_state {
+  size_t struct_size;                /* sizeof(pv_nn_train_state) */
+  pv_nn_adam *adam;                  /* Adam / AdamW, or NULL */
+  pv_nn_optim *optim;                /* Muon / Conda / AuON, or NULL */
+  int nsigma;                        /* sigmaReparam objects (0) */
+  pv_nn_sigma_reparam *const *sigma; /* nsigma objects */
+  const char *const *sigma_names;    /* nsigma names */
+} pv_nn_train_state;
+#define PV_NN_TRAIN_STATE_INIT { sizeof(pv_nn_train_state), NULL, NULL, 0, NULL, NULL }
 
 /* Save model weights, optimiser state (a may be NULL) and meta (may be NULL)
  * to path; PV_EEXIST when path exists and overwrite is 0. Float models only. */
@@ -318,6 +363,174 @@ PV_API int pv_nn_fno2d_checkpoint_config(const char *path, pv_nn_fno2d_config *c
  * on it): a model trained at 64 x 64 runs zero-shot at 256 x 256. */
 PV_API int pv_nn_fno2d_load(const char *path, pv_nn_fno2d *m, pv_nn_adam *a,
                             pv_nn_checkpoint_meta *meta);
+/* The same with any training state (ts may be NULL: weights only). Loading
+ * with a state needs the file to hold that state (same optimiser, same
+ * parameter shapes, same sigma names and sizes); state the file holds but ts
+ * does not ask for is ignored (e.g. predicting from a training checkpoint). */
+PV_API int pv_nn_fno2d_save_state(const char *path, int overwrite, pv_nn_fno2d *m,
+                                  const pv_nn_train_state *ts, const pv_nn_checkpoint_meta *meta);
+PV_API int pv_nn_fno2d_load_state(const char *path, pv_nn_fno2d *m, const pv_nn_train_state *ts,
+                                  pv_nn_checkpoint_meta *meta);
+
+/* ------------------------------------------- space-time models: FNO-3D, SFNO */
+
+/* Trajectory-to-trajectory models: t_in input frames x0[b][t_in][n][n] ->
+ * t_out output frames out[b][t_out][n][n] in one call (no rollout).
+ *
+ * FNO-3D (Li et al., fourier_3d.py): input channels = the t_in frames, each
+ * repeated over the t_out output times, + grids x, y (linspace(0, 1, n)) and
+ * t (linspace(0, 1, t_out)); Linear(t_in+3 -> width); pad_t zero frames
+ * appended in time; `layers` x [SpectralConv3d(modes) + Conv1x1], GELU
+ * between layers (not after the last); padding removed; Linear(width ->
+ * proj) -> GELU -> Linear(proj -> 1). No normaliser (the reference's
+ * UnitGaussianNormalizer is not applied; the data are O(1)).
+ *
+ * SFNO (Spectral-Refiner, Cao et al. 2025, torch-cfd fno/sfno.py), width W:
+ *   lifting: x + PE (channels x, y, t = k/100 grids and W-3 channels
+ *     e^{beta t} sin/cos(pi (k+1) t)), GroupNorm(1 group, eps 1e-7, affine),
+ *     Conv1x1(W -> W) = p, SpectralConvT(W -> W, modes, t_in -> latent
+ *     steps) -> FFN (Conv1x1 W -> eW, act, eW -> W) = f, v = act(p[.., last
+ *     input time] + f);
+ *   layers-1 x [v = act(FFN(SpectralConvS(v)) + Conv1x1(v))];
+ *   Conv1x1(W -> 1) = r; output layer: [zeros(latent+1), x[last], r] in
+ *     time (length 2 (latent+1)) -> SpectralConvT(1 -> 1, out_modes, with
+ *     spectral bias scaled by delta) resampled to t_out + latent + 2 steps,
+ *     the last t_out kept, plus the last input frame (skip).
+ * Spectral layers: rfftn over (x, y, t), 4 corner blocks (+-kx, +-ky, kt <
+ * mt), irfftn to the output length with 1/(nx ny nt_out) (torch "backward").
+ * Weights do not depend on n or t_out: a model runs at other grids (zero
+ * shot) and other output lengths (pv_nn_st_checkpoint_config, then set n,
+ * t_out before create).
+ *
+ * Layout additions. Space-time activations are X[b][c][x][y][t] (t
+ * fastest); spectral weights W[4][cin][cout][mx][my][mt] complex (block
+ * = high_x + 2 high_y, torch's weight[ix + 2 iy]); the output bias
+ * [4][mx][my][mt] complex. Parameters (names as in checkpoints):
+ *   FNO-3D: lift.weight [W][t_in+3], lift.bias, spec.<l>.w [4][W][W][m..],
+ *     pw.<l>.weight [W][W][1], pw.<l>.bias, proj1.*, proj2.*;
+ *   SFNO: lift.norm.weight/bias [W], lift.proj.weight [W][W][1,1,1]/bias,
+ *     lift.spec.w, lift.ffn1.*, lift.ffn2.*, layer.<l>.spec.w,
+ *     layer.<l>.ffn1.*, layer.<l>.ffn2.*, layer.<l>.w.*, reduce.*,
+ *     out.spec.w [4][1][1][omx][omy][omt], out.spec.bias [4][omx][omy][omt].
+ * Groups: 0 spectral and FFN weights, 1 norm, lifting projection, biases,
+ * reduction; 2 the SFNO output layer (the fine-tuned one). */
+typedef enum { PV_NN_ST_FNO3D = 1, PV_NN_ST_SFNO = 2 } pv_nn_st_kind;
+typedef enum { PV_NN_ACT_GELU = 0, PV_NN_ACT_RELU = 1 } pv_nn_act;
+
+typedef struct pv_nn_st_config {
+  size_t struct_size;  /* sizeof(pv_nn_st_config) */
+  pv_nn_st_kind kind;  /* FNO3D or SFNO */
+  int t_in, t_out;     /* input and output frames (10, 10) */
+  int width;           /* channels (20) */
+  int modes[3];        /* x, y, t modes: FNO-3D (8, 8, 8), SFNO (12, 12, 5) */
+  int layers;          /* spectral layers (4; SFNO: the lifting's counts) */
+  int proj;            /* FNO-3D projection width (128) */
+  int pad_t;           /* FNO-3D zero frames appended in time (6) */
+  int latent;          /* SFNO latent steps (10; <= t_in) */
+  int expansion;       /* SFNO FFN channel expansion (4) */
+  int out_modes[3];    /* SFNO output-layer modes (0: = modes; fine-tuning widens them) */
+  double beta;         /* SFNO positional-encoding time scale (1e-2) */
+  double delta;        /* SFNO output spectral-bias scale (0.1) */
+  pv_nn_act act;       /* SFNO activation (ReLU, the reference's); FNO-3D uses GELU */
+  int n;               /* grid n x n (64) */
+  int max_batch;       /* largest batch per call (4) */
+  pv_fft_rigor rigor;  /* FFT planner effort (ESTIMATE: reproducible) */
+} pv_nn_st_config;
+#define PV_NN_ST_CONFIG_INIT                                                              \
+  { sizeof(pv_nn_st_config), PV_NN_ST_SFNO, 10, 10, 20, {12, 12, 5}, 4, 128, 6, 10, 4,  \
+    {0, 0, 0}, 1e-2, 0.1, PV_NN_ACT_RELU, 64, 4, PV_FFT_ESTIMATE }
+
+typedef struct pv_nn_st pv_nn_st;
+
+/* New model (PV_F32 training, PV_F64 gradient checks and fine-tuning),
+ * initialised from pv_ctx_seed(ctx): linear/1x1 layers as torch's default
+ * (U(+-1/sqrt(fan_in))), spectral weights U[0,1) / (cin cout) (FNO-3D) or
+ * 0.5 U[0,1) / (cin cout) (SFNO), norm weight 1 and bias 0, output bias 0.
+ * ctx supplies threads and must outlive the model. */
+PV_API int pv_nn_st_create(pv_ctx *ctx, pv_dtype dtype, const pv_nn_st_config *cfg,
+                           pv_nn_st **out);
+PV_API void pv_nn_st_destroy(pv_nn_st **m);
+PV_API int pv_nn_st_get_config(const pv_nn_st *m, pv_nn_st_config *cfg);
+PV_API pv_dtype pv_nn_st_dtype(const pv_nn_st *m);
+/* Parameter list (the model's storage; w and g valid for float models only,
+ * NULL for double ones, whose values are reached through pv_nn_st_flat). */
+PV_API int pv_nn_st_params(pv_nn_st *m, pv_nn_param **params, int *count);
+/* Flat parameters and gradients (reals, parameter order, complex as 2). */
+PV_API int pv_nn_st_flat(pv_nn_st *m, void **w, void **g, size_t *count);
+PV_API void pv_nn_st_zero_grad(pv_nn_st *m);
+/* out[b][t_out][n][n] = model(x0[b][t_in][n][n]), batch <= max_batch; keeps
+ * the activations for pv_nn_st_backward. */
+PV_API int pv_nn_st_forward(pv_nn_st *m, int batch, const void *x0, void *out);
+/* Adds to the gradient array the gradient for upstream dout (same layout as
+ * out) of the last pv_nn_st_forward (same batch). Frozen parameters
+ * (pv_nn_st_finetune_prepare) get no gradient. */
+PV_API int pv_nn_st_backward(pv_nn_st *m, int batch, const void *dout);
+/* Forward, loss = sum (or mean) over the batch of per-sample relative L2
+ * over the whole output block (FNO-3D's LpLoss on view(batch, -1)), and
+ * with grad = 1 the gradient added. pred: NULL or [b][t_out][n][n]. */
+PV_API int pv_nn_st_step(pv_nn_st *m, int batch, const void *x0, const void *y,
+                         pv_nn_reduce reduce, int grad, double *loss, void *pred);
+
+/* Checkpoints: the layout of pv_nn_fno2d_save with model "fno3d" or
+ * "sfno" and root attributes t_in, t_out, width, modes_x/y/t, layers, proj,
+ * pad_t, latent, expansion, out_modes_x/y/t, act, n (int) and beta, delta
+ * (double). Loading a checkpoint of another model or architecture gives
+ * PV_EFORMAT naming the file and the field and changes nothing; n and
+ * t_out may differ (weights do not depend on them). Float models save;
+ * both dtypes load. */
+PV_API int pv_nn_st_save(const char *path, int overwrite, pv_nn_st *m, pv_nn_adam *a,
+                         const pv_nn_checkpoint_meta *meta);
+PV_API int pv_nn_st_checkpoint_config(const char *path, pv_nn_st_config *cfg);
+PV_API int pv_nn_st_load(const char *path, pv_nn_st *m, pv_nn_adam *a,
+                         pv_nn_checkpoint_meta *meta);
+/* Model name stored in a checkpoint ("fno2d", "fno3d", "sfno"), copied
+ * into name (cap bytes). PV_EFORMAT for a file that is not a checkpoint. */
+PV_API int pv_nn_checkpoint_model(const char *path, char *name, size_t cap);
+
+/* ------------------------------------------ Spectral-Refiner fine-tuning */
+
+/* Widened output layer: an SFNO model `base` (any dtype) copied into a new
+ * model `*out` of dtype whose output layer has modes out_modes (each >= the
+ * base's): the base's output weights and bias fill the low corner of every
+ * block, new entries are xavier-uniform with gain 1e-6 (weights) and 0
+ * (bias), as OutConvFT._update_spectral_conv_weights. Every other parameter
+ * is copied and frozen. With the new entries zeroed the widened model
+ * reproduces the base's output (the trigonometric modes added are 0). */
+PV_API int pv_nn_sfno_finetune_prepare(pv_ctx *ctx, const pv_nn_st *base, pv_dtype dtype,
+                                       const int out_modes[3], int max_batch, pv_nn_st **out);
+
+/* How the Navier-Stokes residual forms dw/dt (pv_nn_ns_residual_options). */
+typedef enum {
+  PV_NN_DT_SPECTRAL = 0, /* spectral derivative of the trajectory in time (default) */
+  PV_NN_DT_SOLVER = 1    /* the reference fine-tuning's: +-delta IMEX-CN steps of each
+                          * snapshot, weights (1/2, 1/2), residual at their mean */
+} pv_nn_dt_form;
+
+typedef struct pv_nn_sfno_finetune_options {
+  size_t struct_size;    /* sizeof(pv_nn_sfno_finetune_options) */
+  int iters;             /* Adam iterations per trajectory (50) */
+  double lr_weight;      /* Adam lr of the output weights (1e-4) */
+  double lr_bias;        /* Adam lr of the output spectral bias (0.2) */
+  double nu;             /* viscosity (1e-3) */
+  double dt;             /* time between output frames */
+  double alpha;          /* H^-1 shift (10^-1.5) */
+  const double *forcing; /* [n][n] or NULL */
+  pv_nn_dt_form dt_form; /* residual's time derivative */
+  double solver_dt;      /* PV_NN_DT_SOLVER step (1e-6) */
+} pv_nn_sfno_finetune_options;
+#define PV_NN_SFNO_FINETUNE_OPTIONS_INIT                                                \
+  { sizeof(pv_nn_sfno_finetune_options), 50, 1e-4, 0.2, 1e-3, 1.0, 0.031622776601683794, \
+    NULL, PV_NN_DT_SPECTRAL, 1e-6 }
+
+/* Fine-tune the output layer of m (from pv_nn_sfno_finetune_prepare, f64)
+ * on one trajectory: input x0[t_in][n][n], Adam on the residual loss of the
+ * prediction (pv_nn_loss_ns_residual with o's form); the trunk runs once
+ * (its latent output is cached). pred_before / pred_after: NULL or
+ * [t_out][n][n] double; res_before / res_after: NULL or the residual loss
+ * before and after (same form). m's output layer keeps the tuned values. */
+PV_API int pv_nn_sfno_finetune(pv_nn_st *m, const double *x0,
+                               const pv_nn_sfno_finetune_options *o, double *pred_before,
+                               double *pred_after, double *res_before, double *res_after);
 
 /* ------------------------------------------- Navier-Stokes forecasting */
 
@@ -358,8 +571,8 @@ typedef struct pv_nn_ns_train_options {
   int optimizer;           /* 0: Adam / AdamW above; else a pv_nn_optim_kind (Muon, Conda,
                             * AuON, parseval/nn_optim.h) with its defaults, weight_decay
                             * decoupled, lifting/projection (group 1) on its auxiliary
-                            * AdamW; its state is not checkpointed (checkpoint_every and
-                            * resume are refused, the final weights are saved) */
+                            * AdamW; its state is checkpointed as Adam's (resume is
+                            * bit for bit) */
 } pv_nn_ns_train_options;
 #define PV_NN_NS_TRAIN_OPTIONS_INIT \
   { sizeof(pv_nn_ns_train_options), 100, 50, 0, 10, 30, 20, 1e-3, 1e-4, 0, 10, 0.5, 0, NULL, 0, 0, \
@@ -387,6 +600,19 @@ PV_API int pv_nn_ns_train(pv_ctx *ctx, const char *path, pv_nn_fno2d *m,
  * PV_EINVAL when d's resolution differs from the model's. */
 PV_API int pv_nn_ns_predict(pv_nn_fno2d *m, const pv_nn_ns_data *d, int first, int count,
                             int t0, int t_out, float *pred, double *step_err, double *err);
+
+/* pv_nn_ns_train for a space-time model (FNO-3D, SFNO; float, n = the
+ * data's resolution, o->t_out = the model's t_out): one call maps the t_in
+ * input frames to the t_out-frame block; loss = relative L2 over the block
+ * summed over the batch; Adam / AdamW only (o->optimizer must be 0); the
+ * checkpoint (pv_nn_st_save) holds the Adam state and resumes exactly. */
+PV_API int pv_nn_ns_train_st(pv_ctx *ctx, const char *path, pv_nn_st *m,
+                             const pv_nn_ns_train_options *o, pv_nn_ns_train_result *res);
+/* pv_nn_ns_predict for a space-time model: pred[s][t_out][r][r] of samples
+ * [first, first + count) of d from t0, per-step and whole-trajectory
+ * relative L2 (averaged over samples). */
+PV_API int pv_nn_ns_predict_st(pv_nn_st *m, const pv_nn_ns_data *d, int first, int count, int t0,
+                               float *pred, double *step_err, double *err);
 
 #ifdef __cplusplus
 }

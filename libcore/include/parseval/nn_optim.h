@@ -220,6 +220,8 @@ PV_API int pv_nn_sigma_reparam_create(pv_ctx *ctx, size_t rows, size_t cols, uin
 PV_API void pv_nn_sigma_reparam_destroy(pv_nn_sigma_reparam **s);  /* NULL-safe */
 /* Borrowed u (rows) and v (cols), in double, for checkpoints. */
 PV_API void pv_nn_sigma_reparam_vectors(pv_nn_sigma_reparam *s, double **u, double **v);
+/* rows (length of u) and cols (length of v); 0 for NULL. */
+PV_API void pv_nn_sigma_reparam_size(const pv_nn_sigma_reparam *s, size_t *rows, size_t *cols);
 
 /* Forward: `iters` power iterations (>= 0; 1 per training step is the
  * paper's), then *sigma = u^T W v and wh = gamma / sigma * W (wh may be NULL).

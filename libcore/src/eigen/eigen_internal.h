@@ -15,7 +15,7 @@ typedef struct pv_eig_op {
   const pv_sparse *B;   /* NULL: identity */
   double *bdiag;        /* B's diagonal when B is diagonal (fast products), else NULL */
   const pv_sparse *C;   /* A - sigma B (for residual estimates) */
-  pv_sparse_chol *chol; /* exactly one of chol / lu is set */
+  struct pv_eig_snode *sn; /* exactly one of sn (SMALLEST) / lu (NEAREST) is set */
   pv_sparse_lu *lu;
   double *tmp;     /* n x block workspace */
   int64_t applies; /* vectors multiplied by OP so far */

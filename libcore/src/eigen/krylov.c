@@ -13,6 +13,9 @@
  * active columns only; new blocks are still orthogonalised against them.
  * When the previous cycle came within 1e4 of the target, convergence is also
  * tested every second block of a cycle, which ends the last cycle early.
+ * With block 8, a block's full pass (rounding-level coefficients) is
+ * deferred by one step and shares one sweep over V with the next block's
+ * coefficient product; H is rewritten exactly for it (see expand_deferred).
  * The residual of a Ritz pair in the original pencil is
  * exactly ||(A - sigma B) V_res s|| / |theta| with s = R E^T y, which gives
  * the stopping test without forming the vectors. */
@@ -25,6 +28,7 @@
 #include <lapacke.h>
 
 #include "eigen_internal.h"
+#include "thin.h"
 #include <parseval/alloc.h>
 #include <parseval/error.h>
 #include <parseval/rng.h>
@@ -58,6 +62,18 @@ typedef struct ks {
   int tightened; /* times tol was tightened */
   double tol;    /* internal target of the estimates, tightened if the explicit
                  residual check disagrees */
+  /* Deferred full pass (see expand_deferred): the block at column pj is
+   * V_pj^u = V_pj' + V[:, 0:pj] Cp, V_pj' the orthogonalised block the
+   * Krylov relation (H) refers to. */
+  int pend, pend_h; /* a block is pending; its H update is done already */
+  int pj;
+  double *Cp;    /* (m + b) x b, leading dimension pj */
+  double *G2;    /* (m + 2 b) x b scratch */
+  double *Q;     /* (m + b) x b: predicted components of W along V[:, 0:j] */
+  int have_q;
+  double *E;     /* 2 b x b scratch */
+  int64_t deferred;
+  int fellback; /* the last normalize_block fell back to orth_columns */
   double t_op, t_orth, t_rr, t_restart; /* seconds, for the debug log */
   double t_local, t_full, t_norm;       /* parts of t_orth */
   int64_t passes;
@@ -84,8 +100,12 @@ static int alloc_ks(ks *s) {
   s->R = pv_malloc((size_t)(3 * b * b) * sizeof(double));
   s->chunk = pv_malloc((size_t)(s->chunk_rows * m) * sizeof(double));
   s->order = pv_malloc((size_t)m * sizeof(*s->order));
+  s->Cp = pv_malloc((size_t)((m + b) * b) * sizeof(double));
+  s->G2 = pv_malloc((size_t)((m + 2 * b) * b) * sizeof(double));
+  s->Q = pv_malloc((size_t)((m + b) * b) * sizeof(double));
+  s->E = pv_malloc((size_t)(2 * b * b) * sizeof(double));
   if (!s->V || !s->BW || !s->H || !s->C || !s->Y || !s->Yo || !s->th || !s->tho || !s->S || !s->R ||
-      !s->chunk || !s->order)
+      !s->chunk || !s->order || !s->Cp || !s->G2 || !s->Q || !s->E)
     return PV_ERROR(PV_ENOMEM, "eigen: Krylov workspace for n = %lld, basis %d + %d", (long long)n,
                     s->m, s->b);
   return 0;
@@ -104,6 +124,10 @@ static void free_ks(ks *s) {
   pv_free(s->R);
   pv_free(s->chunk);
   pv_free(s->order);
+  pv_free(s->Cp);
+  pv_free(s->G2);
+  pv_free(s->Q);
+  pv_free(s->E);
 }
 
 /* B-inner product of column vectors x and y, given By. */
@@ -123,10 +147,15 @@ static int cgs_pass(ks *s, int i0, int jv, double *W, int nw, double *Hc, double
   int st = pv_eig_op_bmul(s->op, nw, W, s->BW);
   if (st)
     return st;
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, nc, nw, (int)n, 1.0, s->V + i0 * n, (int)n,
-              s->BW, (int)n, 0.0, s->C, nc);
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, nw, nc, -1.0, s->V + i0 * n,
-              (int)n, s->C, nc, 1.0, W, (int)n);
+  if (nw == 8) { /* the default block: unpacked AVX-512 products (thin.h) */
+    pv_eig_thin_tn8(n, nc, s->V + i0 * n, s->BW, s->C);
+    pv_eig_thin_nn8(n, nc, s->V + i0 * n, s->C, W);
+  } else {
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, nc, nw, (int)n, 1.0, s->V + i0 * n,
+                (int)n, s->BW, (int)n, 0.0, s->C, nc);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, nw, nc, -1.0, s->V + i0 * n,
+                (int)n, s->C, nc, 1.0, W, (int)n);
+  }
   if (drop)
     *drop = 0;
   for (int c = 0; c < nw; c++) {
@@ -250,6 +279,7 @@ static int normalize_block(ks *s, int jv, double *W, int nw, double *R, double *
   memset(R, 0, sizeof(double) * (size_t)(nw * nw));
   for (int c = 0; c < nw; c++)
     R[c + c * nw] = 1;
+  s->fellback = 0;
   for (int step = 0; step < 2; step++) {
     int fail = 0, st = cholqr(s, W, nw, G, &fail);
     if (st)
@@ -266,6 +296,7 @@ static int normalize_block(ks *s, int jv, double *W, int nw, double *R, double *
             Hc[i + (int64_t)c * s->ldh] += Hh[i + (int64_t)c * jv];
       }
       compose_upper(nw, Rs, R);
+      s->fellback = 1;
       return 0;
     }
     compose_upper(nw, G, R);
@@ -297,6 +328,163 @@ static int expand(ks *s, int j, int local) {
       s->H[(j + b + r) + (int64_t)(j + c) * s->ldh] = R[r + c * b];
   return 0;
 }
+
+/* Deferred full pass. The new block's full Gram-Schmidt pass against the
+ * older columns removes only rounding-level components (1e-11 to 1e-10 of
+ * the column after the local pass), so its subtraction can wait one step
+ * and share a single sweep over V with the next block's coefficient product
+ * (V is read once per block instead of twice; GS is memory-bound above
+ * ~10k unknowns). The pending block at column pj is V_pj^u = V_pj' +
+ * V[:, 0:pj] Cp; H always describes the orthogonalised V', which needs
+ * three exact rewrites when V_pj^u has been used before being corrected:
+ *  (i)   OP V_{pj-b} = ... + V_pj^u R  =>  H[0:pj, pj-b block] += Cp R;
+ *  (ii)  W = OP V_pj^u = OP V_pj' + V H[:, 0:pj] Cp  =>  Hc -= H[:, 0:pj] Cp;
+ *  (iii) the local pass subtracted V_pj^u e1  =>  Hc[0:pj] += Cp e1. */
+#define DEFER_DROP 1e-14 /* largest share of a column a deferred pass may remove */
+
+static void pending_h(ks *s) { /* (i) */
+  if (!s->pend || s->pend_h)
+    return;
+  int b = s->b, pj = s->pj;
+  double *Rb = s->E;
+  for (int c = 0; c < b; c++)
+    for (int r = 0; r < b; r++)
+      Rb[r + c * b] = s->H[(pj + r) + (int64_t)(pj - b + c) * s->ldh];
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, pj, b, b, 1.0, s->Cp, pj, Rb, b, 1.0,
+              s->H + (int64_t)(pj - b) * s->ldh, s->ldh);
+  s->pend_h = 1;
+}
+
+/* Complete the pending block: (i), then V_pj -= V[:, 0:pj] Cp. */
+static void flush_pending(ks *s) {
+  if (!s->pend)
+    return;
+  pending_h(s);
+  pv_eig_thin_nn8(s->n, s->pj, s->V, s->Cp, s->V + (int64_t)s->pj * s->n);
+  s->pend = s->pend_h = 0;
+}
+
+/* Local pass of W = OP V_j^u against [j - b, j + b), then the bookkeeping
+ * (i)-(iii) of a pending V_j (Hc is H's column block j). */
+static int local_and_rewrite(ks *s, int j, double *W, double *Hc) {
+  int b = s->b;
+  int st = cgs_pass(s, j - b, j + b, W, b, Hc, NULL);
+  if (st || !(s->pend && s->pj == j))
+    return st;
+  double *e1 = s->E + b * b;
+  for (int c = 0; c < b; c++) /* coefficients against V_j^u: rows b..2b of C */
+    for (int r = 0; r < b; r++)
+      e1[r + c * b] = s->C[b + r + (int64_t)c * 2 * b];
+  pending_h(s);
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, j + b, b, j, 1.0, s->H, s->ldh, s->Cp, j,
+              0.0, s->G2, j + b);
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, j, b, b, -1.0, s->Cp, j, e1, b, 1.0, s->G2,
+              j + b);
+  for (int c = 0; c < b; c++)
+    for (int i = 0; i < j + b; i++)
+      Hc[i + (int64_t)c * s->ldh] -= s->G2[i + (int64_t)c * (j + b)];
+  /* W's components along V[:, 0:j - b] are, up to rounding, exactly G2
+   * (the image of the correction): subtract them in the sweep (Q), so only
+   * the rounding-level rest remains for the deferred pass. */
+  for (int c = 0; c < b; c++)
+    for (int i = 0; i < j; i++)
+      s->Q[i + (int64_t)c * j] = i < j - b ? s->G2[i + (int64_t)c * (j + b)] : 0;
+  s->have_q = 1;
+  return 0;
+}
+
+/* The sweep: finish V_j (if pending) and D = V[:, 0:j]^T B W in one pass
+ * over V; then W -= V_j' (V_j'^T B W) at once. D stays in s->C (j x b);
+ * *drop receives the largest share ||d||^2 / ||w||_B^2 of a column. */
+static int sweep(ks *s, int j, double *W, double *Hc, double *drop) {
+  int64_t n = s->n;
+  int b = s->b;
+  double *Vj = s->V + (int64_t)j * n, *Ej = s->E + b * b;
+  int st = pv_eig_op_bmul(s->op, b, W, s->BW);
+  if (st)
+    return st;
+  int q = s->have_q;
+  if (s->pend && s->pj == j)
+    pv_eig_thin_fused8(n, j, s->V, s->Cp, Vj, q ? s->Q : NULL, W, s->BW, s->C);
+  else
+    pv_eig_thin_tn8(n, j, s->V, s->BW, s->C);
+  s->pend = s->pend_h = s->have_q = 0;
+  double qq[8] = {0}; /* D was computed before W -= V Q: D - Q remains (V^T B V = I) */
+  for (int c = 0; c < b && q; c++)
+    for (int i = 0; i < j; i++) {
+      double qi = s->Q[i + (int64_t)c * j];
+      s->C[i + (int64_t)c * j] -= qi;
+      Hc[i + (int64_t)c * s->ldh] += qi;
+      qq[c] += qi * qi;
+    }
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, b, b, (int)n, 1.0, Vj, (int)n, s->BW, (int)n,
+              0.0, Ej, b);
+  *drop = 0; /* relative to what remains of the column (Pythagoras) */
+  for (int c = 0; c < b; c++) {
+    double dd = 0, ee = 0, ww = bdot(n, W + c * n, s->BW + c * n);
+    for (int i = 0; i < j; i++)
+      dd += s->C[i + (int64_t)c * j] * s->C[i + (int64_t)c * j];
+    for (int r = 0; r < b; r++)
+      ee += Ej[r + c * b] * Ej[r + c * b];
+    ww -= dd + ee + qq[c];
+    *drop = fmax(*drop, ww > 0 ? dd / ww : 1);
+  }
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, b, b, -1.0, Vj, (int)n, Ej, b, 1.0,
+              W, (int)n);
+  for (int c = 0; c < b; c++)
+    for (int r = 0; r < b; r++)
+      Hc[j + r + (int64_t)c * s->ldh] += Ej[r + c * b];
+  return 0;
+}
+
+/* expand() for block size 8 inside a cycle (j > jstart): local pass, the
+ * sweep, normalisation; W's subtraction of V[:, 0:j] D is deferred when D
+ * is at rounding level and the normalisation needed no fallback (else it is
+ * done at once, with the DGKS passes of orth_block). */
+static int expand_deferred(ks *s, int j) {
+  int64_t n = s->n;
+  int b = s->b;
+  double *W = s->V + (int64_t)(j + b) * n, *Hc = s->H + (int64_t)j * s->ldh, *R = s->R, drop;
+  double t0 = now();
+  int st = pv_eig_op_apply(s->op, b, s->V + (int64_t)j * n, W);
+  double t1 = now();
+  if (!st)
+    st = local_and_rewrite(s, j, W, Hc);
+  double t2 = now();
+  if (!st)
+    st = sweep(s, j, W, Hc, &drop);
+  int defer = !st && drop <= DEFER_DROP;
+  if (!st && !defer) { /* not rounding level: subtract now, DGKS if needed */
+    pv_eig_thin_nn8(n, j, s->V, s->C, W);
+    for (int c = 0; c < b; c++)
+      for (int i = 0; i < j; i++)
+        Hc[i + (int64_t)c * s->ldh] += s->C[i + (int64_t)c * j];
+    for (int pass = 0; !st && pass < 2 && drop > 0.5; pass++, s->passes++)
+      st = cgs_pass(s, 0, j + b, W, b, Hc, &drop);
+  }
+  if (defer) /* Cp: D against [0, j), zero rows for the block at j (Ej) */
+    for (int c = 0; c < b; c++) {
+      memcpy(s->Cp + (int64_t)c * (j + b), s->C + (int64_t)c * j, sizeof(double) * (size_t)j);
+      memset(s->Cp + (int64_t)c * (j + b) + j, 0, sizeof(double) * (size_t)b);
+    }
+  double t3 = now();
+  if (!st)
+    st = normalize_block(s, j + b, W, b, R, Hc);
+  s->t_local += t2 - t1, s->t_full += t3 - t2, s->t_norm += now() - t3;
+  s->t_op += t1 - t0, s->t_orth += now() - t1, s->passes++;
+  if (st)
+    return st;
+  if (defer && !s->fellback) { /* D enters H through (i) = Cp R; subtracted in the next sweep */
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, j, b, 1.0, R, b,
+                s->Cp, j + b);
+    s->pend = 1, s->pend_h = 0, s->pj = j + b, s->deferred++;
+  }
+  for (int c = 0; c < b; c++)
+    for (int r = 0; r < b; r++)
+      s->H[(j + b + r) + (int64_t)(j + c) * s->ldh] = R[r + c * b];
+  return 0;
+}
+
 
 static int by_magnitude_desc(const void *a, const void *b) {
   const ritz_key *x = a, *y = b;
@@ -437,6 +625,7 @@ static int early_exit_due(const ks *s, double prev_worst, int jstart, int j) {
  * wanted pairs have converged. */
 static int converged_at(ks *s, int j, int *done) {
   double worst, t0 = now();
+  pending_h(s); /* H for the orthogonalised V; V_res may stay pending */
   int lockable, st = rayleigh_ritz(s, j);
   *done = !st && converged(s, j, &worst, &lockable) >= s->p->k;
   s->t_rr += now() - t0;
@@ -450,11 +639,13 @@ static int iterate(ks *s, double *theta, double *X, int64_t ldx, int *restarts) 
   for (*restarts = 0; !st; (*restarts)++) {
     int done = 0; /* converged mid-cycle: stop expanding at basis size j */
     while (!st && !done && j + b <= s->m) {
-      st = expand(s, j, j == jstart ? 0 : j - b);
+      st = b == 8 && j > jstart ? expand_deferred(s, j) : expand(s, j, j == jstart ? 0 : j - b);
       j += b;
       if (!st && early_exit_due(s, prev_worst, jstart, j))
         st = converged_at(s, j, &done);
     }
+    if (!st)
+      flush_pending(s);
     double worst = 0, t0 = now();
     int lockable = 0, mact = j,
         nconv = st ? 0 : (st = rayleigh_ritz(s, mact)) ? 0 : converged(s, mact, &worst, &lockable);
@@ -463,10 +654,11 @@ static int iterate(ks *s, double *theta, double *X, int64_t ldx, int *restarts) 
       break;
     pv_log(s->op->ctx, PV_LOG_DEBUG, "eigen",
            "cycle %d: basis %d, %d of %d converged (%d locked), worst residual %.2e, %lld solves; "
-           "seconds: op %.3f, orth %.3f (local %.3f, %lld full passes %.3f, normalise %.3f), "
-           "ritz %.3f, restart %.3f",
+           "seconds: op %.3f, orth %.3f (local %.3f, %lld full passes %.3f of which %lld deferred, "
+           "normalise %.3f), ritz %.3f, restart %.3f",
            *restarts, mact, nconv, k, s->nlock, worst, (long long)s->op->applies, s->t_op, s->t_orth,
-           s->t_local, (long long)s->passes, s->t_full, s->t_norm, s->t_rr, s->t_restart);
+           s->t_local, (long long)s->passes, s->t_full, (long long)s->deferred, s->t_norm, s->t_rr,
+           s->t_restart);
     if (nconv >= k || *restarts >= s->p->max_restarts) {
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s->n, k, mact, 1.0, s->V,
                   (int)s->n, s->Yo, mact, 0.0, X, (int)ldx);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "eigen_internal.h"
+#include "snode.h"
 #include <parseval/error.h>
 
 int pv_eig_op_bmul(pv_eig_op *op, int nv, const double *X, double *Y) {
@@ -26,8 +27,8 @@ int pv_eig_op_apply(pv_eig_op *op, int nv, const double *X, double *Y) {
   int st = pv_eig_op_bmul(op, nv, X, op->tmp);
   if (st)
     return st;
-  st = op->chol ? pv_sparse_chol_solve(op->chol, nv, op->tmp, op->n, Y, op->n)
-                : pv_sparse_lu_solve(op->lu, 0, nv, op->tmp, op->n, Y, op->n);
+  st = op->sn ? pv_eig_snode_solve(op->sn, nv, op->tmp, Y)
+              : pv_sparse_lu_solve(op->lu, 0, nv, op->tmp, op->n, Y, op->n);
   op->applies += nv;
   return st;
 }

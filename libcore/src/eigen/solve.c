@@ -10,6 +10,7 @@
 #include "eigen_dense.h"
 #include "eigen_internal.h"
 #include "eigen_post.h"
+#include "snode.h"
 #include "sparse/sparse_internal.h"
 #include <parseval/alloc.h>
 #include <parseval/eigen.h>
@@ -67,11 +68,11 @@ static int factor_shift(pv_ctx *ctx, const pv_sparse *A, const pv_sparse *B,
     *sigma = cand[t];
     pv_sparse_destroy(&C);
     st = B ? pv_sparse_add(ctx, 1.0, A, -*sigma, B, &C) : pv_eig_shift_identity(A, *sigma, &C);
-    if (!st && !op->chol)
-      st = pv_sparse_chol_create(ctx, C, &op->chol);
+    if (!st && !op->sn)
+      st = pv_eig_snode_create(C, &op->sn);
     if (st)
       break;
-    st = pv_sparse_chol_factorize(op->chol, C, 0.0);
+    st = pv_eig_snode_factorize(op->sn, C);
     if (st == PV_ENUMERIC && t + 1 < ncand) {
       pv_log(ctx, PV_LOG_DEBUG, "eigen", "shift %g is not below the spectrum", *sigma);
       pv_error_clear();
@@ -84,11 +85,11 @@ static int factor_shift(pv_ctx *ctx, const pv_sparse *A, const pv_sparse *B,
                                     : "eigen: sigma = %g is not below the spectrum "
                                       "(A - sigma B is not positive definite)",
                     *sigma);
-    else if (!st && pv_sparse_chol_rcond(op->chol) < 1e-15)
+    else if (!st && pv_eig_snode_rcond(op->sn) < 1e-15)
       st = PV_ERROR(PV_ENUMERIC,
                     "eigen: sigma = %.17g is (numerically) an eigenvalue "
                     "(rcond %.2e)",
-                    *sigma, pv_sparse_chol_rcond(op->chol));
+                    *sigma, pv_eig_snode_rcond(op->sn));
     break;
   }
   op->C = C;
@@ -132,7 +133,7 @@ static int run_krylov(pv_ctx *ctx, const pv_sparse *A, const pv_sparse *B, int k
     if (op.bdiag)
       memcpy(op.bdiag, B->x, sizeof(double) * (size_t)n);
   }
-  inf->factor_nnz = pv_sparse_chol_nnz(op.chol);
+  inf->factor_nnz = pv_eig_snode_nnz(op.sn);
   inf->seconds_factor = now() - t0;
   t0 = now();
   if (!st) {
@@ -152,7 +153,7 @@ static int run_krylov(pv_ctx *ctx, const pv_sparse *A, const pv_sparse *B, int k
   }
   inf->seconds_iterate = now() - t0;
   inf->op_applies = op.applies;
-  pv_sparse_chol_destroy(&op.chol);
+  pv_eig_snode_destroy(&op.sn);
   pv_sparse_lu_destroy(&op.lu);
   pv_sparse_destroy((pv_sparse **)&op.C);
   pv_free(op.tmp);

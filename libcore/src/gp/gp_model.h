@@ -27,11 +27,43 @@ struct pv_gp_model {
   double *Dm[2], *Xs[2], *Qe[2], *lam[2], *pre[2], *cg[10], *pcgw;
   int *pcgi;
   int pcg_iters;               /* PCG iterations of the last U solve */
+  /* factorisation cache: K, K^-1, Dk, logdet are those of theta th_cache
+   * (3 q d values) when have_factor; chol: 1-D, K's Cholesky factor
+   * (row-major lower = column-major upper R, R^T R = K) */
+  double *th_cache, *chol;
+  int have_factor;
+  /* 1-D dense least squares (solve.c, allocated at the first solve): the
+   * column-major (2n + nb) x n matrix, its QR, Householder scalars, rhs,
+   * residual */
+  double *ls_A, *ls_Q, *ls_tau, *ls_b, *ls_r;
+  /* 1-D whitened coordinates: U = R^T gam (gam of the last U solve, M),
+   * X = Dk R^-1 (n x n, row-major, valid when have_X), Gauss-Newton
+   * scratch (3 M) */
+  double *gam, *ls_X, *ls_gn;
+  int have_X;
+  double t_solve;              /* seconds of the U solve in the last gp_model_profiled */
 };
 typedef struct pv_gp_model gp_model;
 
 /* Kernel matrices and inverses of every axis for the theta in p. */
 int gp_model_factor(gp_model *m, const double *p);
+
+/* 1-D: X = Dk R^-1 for the current factorisation (loss.c). */
+void gp_model_white_operator(gp_model *m);
+
+/* 1-D loss in whitened coordinates (loss.c): U in p must be R^T gam; the
+ * prior is |gam|^2 / 2 and the residual X gam + c0 U + c3 U^3 - f, free of
+ * K^-1. grad (may be NULL): the partial gradient at fixed U in theta,
+ * log tau, log v (at the minimiser over U, the profiled gradient), with
+ * K^-1 U and K^-1 Dk^T r by triangular solves; its U part is set to zero.
+ * Needs gp_model_factor and gp_model_white_operator for p's theta. */
+int gp_model_loss_white(gp_model *m, const double *p, const double *gam, double *loss,
+                        double *grad);
+
+/* Profiled evaluation (solve.c): U in p replaced by the minimiser over U,
+ * then the loss and its gradient in the other parameters (1-D: the beta form
+ * above; otherwise pv_gp_model_loss). */
+int gp_model_profiled(gp_model *m, double *p, double *loss, double *grad);
 
 /* PCG elimination of U (pcg.c): per-axis eigenvector bases for the current
  * kernel (basis = 0: keep the last ones, for Gauss-Newton steps), then a

@@ -11,12 +11,40 @@
  * and kernel parameters through lag sums of these adjoints (uniform grids). */
 #include <math.h>
 #include <string.h>
+#include <cblas.h>
+#include <lapacke.h>
 #include <parseval/error.h>
 #include <parseval/gp.h>
 #include "gp_internal.h"
 #include "gp_model.h"
 
+/* Cholesky of the SPD n x n A in place into its inverse (row-major), logdet
+ * out; the factor is copied to `keep` (may be NULL) before the inversion. */
+static int spd_inverse_keep(int n, double *A, double *logdet, double *keep) {
+  if (!keep) return gp_spd_inverse(n, A, logdet);
+  lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, A, n);
+  if (info != 0)
+    return PV_ERROR(PV_ENUMERIC, "gp: %d x %d kernel matrix not positive definite (pivot %d)",
+                    n, n, (int)info);
+  double ld = 0.0;
+  for (int i = 0; i < n; i++) ld += log(A[(size_t)i * n + i]);
+  *logdet = 2.0 * ld;
+  memcpy(keep, A, (size_t)n * n * sizeof(double));
+  if (LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', n, A, n) != 0)
+    return PV_ERROR(PV_ENUMERIC, "gp: inverse of %d x %d kernel failed", n, n);
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++) A[(size_t)i * n + j] = A[(size_t)j * n + i];
+  return 0;
+}
+
+/* Kernel matrices, inverses and operators of every axis for the theta in p;
+ * nothing is recomputed when theta is the one of the last factorisation. */
 int gp_model_factor(gp_model *m, const double *p) {
+  const double *th0 = p + m->M;
+  size_t nth = 3 * (size_t)m->q * m->d;
+  if (m->have_factor && memcmp(th0, m->th_cache, nth * sizeof(double)) == 0) return 0;
+  m->have_factor = 0;
+  m->have_X = 0;
   for (int a = 0; a < m->d; a++) {
     const double *th = p + m->M + 3 * (size_t)m->q * a;
     size_t nn = (size_t)m->n[a] * m->n[a];
@@ -27,11 +55,13 @@ int gp_model_factor(gp_model *m, const double *p) {
                                    m->K[a], m->K1[a], m->K2[a]);
     if (st) return st;
     memcpy(m->Kinv[a], m->K[a], nn * sizeof(double));
-    st = gp_spd_inverse(m->n[a], m->Kinv[a], &m->logdet[a]);
+    st = spd_inverse_keep(m->n[a], m->Kinv[a], &m->logdet[a], m->d == 1 ? m->chol : NULL);
     if (st) return st;
     double c1 = m->prob.c1[a], c2 = m->prob.c2[a];
     for (size_t i = 0; i < nn; i++) m->Dk[a][i] = c2 * m->K2[a][i] + c1 * m->K1[a][i];
   }
+  memcpy(m->th_cache, th0, nth * sizeof(double));
+  m->have_factor = 1;
   return 0;
 }
 
@@ -102,6 +132,60 @@ static void gradient(gp_model *m, const double *p, double tau, double v, double 
     size_t off = m->M + 3 * (size_t)m->q * a;
     kernel_param_grad(m, a, p + off, grad + off);
   }
+}
+
+void gp_model_white_operator(gp_model *m) {
+  if (m->have_X) return;
+  int n = m->n[0];
+  memcpy(m->ls_X, m->Dk[0], (size_t)n * n * sizeof(double));
+  /* X R = Dk with R = L^T, L the row-major lower Cholesky factor */
+  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, n, n, 1.0,
+              m->chol, n, m->ls_X, n);
+  m->have_X = 1;
+}
+
+/* dL/dK (fixed U) = 1/2 K^-1 - (alpha/2 + q) alpha^T, dL/dDk = v r alpha^T,
+ * alpha = K^-1 U = R^-1 gam, q = v K^-1 Dk^T r = v R^-1 X^T r. */
+int gp_model_loss_white(gp_model *m, const double *p, const double *gam, double *loss,
+                        double *grad) {
+  size_t M = m->M, np = pv_gp_model_nparams(m);
+  int n = m->n[0];
+  double ltau = p[np - 2], lv = p[np - 1];
+  if (!isfinite(ltau) || !isfinite(lv) || fabs(ltau) > 700 || fabs(lv) > 700)
+    return PV_ERROR(PV_ENUMERIC, "gp loss: log tau = %g, log v = %g", ltau, lv);
+  double tau = exp(ltau), v = exp(lv), lam = m->opt.lambda_b, c0 = m->prob.c0, c3 = m->prob.c3;
+  const double *U = p;
+  double *r = m->R, *al = m->A[0], *q = m->Qa, *w = m->W;
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, n, n, 1.0, m->ls_X, n, gam, 1, 0.0, r, 1);
+  double quad = 0.0, hh = 0.0, ee = 0.0;
+  for (size_t i = 0; i < M; i++) {
+    r[i] += c0 * U[i] + c3 * U[i] * U[i] * U[i] - m->f[i];
+    quad += gam[i] * gam[i];
+    hh += r[i] * r[i];
+  }
+  for (size_t k = 0; k < m->nb; k++) {
+    double e = U[m->bidx[k]] - m->g[k];
+    ee += e * e;
+  }
+  double L = 0.5 * m->logdet[0] + 0.5 * quad + lam * (0.5 * tau * ee - 0.5 * (double)m->nb * ltau)
+             + 0.5 * v * hh - 0.5 * (double)M * lv;
+  if (!isfinite(L)) return PV_ERROR(PV_ENUMERIC, "gp loss: value %g", L);
+  *loss = L;
+  if (!grad) return 0;
+  memcpy(al, gam, M * sizeof(double));
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, n, m->chol, n, al, 1);
+  cblas_dgemv(CblasRowMajor, CblasTrans, n, n, v, m->ls_X, n, r, 1, 0.0, q, 1);
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, n, m->chol, n, q, 1);
+  for (size_t i = 0; i < M; i++) w[i] = -0.5 * al[i] - q[i];
+  size_t nn = (size_t)n * n;
+  for (size_t i = 0; i < nn; i++) { m->GK[0][i] = 0.5 * m->Kinv[0][i]; m->GD[0][i] = 0.0; }
+  cblas_dger(CblasRowMajor, n, n, 1.0, w, 1, al, 1, m->GK[0], n);
+  cblas_dger(CblasRowMajor, n, n, v, r, 1, al, 1, m->GD[0], n);
+  memset(grad, 0, M * sizeof(double));
+  kernel_param_grad(m, 0, p + M, grad + M);
+  grad[np - 2] = lam * (0.5 * tau * ee - 0.5 * (double)m->nb);
+  grad[np - 1] = 0.5 * v * hh - 0.5 * (double)M;
+  return 0;
 }
 
 int pv_gp_model_loss(pv_gp_model *m, const double *p, double *loss, double *grad) {

@@ -126,6 +126,13 @@ int pv_gp_model_create(const pv_gp_problem *prob, const pv_gp_model_options *opt
   int nmax = m->n[0] > m->n[m->d - 1] ? m->n[0] : m->n[m->d - 1];
   m->lag = grab(&st, 3 * (size_t)nmax);
   m->dk = grab(&st, 9 * (size_t)m->q);
+  m->th_cache = grab(&st, 3 * (size_t)m->q * m->d);
+  if (m->d == 1) {
+    m->chol = grab(&st, (size_t)m->n[0] * m->n[0]);
+    m->gam = grab(&st, M);
+    m->ls_X = grab(&st, M * M);
+    m->ls_gn = grab(&st, 3 * M);
+  }
   if (st) { pv_gp_model_destroy(&m); return st; }
   memcpy(m->f, prob->f, M * sizeof(double));
   boundary_indices(m);
@@ -152,6 +159,8 @@ void pv_gp_model_destroy(pv_gp_model **model) {
   pv_free(m->pcgi);
   pv_free(m->B); pv_free(m->R); pv_free(m->P); pv_free(m->Qa); pv_free(m->W);
   pv_free(m->lag); pv_free(m->dk);
+  pv_free(m->th_cache); pv_free(m->chol); pv_free(m->gam); pv_free(m->ls_X); pv_free(m->ls_gn);
+  pv_free(m->ls_A); pv_free(m->ls_Q); pv_free(m->ls_tau); pv_free(m->ls_b); pv_free(m->ls_r);
   pv_free(m);
   *model = NULL;
 }

@@ -23,9 +23,14 @@ typedef struct {
   double t_solve, t_loss; /* time spent eliminating U and in the loss */
   long pcg_iters;      /* PCG iterations over all eliminations of U */
   double *uacc;        /* profile: U of the last accepted point (M) */
+  double *lo, *hi;     /* box bounds per parameter (NULL: none; L-BFGS, projected) */
+  unsigned char *mask; /* 1: parameter frozen (a pruned component), NULL: none */
+  int force;           /* evaluate even past the deadline (a stage's start) */
+  int have_uacc;       /* uacc holds the U of an accepted point */
 } objective;
 
 #define GP_TIMEOUT 1   /* evaluate(): the deadline passed, nothing evaluated */
+#define GP_BADSTART 2  /* run_lbfgs(): the (pruned) start has no finite loss */
 
 static double now_s(void) {
   struct timespec ts;
@@ -36,23 +41,32 @@ static double now_s(void) {
 /* f and g at x (nx). Numerical failures (non-PD kernels, overflow) return
  * +inf with status 0 so the line search backs off; other errors propagate. */
 static int evaluate(objective *o, const double *x, double *f, double *g) {
-  if (o->deadline > 0 && o->evals > 0 && now_s() > o->deadline) return GP_TIMEOUT;
+  if (o->deadline > 0 && o->evals > 0 && !o->force && now_s() > o->deadline) return GP_TIMEOUT;
   memcpy(o->p + o->off, x, o->nx * sizeof(double));
   o->evals++;
   int st = 0;
   double t0 = now_s();
+  o->m->t_solve = 0.0;
+  /* Gauss-Newton (Allen-Cahn) starts from the U of the last accepted point,
+   * not from that of the last (possibly rejected, far-off) trial */
+  if (o->profile && o->uacc && o->have_uacc) memcpy(o->p, o->uacc, o->off * sizeof(double));
   if (o->profile) {
-    st = pv_gp_model_solve_u(o->m, o->p);
+    st = gp_model_profiled(o->m, o->p, f, o->gfull);
     o->pcg_iters += o->m->pcg_iters;
+  } else {
+    st = pv_gp_model_loss(o->m, o->p, f, o->gfull);
   }
   double t1 = now_s();
-  if (!st) st = pv_gp_model_loss(o->m, o->p, f, o->gfull);
-  o->t_solve += t1 - t0;
-  o->t_loss += now_s() - t1;
+  o->t_solve += o->m->t_solve;
+  o->t_loss += t1 - t0 - o->m->t_solve;
   if (st == PV_ENUMERIC) { pv_error_clear(); *f = INFINITY; return 0; }
   if (st) return st;
   memcpy(g, o->gfull + o->off, o->nx * sizeof(double));
   if (o->fix_noise) g[o->nx - 2] = g[o->nx - 1] = 0.0;
+  for (size_t i = 0; o->hi && i < o->nx; i++)   /* at a bound and pushing out: no gradient */
+    if ((x[i] >= o->hi[i] && g[i] < 0.0) || (x[i] <= o->lo[i] && g[i] > 0.0)) g[i] = 0.0;
+  for (size_t i = 0; o->mask && i < o->nx; i++)
+    if (o->mask[i]) g[i] = 0.0;
   for (size_t i = 0; i < o->nx; i++)
     if (!isfinite(g[i])) { *f = INFINITY; return 0; }
   return 0;
@@ -164,17 +178,22 @@ static void lbfgs_direction(size_t n, int mem, int count, int head, double *cons
 }
 
 static int run_lbfgs(objective *ob, monitor_state *ms, double *x, double *g, double *w,
-                     pv_gp_optim_result *res) {
+                     int max_iter, pv_gp_optim_result *res) {
   const pv_gp_optim_options *o = ms->opt;
   size_t n = ob->nx;
   int mem = o->lbfgs_m, count = 0, head = 0, st = 0, why = 0, it = 0;
   double *S[64], *Y[64], *d = w, *xn = w + n, *gn = w + 2 * n, *alpha = w + 3 * n;
   for (int k = 0; k < mem; k++) { S[k] = w + 3 * n + mem + 2 * k * n; Y[k] = S[k] + n; }
   double f;
+  ob->force = 1;
   st = evaluate(ob, x, &f, g);
-  if (!st && !isfinite(f)) st = PV_ERROR(PV_ENUMERIC, "gp lbfgs: initial loss not finite");
-  if (!st && ob->uacc) memcpy(ob->uacc, ob->p, ob->off * sizeof(double));
-  while (!st && it < o->max_iter) {
+  ob->force = 0;
+  if (!st && !isfinite(f)) {
+    if (ob->mask) return GP_BADSTART;   /* a pruned start: the caller undoes the pruning */
+    st = PV_ERROR(PV_ENUMERIC, "gp lbfgs: initial loss not finite");
+  }
+  if (!st && ob->uacc) { memcpy(ob->uacc, ob->p, ob->off * sizeof(double)); ob->have_uacc = 1; }
+  while (!st && it < max_iter) {
     lbfgs_direction(n, mem, count, head, S, Y, g, d, alpha);
     double gd = dot(g, d, n);
     if (!(gd < 0.0)) {  /* not a descent direction: restart from steepest descent */
@@ -184,8 +203,9 @@ static int run_lbfgs(objective *ob, monitor_state *ms, double *x, double *g, dou
     }
     double step = count == 0 ? fmin(1.0, 1.0 / sqrt(-gd)) : 1.0, fn = INFINITY;
     int ok = 0;
-    for (int bt = 0; bt < 40 && !st; bt++, step *= 0.3) {
+    for (int bt = 0; bt < 20 && !st; bt++, step *= 0.3) {
       for (size_t i = 0; i < n; i++) xn[i] = x[i] + step * d[i];
+      for (size_t i = 0; ob->hi && i < n; i++) xn[i] = fmax(ob->lo[i], fmin(xn[i], ob->hi[i]));
       st = evaluate(ob, xn, &fn, gn);
       if (st == GP_TIMEOUT) break;
       if (!st && isfinite(fn) && fn <= f + 1e-4 * step * gd) { ok = 1; break; }
@@ -212,10 +232,100 @@ static int run_lbfgs(objective *ob, monitor_state *ms, double *x, double *g, dou
   }
   memcpy(ob->p + ob->off, x, n * sizeof(double));
   if (!st && ob->uacc) memcpy(ob->p, ob->uacc, ob->off * sizeof(double));   /* no re-solve */
-  res->iterations = it;
+  res->iterations += it;
   res->stop_reason = why;
   res->loss = f;
   return st;
+}
+
+/* Pruning (the Jeffreys prior's sparsity, made exact): components whose
+ * log weight is more than `gap` below the largest of their axis get weight
+ * exp(-600) = 0 and are frozen. Returns the number pruned. */
+static int prune(objective *ob, const pv_gp_model *m, double *x, double gap) {
+  int q = m->q, count = 0;
+  for (int a = 0; a < m->d; a++) {
+    size_t t = m->M + 3 * (size_t)q * a - ob->off;
+    double mx = -INFINITY;
+    for (int i = 0; i < q; i++)
+      if (!ob->mask[t + i]) mx = fmax(mx, x[t + i]);
+    for (int i = 0; i < q; i++)
+      if (!ob->mask[t + i] && x[t + i] < mx - gap) {
+        x[t + i] = -600.0;
+        for (int k = 0; k < 3; k++) ob->mask[t + i + (size_t)k * q] = 1;
+        count++;
+      }
+  }
+  return count;
+}
+
+/* L-BFGS in stages: the first three end at 40 %, 70 % and 100 % of the
+ * time (or iteration) budget, with pruning before the second and third; a
+ * stage that ends at a higher loss than the one before its pruning is
+ * undone (parameters, U and mask restored) and pruning stops. A stage that
+ * stops early (line search, tolerance) is followed by a fresh L-BFGS
+ * (memory cleared) while the budget lasts and the loss still decreases. */
+static int run_staged(objective *ob, monitor_state *ms, double *x, double *g, double *w,
+                      double *xs, double *us, unsigned char *ms_mask, pv_gp_optim_result *res) {
+  const pv_gp_optim_options *o = ms->opt;
+  static const double frac[3] = {0.4, 0.7, 1.0};
+  double t_end = ob->deadline, fs = INFINITY, flast = INFINITY;
+  int st = 0, active = 1, pruned = 0, used = 0;
+  for (int stage = 0; !st && stage < 1000; stage++) {
+    int k = stage < 3 ? stage : 2;
+    if (t_end > 0) ob->deadline = ms->t0 + frac[k] * (t_end - ms->t0);
+    int lim = k < 2 ? (int)(frac[k] * o->max_iter) - used : o->max_iter - used;
+    for (int j = 0; j < 10; j++) ms->hist[j] = NAN;
+    int before = res->iterations;
+    st = run_lbfgs(ob, ms, x, g, w, lim > 0 ? lim : 0, res);
+    used += res->iterations - before;
+    if (st == GP_BADSTART) { st = 0; res->loss = INFINITY; }
+    if (st) break;
+    if (pruned && !(res->loss <= fs)) {   /* pruning did not pay: undo it */
+      memcpy(x, xs, ob->nx * sizeof(double));
+      memcpy(ob->p + ob->off, x, ob->nx * sizeof(double));
+      if (ob->off) memcpy(ob->p, us, ob->off * sizeof(double));
+      memcpy(ob->mask, ms_mask, ob->nx);
+      res->loss = fs;
+      active = 0;
+    }
+    if (res->stop_reason == 3 || (t_end > 0 && now_s() >= t_end) || used >= o->max_iter) break;
+    if (stage >= 2 && !(res->loss < flast - 1e-12 * fabs(flast))) break;   /* restarts stalled */
+    flast = res->loss;
+    pruned = 0;
+    if (active && stage < 2) {
+      memcpy(xs, x, ob->nx * sizeof(double));
+      if (ob->off) memcpy(us, ob->p, ob->off * sizeof(double));
+      memcpy(ms_mask, ob->mask, ob->nx);
+      fs = res->loss;
+      pruned = prune(ob, ob->m, x, o->prune_gap);
+    }
+  }
+  ob->deadline = t_end;
+  return st;
+}
+
+/* Box bounds of the optimised slice (offset off, nx entries): log tau,
+ * log v <= noise_cap; log w <= log_w_max; with grid_bounds, per axis of step h, the envelope
+ * resolved by the grid (log l <= log(1/h^2) Gaussian, log(1/(sqrt 5 h))
+ * Matern) and |mu| <= 1/(2h), Nyquist: finer components alias the
+ * derivative operators on the grid (K, K_xx seen only at the nodes). */
+static void set_bounds(const pv_gp_model *m, const pv_gp_optim_options *o, size_t off, size_t nx,
+                       double *lo, double *hi) {
+  for (size_t i = 0; i < nx; i++) { lo[i] = -INFINITY; hi[i] = INFINITY; }
+  if (o->noise_cap > 0) hi[nx - 2] = hi[nx - 1] = o->noise_cap;
+  for (int a = 0; a < m->d && o->log_w_max > 0; a++)
+    for (int i = 0; i < m->q; i++) hi[m->M + 3 * (size_t)m->q * a - off + i] = o->log_w_max;
+  if (!o->grid_bounds) return;
+  int q = m->q, mat = m->opt.kind == PV_GP_KERNEL_STM || m->opt.kind == PV_GP_KERNEL_MATERN52;
+  for (int a = 0; a < m->d; a++) {
+    size_t t = m->M + 3 * (size_t)q * a - off;
+    double h = m->h[a], lmax = mat ? log(1.0 / (sqrt(5.0) * h)) : log(1.0 / (h * h));
+    for (int i = 0; i < q; i++) {
+      hi[t + q + i] = lmax;
+      lo[t + 2 * q + i] = -0.5 / h;
+      hi[t + 2 * q + i] = 0.5 / h;
+    }
+  }
 }
 
 int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_optim_options *opt,
@@ -223,14 +333,15 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
   if (!m || !p || !opt || !res || opt->struct_size < sizeof(pv_gp_optim_options))
     return PV_ERROR(PV_EINVAL, "gp optimise: NULL argument or options struct_size too small");
   if (opt->max_iter < 0 || opt->lbfgs_m < 1 || opt->lbfgs_m > 64 || !(opt->lr > 0) ||
-      (unsigned)opt->method > 1 || !(opt->tol >= 0))
+      (unsigned)opt->method > 1 || !(opt->tol >= 0) || !(opt->noise_cap >= 0) || !(opt->prune_gap >= 0) ||
+      !(opt->log_w_max >= 0))
     return PV_ERROR(PV_EINVAL, "gp optimise: max_iter %d, lbfgs_m %d (1..64), lr %g, tol %g",
                     opt->max_iter, opt->lbfgs_m, opt->lr, opt->tol);
   memset(res, 0, sizeof *res);
   size_t np = pv_gp_model_nparams(m), off = opt->profile_u ? m->M : 0, nx = np - off;
   size_t mem = (size_t)opt->lbfgs_m, wn = 3 * nx + mem + 2 * mem * nx;
   objective ob = {m, p, pv_malloc(np * sizeof(double)), off, nx, opt->fix_noise != 0,
-                  opt->profile_u, 0, 0.0, 0.0, 0.0, 0, NULL};
+                  opt->profile_u, 0, 0.0, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, 0, 0};
   double *x = pv_malloc(nx * sizeof(double)), *g = pv_malloc(nx * sizeof(double));
   double *w = pv_calloc(opt->method == PV_GP_ADAM ? 2 * nx : wn, sizeof(double));
   int st = 0;
@@ -239,11 +350,35 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
     st = PV_ERROR(PV_ENOMEM, "gp optimise: %zu parameters", np);
   monitor_state ms = {ctx, opt, m, now_s(), 0.0, {0}};
   if (opt->max_time > 0) ob.deadline = ms.t0 + opt->max_time;
+  double *box = NULL;
+  if (!st && opt->method == PV_GP_LBFGS &&
+      (opt->noise_cap > 0 || opt->grid_bounds || opt->log_w_max > 0)) {
+    if (!(box = pv_malloc(2 * nx * sizeof(double))))
+      st = PV_ERROR(PV_ENOMEM, "gp optimise: %zu parameters", np);
+    else {
+      ob.lo = box;
+      ob.hi = box + nx;
+      set_bounds(m, opt, off, nx, ob.lo, ob.hi);
+      for (size_t i = 0; i < nx; i++) p[off + i] = fmax(ob.lo[i], fmin(p[off + i], ob.hi[i]));
+    }
+  }
+  int staged = opt->method == PV_GP_LBFGS && opt->prune_gap > 0;
+  double *xs = NULL, *us = NULL;
+  unsigned char *mk = NULL;
+  if (!st && staged) {
+    ob.mask = pv_calloc(2 * nx, 1);
+    xs = pv_malloc(nx * sizeof(double));
+    us = pv_malloc((off ? off : 1) * sizeof(double));
+    mk = ob.mask ? ob.mask + nx : NULL;
+    if (!ob.mask || !xs || !us) st = PV_ERROR(PV_ENOMEM, "gp optimise: %zu parameters", np);
+  }
   if (!st) {
     memcpy(x, p + off, nx * sizeof(double));
     if (opt->method == PV_GP_ADAM) st = run_adam(&ob, &ms, x, g, w, w + nx, res);
-    else st = run_lbfgs(&ob, &ms, x, g, w, res);
+    else if (staged) st = run_staged(&ob, &ms, x, g, w, xs, us, mk, res);
+    else st = run_lbfgs(&ob, &ms, x, g, w, opt->max_iter, res);
   }
+  pv_free(ob.mask); pv_free(xs); pv_free(us); pv_free(box);
   res->evaluations = ob.evals;
   res->solve_seconds = ob.t_solve;
   res->loss_seconds = ob.t_loss;

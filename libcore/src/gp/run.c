@@ -84,6 +84,12 @@ int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_o
   oo.ntest[0] = nt[0];
   oo.ntest[1] = nt[1];
   oo.profile_u = opt->profile != 0;
+  if (!opt->plain && b->dim == 1 && oo.method == PV_GP_LBFGS) {
+    if (oo.noise_cap == 0) oo.noise_cap = 20.0;
+    if (oo.prune_gap == 0) oo.prune_gap = 5.0;
+    if (oo.log_w_max == 0) oo.log_w_max = 6.0;
+    oo.grid_bounds = 1;
+  }
   if (!st && oo.profile_u && b->dim == 2) st = noise_warmup(m, p, n, mo.lambda_b, oo.fix_noise);
   /* 2-D, after the first solves: a U solve that needs more than this many
    * PCG iterations is a trial point far from the current one (the line

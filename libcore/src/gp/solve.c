@@ -1,11 +1,16 @@
 /* solve.c - the exact minimiser over U for linear operators (dense
- * least squares) and the GP-mean prediction on a test grid.
+ * least squares; Gauss-Newton for u^3), the profiled loss and the GP-mean
+ * prediction on a test grid.
  *
- * With U = K beta and K = R^T R (Cholesky), the loss in U is, up to a
- * constant, 1/2 of |R beta|^2 + lambda tau |S K beta - g|^2 + v |L beta - f|^2,
- * L = sum_a Dk_a (x) K_others + c0 K, which QR least squares solves stably. */
+ * 2-D dense: with U = K beta and K = R^T R (Cholesky), the loss in U is, up
+ * to a constant, 1/2 of |R beta|^2 + lambda tau |S K beta - g|^2 +
+ * v |L beta - f|^2, L = sum_a Dk_a (x) K_others + c0 K, solved by QR.
+ * 1-D: whitened coordinates U = R^T gam instead (solve_linearised_1d): beta
+ * is of the size of U over the jitter and the loss computed from it is
+ * dominated by rounding; gam is of the size of the prior term. */
 #include <math.h>
 #include <string.h>
+#include <time.h>
 #include <cblas.h>
 #include <lapacke.h>
 #include <parseval/alloc.h>
@@ -16,6 +21,11 @@
 
 #ifndef GN_MAX_ITER
 #define GN_MAX_ITER 30   /* Gauss-Newton iterations per solve (Allen-Cahn) */
+#endif
+#ifndef GN1_MAX_ITER
+#define GN1_MAX_ITER 10  /* the same, 1-D: from a warm start 3-4 reach the rounding
+                            floor; more only go to far-off line-search trials, which
+                            are rejected anyway */
 #endif
 #ifndef GN_TOL
 #define GN_TOL 1e-12     /* relative update that ends Gauss-Newton */
@@ -100,6 +110,150 @@ static int solve_linearised(gp_model *m, double *p, const double *J, const doubl
   return st;
 }
 
+/* U = L gam (L the row-major lower Cholesky factor of K). */
+static void white_to_u(const gp_model *m, const double *gam, double *U) {
+  memcpy(U, gam, m->M * sizeof(double));
+  cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)m->M, m->chol, (int)m->M,
+              U, 1);
+}
+
+/* 1-D workspaces of the dense least squares, allocated once per model. */
+#define LS_WORK 64   /* LAPACK workspace per column (block size bound) */
+static int ls_alloc(gp_model *m) {
+  if (m->ls_A) return 0;
+  size_t n = m->M, rows = 2 * n + m->nb;
+  m->ls_A = pv_malloc(rows * n * sizeof(double));
+  m->ls_Q = pv_malloc(rows * n * sizeof(double));
+  m->ls_tau = pv_malloc((n + LS_WORK * n) * sizeof(double));
+  m->ls_b = pv_malloc(rows * sizeof(double));
+  m->ls_r = pv_malloc(rows * sizeof(double));
+  if (m->ls_A && m->ls_Q && m->ls_tau && m->ls_b && m->ls_r) return 0;
+  pv_free(m->ls_A); pv_free(m->ls_Q); pv_free(m->ls_tau); pv_free(m->ls_b); pv_free(m->ls_r);
+  m->ls_A = m->ls_Q = m->ls_tau = m->ls_b = m->ls_r = NULL;
+  return PV_ERROR(PV_ENOMEM, "gp solve u: %zu x %zu least squares", rows, n);
+}
+
+/* 1-D, whitened: U = R^T gam (K = R^T R, R^T = L the row-major lower
+ * Cholesky factor kept by gp_model_factor), so the prior is |gam|^2 / 2 and
+ * the linearised residual (X + diag(J) L) gam - fl with X = Dk R^-1: the
+ * least squares
+ *   [sb S L; sv (X + diag(J) L); I] gam ~ [sb g; sv fl; 0]
+ * has singular values >= 1 and gam is of the size of the prior term (beta =
+ * K^-1 U is not: its size is that of U over the jitter, and the residual
+ * computed from it loses that many digits). Heavy rows first (Householder QR
+ * of a weighted problem), column-major in the model's workspaces, one step
+ * of iterative refinement; gam into m->gam, U into p. */
+static int solve_linearised_1d(gp_model *m, double *p, const double *J, const double *fl) {
+  int st = ls_alloc(m);
+  if (st) return st;
+  size_t n = m->M, nb = m->nb, rows = 2 * n + nb, np = pv_gp_model_nparams(m);
+  double tau = exp(p[np - 2]), v = exp(p[np - 1]), sb = sqrt(m->opt.lambda_b * tau), sv = sqrt(v);
+  const double *Lc = m->chol, *X = m->ls_X;
+  double *A = m->ls_A, *Q = m->ls_Q, *b = m->ls_b, *r = m->ls_r, *gam = m->gam;
+  double *tq = m->ls_tau, *work = m->ls_tau + n;
+  for (size_t j = 0; j < n; j++) {
+    double *col = A + j * rows, *ci = col + nb + n;
+    for (size_t k = 0; k < nb; k++) col[k] = j <= m->bidx[k] ? sb * Lc[m->bidx[k] * n + j] : 0.0;
+    for (size_t i = 0; i < n; i++)
+      col[nb + i] = sv * (X[i * n + j] + (j <= i ? J[i] * Lc[i * n + j] : 0.0));
+    memset(ci, 0, n * sizeof(double));
+    ci[j] = 1.0;
+  }
+  for (size_t k = 0; k < nb; k++) b[k] = sb * m->g[k];
+  for (size_t i = 0; i < n; i++) b[nb + i] = sv * fl[i];
+  memset(b + nb + n, 0, n * sizeof(double));
+  memcpy(Q, A, rows * n * sizeof(double));
+  lapack_int lw = (lapack_int)(LS_WORK * n), N = (lapack_int)n, R = (lapack_int)rows;
+  if (LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, R, N, Q, R, tq, work, lw) != 0)
+    return PV_ERROR(PV_ENUMERIC, "gp solve u: QR factorisation failed");
+  memset(gam, 0, n * sizeof(double));
+  for (int pass = 0; pass < 2; pass++) {
+    memcpy(r, b, rows * sizeof(double));   /* r = b - A gam */
+    if (pass) cblas_dgemv(CblasColMajor, CblasNoTrans, R, N, -1.0, A, R, gam, 1, 1.0, r, 1);
+    if (LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'T', R, 1, N, Q, R, tq, r, R, work, lw) != 0 ||
+        LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, 'U', 'N', 'N', N, 1, Q, R, r, R) != 0)
+      return PV_ERROR(PV_ENUMERIC, "gp solve u: least-squares system is rank deficient");
+    for (size_t i = 0; i < n; i++) gam[i] += r[i];
+  }
+  white_to_u(m, gam, p);
+  return 0;
+}
+
+/* 1-D elimination of U in whitened coordinates: one least-squares solve
+ * for a linear operator; with c3 != 0, Gauss-Newton from the U in p, each
+ * step halved until the loss does not rise (else the previous U is kept),
+ * until the update is below GN_TOL relative. */
+static int solve_u_1d(gp_model *m, double *p) {
+  size_t n = m->M;
+  double c0 = m->prob.c0, c3 = m->prob.c3;
+  double *J = m->ls_gn, *fl = m->ls_gn + n, *g0 = m->ls_gn + 2 * n, *gam = m->gam;
+  gp_model_white_operator(m);
+  if (c3 == 0.0) {
+    for (size_t i = 0; i < n; i++) J[i] = c0;
+    return solve_linearised_1d(m, p, J, m->f);
+  }
+  memcpy(g0, p, n * sizeof(double));   /* gam of the starting U: L gam = U */
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, m->chol, (int)n, g0, 1);
+  white_to_u(m, g0, p);
+  double Lprev;
+  int st = gp_model_loss_white(m, p, g0, &Lprev, NULL);
+  if (st == PV_ENUMERIC) { pv_error_clear(); Lprev = INFINITY; st = 0; }
+  for (int it = 0; it < GN1_MAX_ITER && !st; it++) {
+    for (size_t i = 0; i < n; i++) {
+      double u = p[i];
+      J[i] = c0 + 3.0 * c3 * u * u;
+      fl[i] = m->f[i] + 2.0 * c3 * u * u * u;
+    }
+    st = solve_linearised_1d(m, p, J, fl);
+    if (st) break;
+    double L = INFINITY, du = 0.0, un = 0.0;
+    int ok = 0;
+    for (int k = 0; k < 30 && !ok; k++) {
+      if (k) {
+        for (size_t i = 0; i < n; i++) gam[i] = g0[i] + 0.5 * (gam[i] - g0[i]);
+        white_to_u(m, gam, p);
+      }
+      st = gp_model_loss_white(m, p, gam, &L, NULL);
+      if (st == PV_ENUMERIC) { pv_error_clear(); st = 0; continue; }
+      if (st) return st;
+      ok = L <= Lprev;
+    }
+    for (size_t i = 0; i < n; i++) {
+      if (ok) du += (gam[i] - g0[i]) * (gam[i] - g0[i]);
+      un += g0[i] * g0[i];
+      if (!ok) gam[i] = g0[i];
+      g0[i] = gam[i];
+    }
+    if (!ok) { white_to_u(m, gam, p); break; }   /* no decrease: keep the previous U */
+    double dec = Lprev - L;
+    Lprev = L;
+    /* converged, or the loss no longer moves above rounding */
+    if (du <= GN_TOL * GN_TOL * un || dec <= 1e-13 * fabs(L)) break;
+  }
+  return st;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  timespec_get(&ts, TIME_UTC);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int gp_model_profiled(gp_model *m, double *p, double *loss, double *grad) {
+  double t0 = now_s();
+  int st = pv_gp_model_solve_u(m, p);
+  m->t_solve = now_s() - t0;
+  if (st) return st;
+  if (m->d == 1 && m->gam && m->opt.u_solver != PV_GP_USOLVE_PCG)
+    return gp_model_loss_white(m, p, m->gam, loss, grad);
+  return pv_gp_model_loss(m, p, loss, grad);
+}
+
+int pv_gp_model_profiled_loss(pv_gp_model *m, double *p, double *loss, double *grad) {
+  if (!m || !p || !loss) return PV_ERROR(PV_EINVAL, "gp profiled loss: NULL argument");
+  return gp_model_profiled(m, p, loss, grad);
+}
+
 /* Gauss-Newton safeguard: halve the step from u0 until the loss does not
  * rise (at most 30 halvings; then keep u0). *Lprev updated. */
 static int damp_step(gp_model *m, double *p, const double *u0, double *Lprev) {
@@ -148,8 +302,15 @@ int pv_gp_model_solve_u(pv_gp_model *m, double *p) {
   int pcg = use_pcg(m);
   if (!pcg && ((m->d == 1 && m->M > 4000) || (m->d == 2 && m->M > 4096)))
     return PV_ERROR(PV_EUNSUPPORTED, "gp solve u: %zu grid points is too many for a dense solve", m->M);
+  m->pcg_iters = 0;
   int st = gp_model_factor(m, p);
   if (st) return st;
+  if (!pcg && m->d == 1) {
+    st = solve_u_1d(m, p);
+    for (size_t i = 0; i < m->M && !st; i++)
+      if (!isfinite(p[i])) st = PV_ERROR(PV_ENUMERIC, "gp solve u: U[%zu] not finite", i);
+    return st;
+  }
   size_t M = m->M, rows = 2 * M + m->nb;
   size_t dm = pcg ? 1 : M * M, dr = pcg ? 1 : rows * M;
   double *Kf = pv_malloc(dm * sizeof(double)), *Lf = pv_malloc(dm * sizeof(double));
@@ -186,6 +347,22 @@ done:
   return st;
 }
 
+/* T (nt x n, row-major) = C K^-1 by Cholesky solves (the explicit inverse
+ * loses digits when K is badly conditioned): row-major C is the
+ * column-major n x nt matrix of the columns c_i, replaced by K^-1 c_i. */
+static int cross_times_kinv(const double *K, int n, int nt, const double *C, double *T) {
+  double *F = pv_malloc((size_t)n * n * sizeof(double));
+  if (!F) return PV_ERROR(PV_ENOMEM, "gp predict: %d x %d factor", n, n);
+  memcpy(F, K, (size_t)n * n * sizeof(double));
+  memcpy(T, C, (size_t)nt * n * sizeof(double));
+  int st = 0;
+  if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', n, F, n) != 0 ||
+      LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', n, nt, F, n, T, n) != 0)
+    st = PV_ERROR(PV_ENUMERIC, "gp predict: kernel matrix not positive definite");
+  pv_free(F);
+  return st;
+}
+
 int pv_gp_model_predict(pv_gp_model *m, const double *p, const int nt[], double *out) {
   if (!m || !p || !nt || !out) return PV_ERROR(PV_EINVAL, "gp predict: NULL argument");
   for (int a = 0; a < m->d; a++)
@@ -213,9 +390,7 @@ int pv_gp_model_predict(pv_gp_model *m, const double *p, const int nt[], double 
     for (int i = 0; i < m->n[a]; i++) x[i] = lo + m->h[a] * i;
     st = pv_gp_kernel_cross(m->opt.kind, m->q, p + m->M + 3 * (size_t)m->q * a, xs, nt[a], x,
                             m->n[a], C);
-    if (!st)
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt[a], m->n[a], m->n[a], 1.0, C,
-                  m->n[a], m->Kinv[a], m->n[a], 0.0, T[a], m->n[a]);
+    if (!st) st = cross_times_kinv(m->K[a], m->n[a], nt[a], C, T[a]);
   }
   if (st) goto done;
   if (m->d == 1) {

@@ -26,11 +26,13 @@ typedef struct res_ws {
   pv_spectral_box *box;
   size_t N;
   double *D, *r, *u, *v, *g2, *gm, *a, *h, *tmp, *uh;
+  double *e, *ep, *em, *wb, *hh, *qq; /* solver form (PV_NN_DT_SOLVER) */
 } res_ws;
 
 static void ws_free(res_ws *q) {
   pv_spectral_box_destroy(&q->box);
-  double *p[] = {q->D, q->r, q->u, q->v, q->g2, q->gm, q->a, q->h, q->tmp, q->uh};
+  double *p[] = {q->D, q->r, q->u, q->v, q->g2, q->gm, q->a, q->h, q->tmp, q->uh,
+                 q->e, q->ep, q->em, q->wb, q->hh, q->qq};
   for (size_t i = 0; i < sizeof p / sizeof *p; i++) pv_free(p[i]);
 }
 
@@ -76,12 +78,74 @@ static int advection_adjoint(res_ws *q, const double *w, const double *g, double
   return PV_OK;
 }
 
+/* PV_NN_DT_SOLVER, the reference fine-tuning's form, for one snapshot w:
+ * E = -A(w) + nu Lap w + f, Ep = E / (1 + delta nu |k|^2 / 2) (a +delta
+ * IMEX-CN step), Em = E / (1 - delta nu |k|^2 / 2) (a -delta step),
+ * dw/dt = (Ep + Em) / 2, wbar = w + delta (Ep - Em) / 2 (the mean of the
+ * two stepped fields), r = dw/dt + A(wbar) - nu Lap wbar - f. Leaves E, Ep,
+ * Em, wbar in the workspace. */
+static int solver_form(res_ws *q, const pv_nn_ns_residual_options *o, const double *w, double *r) {
+  const size_t N = q->N;
+  const double d = o->solver_dt;
+  int st = advection(q, w, q->e);
+  if (!st) st = pv_spectral_laplacian(q->box, w, q->tmp);
+  if (st) return st;
+  for (size_t i = 0; i < N; i++)
+    q->e[i] = -q->e[i] + o->nu * q->tmp[i] + (o->forcing ? o->forcing[i] : 0.0);
+  st = pv_spectral_helmholtz_solve(q->box, 1.0, 0.5 * d * o->nu, q->e, q->ep);
+  if (!st) st = pv_spectral_helmholtz_solve(q->box, 1.0, -0.5 * d * o->nu, q->e, q->em);
+  if (st) return st;
+  for (size_t i = 0; i < N; i++) q->wb[i] = w[i] + 0.5 * d * (q->ep[i] - q->em[i]);
+  st = advection(q, q->wb, r);
+  if (!st) st = pv_spectral_laplacian(q->box, q->wb, q->tmp);
+  if (st) return st;
+  for (size_t i = 0; i < N; i++)
+    r[i] += 0.5 * (q->ep[i] + q->em[i]) - o->nu * q->tmp[i] - (o->forcing ? o->forcing[i] : 0.0);
+  return PV_OK;
+}
+
+/* dw += (d r / d w)^T g for solver_form: h = J_A(wbar)^T g - nu Lap g,
+ * s = (Cp + Cm) g / 2 + delta (Cp - Cm) h / 2, dw += h - J_A(w)^T s + nu Lap s
+ * (Cp, Cm the two CN factors, self-adjoint Fourier multipliers). */
+static int solver_form_adjoint(res_ws *q, const pv_nn_ns_residual_options *o, const double *w,
+                               const double *g, double *dw) {
+  const size_t N = q->N;
+  const double d = o->solver_dt;
+  int st = solver_form(q, o, w, q->qq); /* recompute wbar (qq is scratch here) */
+  if (st) return st;
+  memset(q->hh, 0, N * sizeof *q->hh);
+  st = advection_adjoint(q, q->wb, g, q->hh);
+  if (!st) st = pv_spectral_laplacian(q->box, g, q->tmp);
+  if (st) return st;
+  for (size_t i = 0; i < N; i++) q->hh[i] -= o->nu * q->tmp[i];
+  st = pv_spectral_helmholtz_solve(q->box, 1.0, 0.5 * d * o->nu, g, q->ep);
+  if (!st) st = pv_spectral_helmholtz_solve(q->box, 1.0, -0.5 * d * o->nu, g, q->em);
+  if (st) return st;
+  for (size_t i = 0; i < N; i++) q->qq[i] = 0.5 * (q->ep[i] + q->em[i]);
+  st = pv_spectral_helmholtz_solve(q->box, 1.0, 0.5 * d * o->nu, q->hh, q->ep);
+  if (!st) st = pv_spectral_helmholtz_solve(q->box, 1.0, -0.5 * d * o->nu, q->hh, q->em);
+  if (st) return st;
+  for (size_t i = 0; i < N; i++) {
+    q->qq[i] += 0.5 * d * (q->ep[i] - q->em[i]);
+    dw[i] += q->hh[i];
+  }
+  /* dw -= J_A(w)^T s: advection_adjoint adds, so negate s around it */
+  for (size_t i = 0; i < N; i++) q->qq[i] = -q->qq[i];
+  st = advection_adjoint(q, w, q->qq, dw);
+  if (!st) st = pv_spectral_laplacian(q->box, q->qq, q->tmp);
+  if (st) return st;
+  for (size_t i = 0; i < N; i++) dw[i] -= o->nu * q->tmp[i]; /* + nu Lap s, s = -qq */
+  return PV_OK;
+}
+
 int pv_nn_loss_ns_residual(pv_ctx *ctx, int n, int nt, const double *w,
                            const pv_nn_ns_residual_options *o, double *loss, double *dw) {
   if (!w || !o || !loss || o->struct_size < sizeof *o)
     return PV_ERROR(PV_EINVAL, "pv_nn_loss_ns_residual: NULL argument or struct_size too small");
   if (n < 4 || n % 2 || n > 16384 || nt < 1 || nt > 100000 || !(o->dt > 0) || !(o->nu >= 0) ||
-      !(o->alpha > 0) || !isfinite(o->dt) || !isfinite(o->nu) || !isfinite(o->alpha))
+      !(o->alpha > 0) || !isfinite(o->dt) || !isfinite(o->nu) || !isfinite(o->alpha) ||
+      (o->dt_form != PV_NN_DT_SPECTRAL && o->dt_form != PV_NN_DT_SOLVER) ||
+      (o->dt_form == PV_NN_DT_SOLVER && !(o->solver_dt > 0 && o->solver_dt < 1)))
     return PV_ERROR(PV_EINVAL, "pv_nn_loss_ns_residual: n %d (even >= 4), nt %d, dt %g, nu %g, "
                     "alpha %g out of range", n, nt, o->dt, o->nu, o->alpha);
   res_ws q;
@@ -104,7 +168,13 @@ int pv_nn_loss_ns_residual(pv_ctx *ctx, int n, int nt, const double *w,
   q.h = pv_malloc(N * sizeof *q.h);
   q.tmp = pv_malloc(N * sizeof *q.tmp);
   q.uh = pv_malloc(2 * pv_spectral_box_nmodes(q.box) * sizeof *q.uh);
-  if (!q.D || !q.r || !q.u || !q.v || !q.g2 || !q.gm || !q.a || !q.h || !q.tmp || !q.uh) {
+  if (o->dt_form == PV_NN_DT_SOLVER) {
+    double **x[] = {&q.e, &q.ep, &q.em, &q.wb, &q.hh, &q.qq};
+    for (size_t i = 0; i < sizeof x / sizeof *x; i++) *x[i] = pv_malloc(N * sizeof(double));
+  }
+  const int sv_bad = o->dt_form == PV_NN_DT_SOLVER &&
+                     (!q.e || !q.ep || !q.em || !q.wb || !q.hh || !q.qq);
+  if (!q.D || !q.r || !q.u || !q.v || !q.g2 || !q.gm || !q.a || !q.h || !q.tmp || !q.uh || sv_bad) {
     ws_free(&q);
     return PV_ERROR(PV_ENOMEM, "pv_nn_loss_ns_residual: %zu x %d workspaces", N, nt);
   }
@@ -113,6 +183,13 @@ int pv_nn_loss_ns_residual(pv_ctx *ctx, int n, int nt, const double *w,
   double q2 = 0;
   for (size_t t = 0; t < T && !st; t++) {
     double *rt = q.r + t * N;
+    if (o->dt_form == PV_NN_DT_SOLVER) {
+      st = solver_form(&q, o, w + t * N, rt);
+      double n2 = 0;
+      if (!st) st = pv_spectral_sobolev_norm2(q.box, rt, -1.0, o->alpha, &n2);
+      q2 += n2 / nt;
+      continue;
+    }
     st = advection(&q, w + t * N, rt);
     if (!st) st = pv_spectral_laplacian(q.box, w + t * N, q.tmp);
     if (st) break;
@@ -137,6 +214,10 @@ int pv_nn_loss_ns_residual(pv_ctx *ctx, int n, int nt, const double *w,
       st = pv_spectral_sobolev_norm2_grad(q.box, g, -1.0, o->alpha, q.h);
       if (st) break;
       for (size_t i = 0; i < N; i++) g[i] = c * q.h[i];
+      if (o->dt_form == PV_NN_DT_SOLVER) {
+        st = solver_form_adjoint(&q, o, w + t * N, g, dw + t * N);
+        continue;
+      }
       st = advection_adjoint(&q, w + t * N, g, dw + t * N); /* uses q.tmp */
       if (!st) st = pv_spectral_laplacian(q.box, g, q.tmp);
       if (st) break;

@@ -152,7 +152,10 @@ typedef struct ns_job {
 
 static int save_ckpt(ns_job *j, int64_t epoch, int64_t step, const pv_rng *rng) {
   pv_nn_checkpoint_meta meta = {sizeof meta, epoch, step, *rng, j->config};
-  return pv_nn_fno2d_save(j->o->checkpoint, 1, j->m, j->opt ? NULL : j->adam, &meta);
+  pv_nn_train_state ts = PV_NN_TRAIN_STATE_INIT;
+  if (j->opt) ts.optim = j->opt;
+  else ts.adam = j->adam;
+  return pv_nn_fno2d_save_state(j->o->checkpoint, 1, j->m, &ts, &meta);
 }
 
 static int csv_append(ns_job *j, const char *line) {
@@ -186,10 +189,6 @@ static int check_job(const ns_job *j, const pv_ns_dataset_info *info, const char
                     o->step_size, o->gamma, o->lr, o->checkpoint_every);
   if (o->resume && !o->checkpoint)
     return PV_ERROR(PV_EINVAL, "training options: resume needs a checkpoint path");
-  if (o->optimizer && (o->resume || o->checkpoint_every))
-    return PV_ERROR(PV_EUNSUPPORTED, "training options: checkpoints during training and resume "
-                    "keep Adam state only; optimizer %d has no checkpointed state here",
-                    o->optimizer);
   return PV_OK;
 }
 
@@ -232,10 +231,19 @@ static int train_loop(ns_job *j, pv_nn_ns_train_result *res) {
   pv_rng_init(&rng, o->seed, 0x6e73);
   int e0 = 0, b0 = 0, st = PV_OK;
   if (o->resume && file_exists(o->checkpoint)) {
+    pv_nn_fno2d_config cc;
+    st = pv_nn_fno2d_checkpoint_config(o->checkpoint, &cc);
+    if (!st && cc.n != j->c.n) /* zero-shot runs are for eval / predict, not for resuming */
+      st = PV_ERROR(PV_EFORMAT, "%s: attribute 'n' = %d: the run was trained on %d x %d data, "
+                    "this dataset is %d x %d", o->checkpoint, cc.n, cc.n, cc.n, j->c.n, j->c.n);
+    if (st) return st;
     pv_nn_checkpoint_meta meta;
     memset(&meta, 0, sizeof meta);
     meta.struct_size = sizeof meta;
-    st = pv_nn_fno2d_load(o->checkpoint, j->m, j->adam, &meta);
+    pv_nn_train_state ts = PV_NN_TRAIN_STATE_INIT;
+    if (j->opt) ts.optim = j->opt;
+    else ts.adam = j->adam;
+    st = pv_nn_fno2d_load_state(o->checkpoint, j->m, &ts, &meta);
     if (st) return st;
     pv_free(meta.config_json);
     e0 = (int)meta.epoch;

@@ -59,6 +59,11 @@ void pv_nn_sigma_reparam_vectors(pv_nn_sigma_reparam *s, double **u, double **v)
   if (v) *v = s ? s->v : NULL;
 }
 
+void pv_nn_sigma_reparam_size(const pv_nn_sigma_reparam *s, size_t *rows, size_t *cols) {
+  if (rows) *rows = s ? s->rows : 0;
+  if (cols) *cols = s ? s->cols : 0;
+}
+
 #define SR_T float
 #define SR_SUFFIX f
 #include "nn/optim_sigma_impl.h"

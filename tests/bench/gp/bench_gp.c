@@ -9,13 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <parseval/parseval.h>
 #include <parseval/gp.h>
 
 typedef struct {
   const char *only, *kernels;
-  int iters, n, adam, joint, verbose, every, fixnoise, spectral;
-  double time;
+  int iters, n, adam, joint, verbose, every, fixnoise, plain, spectral;
+  double time, jitter, cap, prune, wmax;
 } args;
 
 static int verbose_monitor(int iter, double loss, const double *p, void *user) {
@@ -25,7 +26,8 @@ static int verbose_monitor(int iter, double loss, const double *p, void *user) {
 }
 
 static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args *a,
-                   double *err, double *secs, int *iters, double split[2], long *pcg, int *evals) {
+                   double *err, double *secs, int *iters, double split[2], long *pcg, int *evals,
+                   double *cpu) {
   pv_gp_run_options o = PV_GP_RUN_OPTIONS_INIT;
   o.kind = kind;
   if (a->n > 0) o.n[0] = o.n[1] = a->n;
@@ -35,9 +37,18 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
   o.optim.max_time = a->time;
   o.optim.fix_noise = a->fixnoise;
   o.init = a->spectral ? PV_GP_INIT_SPECTRAL : PV_GP_INIT_REFERENCE;
+  if (a->jitter > 0) o.jitter = a->jitter;
+  /* 1-D L-BFGS defaults (pv_gp_benchmark_run): noise cap 20, pruning gap 5,
+   * log-weight bound 6, grid bounds; --plain: none of them */
+  if (a->cap > 0) o.optim.noise_cap = a->cap;
+  if (a->prune > 0) o.optim.prune_gap = a->prune;
+  if (a->wmax > 0) o.optim.log_w_max = a->wmax;
+  o.plain = a->plain;
   if (a->verbose) { o.optim.monitor = verbose_monitor; o.optim.monitor_every = a->every; }
   pv_gp_run_result r;
+  clock_t c0 = clock();
   int st = pv_gp_benchmark_run(NULL, b, &o, NULL, NULL, NULL, &r);
+  *cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
   if (!st) {
     *err = r.optim.rel_l2; *secs = r.optim.seconds; *iters = r.optim.iterations;
     *pcg = r.optim.pcg_iterations;
@@ -54,7 +65,7 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
 }
 
 int main(int argc, char **argv) {
-  args a = {NULL, "stm,gm,se,matern", 2000, 0, 0, 0, 0, 10, 0, 0, 60.0};
+  args a = {NULL, "stm,gm,se,matern", 2000, 0, 0, 0, 0, 10, 0, 0, 0, 60.0, 0.0, -1.0, -1.0, -1.0};
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--only") && i + 1 < argc) a.only = argv[++i];
     else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) a.kernels = argv[++i];
@@ -65,13 +76,19 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--joint")) a.joint = 1;
     else if (!strcmp(argv[i], "--fix-noise")) a.fixnoise = 1;
     else if (!strcmp(argv[i], "--init") && i + 1 < argc) a.spectral = !strcmp(argv[++i], "spectral");
+    else if (!strcmp(argv[i], "--plain")) a.plain = 1;
+    else if (!strcmp(argv[i], "--jitter") && i + 1 < argc) a.jitter = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--cap") && i + 1 < argc) a.cap = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--prune") && i + 1 < argc) a.prune = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--wmax") && i + 1 < argc) a.wmax = atof(argv[++i]);
     else if (!strcmp(argv[i], "--verbose")) a.verbose = 1;
     else if (!strcmp(argv[i], "--every") && i + 1 < argc) a.every = atoi(argv[++i]);
     else { fprintf(stderr, "usage: see tests/bench/gp/README.md\n"); return 2; }
   }
   if (pv_init() != 0) return 1;
-  printf("%-24s %-6s %10s %10s %8s %7s %8s %6s %5s %7s %7s %6s\n", "benchmark", "kernel", "ours",
-         "reference", "ratio", "seconds", "ref_s", "iters", "evals", "pcg_it", "solveU%", "loss%");
+  printf("%-24s %-6s %10s %10s %8s %7s %6s %8s %6s %5s %7s %7s %6s\n", "benchmark", "kernel", "ours",
+         "reference", "ratio", "seconds", "cpu_s", "ref_s", "iters", "evals", "pcg_it", "solveU%",
+         "loss%");
   for (int i = 0; i < pv_gp_benchmark_count(); i++) {
     const pv_gp_benchmark *b = pv_gp_benchmark_get(i);
     if (a.only && !strstr(b->name, a.only)) continue;
@@ -80,14 +97,14 @@ int main(int argc, char **argv) {
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
       pv_gp_kernel_kind kind;
       if (pv_gp_kernel_kind_parse(tok, &kind)) { fprintf(stderr, "%s\n", pv_error_message()); return 2; }
-      double err = NAN, secs = NAN, split[2] = {NAN, NAN};
+      double err = NAN, secs = NAN, split[2] = {NAN, NAN}, cpu = NAN;
       int it = 0, ev = 0;
       long pcg = 0;
-      run_one(b, kind, &a, &err, &secs, &it, split, &pcg, &ev);
+      run_one(b, kind, &a, &err, &secs, &it, split, &pcg, &ev, &cpu);
       char rs[16] = "-";
       if (b->ref_seconds[kind] > 0) snprintf(rs, sizeof rs, "%.0f", b->ref_seconds[kind]);
-      printf("%-24s %-6s %10.3e %10.3e %8.2f %7.1f %8s %6d %5d %7ld %7.0f %6.0f\n", b->name, tok,
-             err, b->ref_err[kind], err / b->ref_err[kind], secs, rs, it, ev, pcg,
+      printf("%-24s %-6s %10.3e %10.3e %8.2f %7.1f %6.1f %8s %6d %5d %7ld %7.0f %6.0f\n", b->name,
+             tok, err, b->ref_err[kind], err / b->ref_err[kind], secs, cpu, rs, it, ev, pcg,
              100 * split[0], 100 * split[1]);
       fflush(stdout);
     }

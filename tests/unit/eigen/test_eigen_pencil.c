@@ -157,6 +157,28 @@ static void test_locking_small_basis_vs_dsygvd(void) {
   free_pencil(&p);
 }
 
+/* Block 12: each shift-invert solve runs as two interleaved sweeps (8 + 4
+ * right-hand sides, the second padded); pairs must match the dense solver. */
+static void test_block12_vs_dsygvd(void) {
+  pencil p;
+  make_pencil(&p, 300, 17);
+  int k = 20;
+  pv_eigen_options opt = PV_EIGEN_OPTIONS_INIT;
+  opt.block = 12;
+  double lam[20], *X = malloc(sizeof(double) * p.n * k);
+  pv_eigen_info info = {.struct_size = sizeof info};
+  CHECK_OK(pv_eigen_pencil_solve(NULL, p.A, p.B, k, &opt, lam, X, p.n, &info));
+  CHECK(!info.dense);
+  CHECK(info.op_applies % 12 == 0);
+  CHECK(info.max_residual <= 1e-10);
+  int64_t ref[20];
+  for (int i = 0; i < k; i++)
+    ref[i] = i;
+  check_pairs(&p, k, lam, X, ref);
+  free(X);
+  free_pencil(&p);
+}
+
 static void test_interior_vs_dsygvd(void) {
   pencil p;
   make_pencil(&p, 450, 12);
@@ -295,5 +317,6 @@ static void test_allocation_failures(void) {
 }
 
 PV_TEST_MAIN(PV_CASE(test_smallest_vs_dsygvd), PV_CASE(test_locking_small_basis_vs_dsygvd),
+             PV_CASE(test_block12_vs_dsygvd),
              PV_CASE(test_interior_vs_dsygvd),
              PV_CASE(test_bad_input), PV_CASE(test_allocation_failures))

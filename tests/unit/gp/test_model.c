@@ -22,10 +22,8 @@ static void fixture_free(fixture *fx) {
 static double g_jitter = 1e-6;
 static int g_usolver = PV_GP_USOLVE_AUTO;
 
-static void make(fixture *fx, const char *bench, const int n[], pv_gp_kernel_kind kind, int q,
-                 double F) {
-  const pv_gp_benchmark *b = pv_gp_benchmark_find(bench);
-  CHECK(b != NULL);
+static void make_b(fixture *fx, const pv_gp_benchmark *b, const int n[], pv_gp_kernel_kind kind,
+                   int q, double F) {
   size_t M = (size_t)n[0] * (b->dim == 2 ? (size_t)n[1] : 1);
   fx->f = pv_malloc(M * sizeof(double));
   fx->ub = pv_malloc(M * sizeof(double));
@@ -41,6 +39,13 @@ static void make(fixture *fx, const char *bench, const int n[], pv_gp_kernel_kin
   CHECK_OK(pv_gp_model_create(&pr, &o, &fx->m));
   fx->p = pv_malloc(pv_gp_model_nparams(fx->m) * sizeof(double));
   CHECK_OK(pv_gp_model_init_params(fx->m, fx->p));
+}
+
+static void make(fixture *fx, const char *bench, const int n[], pv_gp_kernel_kind kind, int q,
+                 double F) {
+  const pv_gp_benchmark *b = pv_gp_benchmark_find(bench);
+  CHECK(b != NULL);
+  make_b(fx, b, n, kind, q, F);
 }
 
 /* Gradient check at a perturbed point: U = exact * 0.8 + wiggle, tau, v. */
@@ -365,7 +370,94 @@ static void test_pcg_true_frequency_2d(void) {
   pv_free(p); pv_free(f); pv_free(ub);
 }
 
-PV_TEST_MAIN(PV_CASE(test_gradient_fd), PV_CASE(test_solve_u_stationary), PV_CASE(test_golden_initial_loss),
+/* The profiled loss (U eliminated; 1-D: whitened least squares and the
+ * loss in those coordinates) against central differences of itself in the
+ * kernel parameters, log tau and log v: Poisson (one solve) and Allen-Cahn
+ * (Gauss-Newton to convergence; u = sin(100x) on [0, 0.25], resolved by the
+ * 40 points), GM and StM. */
+static void test_profiled_gradient_fd(void) {
+  static const char *names[2] = {"poisson_1d-sin_cos", "allencahn_1d-single_sin"};
+  g_jitter = 1e-3;
+  for (int k = 0; k < 2; k++)
+    for (int kind = 0; kind < 2; kind++) {
+      fixture fx = {0};
+      int n[1] = {40};
+      pv_gp_benchmark b = *pv_gp_benchmark_find(names[k]);
+      if (k == 1) b.hi[0] = 0.25;
+      make_b(&fx, &b, n, (pv_gp_kernel_kind)kind, 3, k == 1 ? 16.0 : 3.0);
+      size_t np = pv_gp_model_nparams(fx.m), M = pv_gp_model_npoints(fx.m);
+      for (size_t i = M; i < np - 2; i++) fx.p[i] += 0.1 * cos((double)i);
+      for (int c = 0; c < 3; c++) fx.p[M + 3 + c] += 2.0;   /* shorter length scales */
+      fx.p[np - 2] = 1.0;
+      fx.p[np - 1] = -3.0;
+      double *g = pv_malloc(np * sizeof(double)), *q = pv_malloc(np * sizeof(double));
+      double L, Lp, Lm, gmax = 0;
+      CHECK_OK(pv_gp_model_profiled_loss(fx.m, fx.p, &L, g));
+      for (size_t i = M; i < np; i++) gmax = fmax(gmax, fabs(g[i]));
+      for (size_t i = M; i < np; i++) {
+        double h = 1e-5 * fmax(1.0, fabs(fx.p[i]));
+        memcpy(q, fx.p, np * sizeof(double));
+        q[i] += h;
+        CHECK_OK(pv_gp_model_profiled_loss(fx.m, q, &Lp, NULL));
+        memcpy(q, fx.p, np * sizeof(double));
+        q[i] -= h;
+        CHECK_OK(pv_gp_model_profiled_loss(fx.m, q, &Lm, NULL));
+        double fd = (Lp - Lm) / (2 * h);
+        /* Allen-Cahn: Gauss-Newton stops at 1e-12 relative updates */
+        double tol = k == 1 ? 1e-4 : 1e-5;
+        if (fabs(fd - g[i]) > tol * fmax(fabs(fd), 1e-3 * gmax))
+          printf("%s kind %d: param %zu grad %.10g fd %.10g\n", names[k], kind, i, g[i], fd);
+        CHECK_NEAR(g[i], fd, tol * fmax(fabs(fd), 1e-3 * gmax));
+      }
+      pv_free(g); pv_free(q);
+      fixture_free(&fx);
+    }
+  g_jitter = 1e-6;
+}
+
+/* Staged L-BFGS with pruning on u = sin(100x), N = 400, Q = 6 components
+ * spread over [0, 20] cycles: the components far from 100 / 2 pi are
+ * pruned (weight exp(-600), frozen), the noise levels stay under the cap,
+ * the kernel parameters inside the grid bounds, and the final iterate is
+ * far more accurate than the reference's logged 4e-7 (GM). */
+static void test_prune_single_frequency(void) {
+  int n[1] = {400};
+  const pv_gp_benchmark *b = pv_gp_benchmark_find("poisson_1d-single_sin");
+  fixture fx = {0};
+  make(&fx, b->name, n, PV_GP_KERNEL_GM, 6, 20.0);
+  size_t np = pv_gp_model_nparams(fx.m), M = pv_gp_model_npoints(fx.m);
+  double *ex = pv_malloc(300 * sizeof(double));
+  int nt[2] = {300, 1};
+  CHECK_OK(pv_gp_benchmark_fields(b, nt, ex, NULL));
+  pv_gp_optim_options o = PV_GP_OPTIM_OPTIONS_INIT;
+  o.max_iter = 240;
+  o.profile_u = 1;
+  o.noise_cap = 20;
+  o.prune_gap = 5;
+  o.grid_bounds = 1;
+  o.exact = ex;
+  o.ntest[0] = 300;
+  o.ntest[1] = 1;
+  pv_gp_optim_result r;
+  CHECK_OK(pv_gp_model_optimize(NULL, fx.m, fx.p, &o, &r));
+  int pruned = 0;
+  for (int i = 0; i < 6; i++) pruned += fx.p[M + i] == -600.0;
+  printf("pruned %d of 6, rel L2 %.3e, log tau %.2f, log v %.2f, %d iterations\n", pruned, r.rel_l2,
+         fx.p[np - 2], fx.p[np - 1], r.iterations);
+  CHECK(pruned >= 3);
+  CHECK(fx.p[np - 2] <= 20.0 && fx.p[np - 1] <= 20.0);
+  double h = TWO_PI / 399;   /* grid bounds: resolved envelopes, frequencies below Nyquist */
+  for (int i = 0; i < 6; i++) {
+    CHECK(fx.p[M + 6 + i] <= log(1.0 / (h * h)) + 1e-12);
+    CHECK(fabs(fx.p[M + 12 + i]) <= 0.5 / h + 1e-12);
+  }
+  CHECK(r.rel_l2 < 1e-7);
+  pv_free(ex);
+  fixture_free(&fx);
+}
+
+PV_TEST_MAIN(PV_CASE(test_gradient_fd), PV_CASE(test_profiled_gradient_fd),
+             PV_CASE(test_prune_single_frequency), PV_CASE(test_solve_u_stationary), PV_CASE(test_golden_initial_loss),
              PV_CASE(test_pcg_matches_dense), PV_CASE(test_pcg_true_frequency_2d),
              PV_CASE(test_true_frequency_solve), PV_CASE(test_lbfgs_monotone),
              PV_CASE(test_benchmark_sources), PV_CASE(test_bad_problems))

@@ -13,14 +13,6 @@
 #include <parseval/matfile.h>
 #include "pv_test.h"
 
-static char *tmp(const char *name) {
-  static char buf[8][600];
-  static int k;
-  char *b = buf[k++ % 8];
-  snprintf(b, 600, "%s/%s", pv_test_tmpdir(), name);
-  return b;
-}
-
 static void put(mat_t *m, const char *name, enum matio_classes cls, enum matio_types t,
                 int rank, size_t *dims, void *data, int flags) {
   matvar_t *v = Mat_VarCreate(name, cls, t, rank, dims, data, flags);
@@ -74,22 +66,22 @@ static void test_matrix_v5_v73(void) {
   enum mat_ft vers[2] = {MAT_FT_MAT5, MAT_FT_MAT73};
   const char *names[2] = {"m5.mat", "m73.mat"};
   for (int i = 0; i < 2; i++) {
-    write_matrix(tmp(names[i]), vers[i], 4, 2, 3, 1);
+    write_matrix(pv_test_path(names[i]), vers[i], 4, 2, 3, 1);
     pv_raster_cube c;
-    CHECK_OK(pv_matfile_read(ctx, tmp(names[i]), NULL, &c));
+    CHECK_OK(pv_matfile_read(ctx, pv_test_path(names[i]), NULL, &c));
     check_matrix_cube(&c, 4, 2, 3);
     CHECK(!strcmp(pv_raster_meta_item(&c.meta, "source_variable"), "Y"));
     CHECK_EQ_INT(c.meta.has_geotransform, 0);
     pv_raster_cube_free(&c);
   }
   /* size given explicitly (no size variables), as float */
-  write_matrix(tmp("nosize.mat"), MAT_FT_MAT5, 3, 5, 2, 0);
+  write_matrix(pv_test_path("nosize.mat"), MAT_FT_MAT5, 3, 5, 2, 0);
   pv_matfile_options o = PV_MATFILE_OPTIONS_INIT;
   o.rows = 5;
   o.cols = 2;
   o.dtype = PV_F32;
   pv_raster_cube c;
-  CHECK_OK(pv_matfile_read(ctx, tmp("nosize.mat"), &o, &c));
+  CHECK_OK(pv_matfile_read(ctx, pv_test_path("nosize.mat"), &o, &c));
   CHECK_EQ_INT(c.height, 5);
   CHECK_NEAR(((float *)c.data)[(2 * 5 + 3) * 2 + 1], 2000 + 3 + 1 * 5, 0);
   pv_raster_cube_free(&c);
@@ -105,11 +97,11 @@ static void test_cube_and_transposed(void) {
   for (size_t b = 0; b < Bn; b++)
     for (size_t col = 0; col < C; col++)
       for (size_t r = 0; r < R; r++) x[r + col * R + b * R * C] = b == 1 ? NAN : 10.0 * r + col;
-  mat_t *m = Mat_CreateVer(tmp("cube.mat"), NULL, MAT_FT_MAT73);
+  mat_t *m = Mat_CreateVer(pv_test_path("cube.mat"), NULL, MAT_FT_MAT73);
   put(m, "S", MAT_C_DOUBLE, MAT_T_DOUBLE, 3, d, x, 0);
   Mat_Close(m);
   pv_raster_cube c;
-  CHECK_OK(pv_matfile_read(ctx, tmp("cube.mat"), NULL, &c)); /* the only 3-D variable */
+  CHECK_OK(pv_matfile_read(ctx, pv_test_path("cube.mat"), NULL, &c)); /* the only 3-D variable */
   CHECK_EQ_INT(c.width, C);
   CHECK_EQ_INT(c.height, R);
   CHECK_NEAR(((double *)c.data)[2 * C + 3], 23, 0);
@@ -121,14 +113,14 @@ static void test_cube_and_transposed(void) {
   double z[12];
   for (size_t b = 0; b < 2; b++)
     for (size_t n = 0; n < 6; n++) z[n + b * 6] = 7.0 * n + b;
-  m = Mat_CreateVer(tmp("pb.mat"), NULL, MAT_FT_MAT5);
+  m = Mat_CreateVer(pv_test_path("pb.mat"), NULL, MAT_FT_MAT5);
   put(m, "Z", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, d2, z, 0);
   Mat_Close(m);
   pv_matfile_options o = PV_MATFILE_OPTIONS_INIT;
   o.var = "Z";
   o.rows = 2;
   o.cols = 3;
-  CHECK_OK(pv_matfile_read(ctx, tmp("pb.mat"), &o, &c));
+  CHECK_OK(pv_matfile_read(ctx, pv_test_path("pb.mat"), &o, &c));
   CHECK_EQ_INT(c.bands, 2);
   /* band 1, row 1, col 2: n = 1 + 2*2 = 5 */
   CHECK_NEAR(((double *)c.data)[(1 * 2 + 1) * 3 + 2], 7.0 * 5 + 1, 0);
@@ -145,73 +137,73 @@ static void test_bad_files(void) {
   pv_ctx *ctx;
   CHECK_OK(pv_ctx_create(&ctx));
   pv_raster_cube c;
-  write_matrix(tmp("bad.mat"), MAT_FT_MAT5, 4, 2, 3, 1);
+  write_matrix(pv_test_path("bad.mat"), MAT_FT_MAT5, 4, 2, 3, 1);
   pv_matfile_options o = PV_MATFILE_OPTIONS_INIT;
   o.var = "X";
-  int st = pv_matfile_read(ctx, tmp("bad.mat"), &o, &c);
+  int st = pv_matfile_read(ctx, pv_test_path("bad.mat"), &o, &c);
   CHECK(st == PV_ENOTFOUND && mentions("bad.mat") && mentions("'X'") && mentions("lines"));
   pv_error_clear();
   /* wrong shape: Y has 6 pixels, the given image 3 x 3 */
   o = (pv_matfile_options)PV_MATFILE_OPTIONS_INIT;
   o.rows = 3;
   o.cols = 3;
-  st = pv_matfile_read(ctx, tmp("bad.mat"), &o, &c);
+  st = pv_matfile_read(ctx, pv_test_path("bad.mat"), &o, &c);
   CHECK(st == PV_EFORMAT && mentions("bad.mat") && mentions("'Y'") && mentions("4 x 6"));
   pv_error_clear();
   /* wrong shape: 4-D variable */
   size_t d4[4] = {2, 2, 2, 2};
   double x[16] = {0};
-  mat_t *m = Mat_CreateVer(tmp("d4.mat"), NULL, MAT_FT_MAT5);
+  mat_t *m = Mat_CreateVer(pv_test_path("d4.mat"), NULL, MAT_FT_MAT5);
   put(m, "Y", MAT_C_DOUBLE, MAT_T_DOUBLE, 4, d4, x, 0);
   Mat_Close(m);
-  st = pv_matfile_read(ctx, tmp("d4.mat"), NULL, &c);
+  st = pv_matfile_read(ctx, pv_test_path("d4.mat"), NULL, &c);
   CHECK(st == PV_EFORMAT && mentions("d4.mat") && mentions("4 dimensions"));
   pv_error_clear();
   /* a complex variable */
   size_t d2[2] = {2, 4};
   double re[8] = {0}, im[8] = {0};
   mat_complex_split_t cs = {re, im};
-  m = Mat_CreateVer(tmp("cplx.mat"), NULL, MAT_FT_MAT5);
+  m = Mat_CreateVer(pv_test_path("cplx.mat"), NULL, MAT_FT_MAT5);
   put(m, "Y", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, d2, &cs, MAT_F_COMPLEX);
   Mat_Close(m);
-  st = pv_matfile_read(ctx, tmp("cplx.mat"), NULL, &c);
+  st = pv_matfile_read(ctx, pv_test_path("cplx.mat"), NULL, &c);
   CHECK(st == PV_EFORMAT && mentions("cplx.mat") && mentions("'Y'"));
   pv_error_clear();
   /* a non-square matrix without any size */
-  write_matrix(tmp("nosz.mat"), MAT_FT_MAT5, 4, 2, 3, 0);
-  st = pv_matfile_read(ctx, tmp("nosz.mat"), NULL, &c);
+  write_matrix(pv_test_path("nosz.mat"), MAT_FT_MAT5, 4, 2, 3, 0);
+  st = pv_matfile_read(ctx, pv_test_path("nosz.mat"), NULL, &c);
   CHECK(st == PV_EFORMAT && mentions("give rows and cols"));
   pv_error_clear();
   /* empty, junk and missing files */
-  FILE *fp = fopen(tmp("empty.mat"), "wb");
+  FILE *fp = fopen(pv_test_path("empty.mat"), "wb");
   fclose(fp);
-  st = pv_matfile_read(ctx, tmp("empty.mat"), NULL, &c);
+  st = pv_matfile_read(ctx, pv_test_path("empty.mat"), NULL, &c);
   CHECK(st == PV_EFORMAT && mentions("empty.mat") && mentions("0 bytes"));
   pv_error_clear();
-  fp = fopen(tmp("junk.mat"), "wb");
+  fp = fopen(pv_test_path("junk.mat"), "wb");
   for (int i = 0; i < 300; i++) fputc("MATLAB 5.0 junk"[i % 15], fp);
   fclose(fp);
-  st = pv_matfile_read(ctx, tmp("junk.mat"), NULL, &c);
+  st = pv_matfile_read(ctx, pv_test_path("junk.mat"), NULL, &c);
   CHECK(st < 0 && mentions("junk.mat"));
   pv_error_clear();
-  CHECK_STATUS(pv_matfile_read(ctx, tmp("none.mat"), NULL, &c), PV_ENOTFOUND);
+  CHECK_STATUS(pv_matfile_read(ctx, pv_test_path("none.mat"), NULL, &c), PV_ENOTFOUND);
   /* truncated files, v5 and v7.3: an error naming the file, never garbage */
-  write_matrix(tmp("t5.mat"), MAT_FT_MAT5, 20, 10, 10, 1);
-  write_matrix(tmp("t73.mat"), MAT_FT_MAT73, 20, 10, 10, 1);
+  write_matrix(pv_test_path("t5.mat"), MAT_FT_MAT5, 20, 10, 10, 1);
+  write_matrix(pv_test_path("t73.mat"), MAT_FT_MAT73, 20, 10, 10, 1);
   const char *tr[2] = {"t5.mat", "t73.mat"};
   for (int i = 0; i < 2; i++) {
-    fp = fopen(tmp(tr[i]), "rb");
+    fp = fopen(pv_test_path(tr[i]), "rb");
     fseek(fp, 0, SEEK_END);
     long len = ftell(fp);
     fclose(fp);
-    CHECK(truncate(tmp(tr[i]), len * 6 / 10) == 0);
-    st = pv_matfile_read(ctx, tmp(tr[i]), NULL, &c);
+    CHECK(truncate(pv_test_path(tr[i]), len * 6 / 10) == 0);
+    st = pv_matfile_read(ctx, pv_test_path(tr[i]), NULL, &c);
     CHECK(st < 0 && mentions(tr[i]));
     pv_error_clear();
   }
   /* the budget is enforced */
   CHECK_OK(pv_ctx_set_ram_budget(ctx, 64));
-  CHECK_STATUS(pv_matfile_read(ctx, tmp("bad.mat"), NULL, &c), PV_ENOMEM);
+  CHECK_STATUS(pv_matfile_read(ctx, pv_test_path("bad.mat"), NULL, &c), PV_ENOMEM);
   CHECK(c.data == NULL);
   CHECK(pv_matfile_is_mat("a/b.MAT") && !pv_matfile_is_mat("mat"));
   pv_ctx_destroy(&ctx);
@@ -262,14 +254,14 @@ static void test_jasper_moffett(void) {
 static void test_alloc_failures(void) {
   pv_ctx *ctx;
   CHECK_OK(pv_ctx_create(&ctx));
-  write_matrix(tmp("af.mat"), MAT_FT_MAT5, 4, 2, 3, 1);
+  write_matrix(pv_test_path("af.mat"), MAT_FT_MAT5, 4, 2, 3, 1);
   int fails = 0, ok = 0;
   for (long k = 0; k < 200 && !ok; k++) {
     pv_test_fail_alloc_after(-1);
     long live = pv_test_alloc_live();
     pv_test_fail_alloc_after(k);
     pv_raster_cube c;
-    int st = pv_matfile_read(ctx, tmp("af.mat"), NULL, &c);
+    int st = pv_matfile_read(ctx, pv_test_path("af.mat"), NULL, &c);
     pv_test_fail_alloc_after(-1);
     if (st == 0) {
       ok = 1;

@@ -36,6 +36,26 @@ with tempfile.TemporaryDirectory() as d:
     run("eval", "--samples=2", "--t-out=3", model, ns, rep)
     r = json.load(open(rep))
     assert len(r["rel_l2_per_step"]) == 3 and r["resolution"] == 16, r
+    # the classical solver from the last input snapshot, same scheme and dt: the data itself
+    p = run("--overwrite", "eval", "--classical", "--samples=2", "--t-out=3", model, ns, rep)
+    assert "overall" in p.stdout and "cost" in p.stdout, p.stdout
+    r = json.load(open(rep))
+    c = r["classical"]
+    assert c["scheme"] == "fno" and c["dt"] == 0.01 and c["steps_per_sample"] == 150, c
+    assert c["rel_l2"] < 1e-12 and max(c["rel_l2_per_step"]) < 1e-12, c
+    assert c["seconds_per_sample"] > 0 and r["seconds_per_sample"] > 0, r
+    # a dataset whose steps the CFL rule chose (one sample per block): the same steps again
+    nscfl = os.path.join(d, "nscfl.h5")
+    run("simulate", "--n=16", "--stride=1", "--samples=2", "--nt=6", "--dt=0", "--dt-record=0.5",
+        "--batch=1", "--reproducible", nscfl)
+    p = run("--overwrite", "eval", "--classical", "--samples=2", "--t-out=3", model, nscfl, rep)
+    c = json.load(open(rep))["classical"]
+    assert c["dt"] == 0 and c["rel_l2"] < 1e-12 and "dt by CFL" in p.stdout, (c, p.stdout)
+    # another scheme solves another (discrete) problem: small but not round-off
+    run("--overwrite", "eval", "--classical", "--classical-scheme=ifrk4", "--samples=2", "--t-out=3",
+        model, ns, rep)
+    c = json.load(open(rep))["classical"]
+    assert c["scheme"] == "ifrk4" and 1e-8 < c["rel_l2"] < 1e-2, c
     # zero-shot on a finer grid: the same initial fields solved at 32 x 32
     ns32 = os.path.join(d, "ns32.h5")
     run("simulate", "--n=32", "--stride=1", "--samples=5", "--nt=8", "--dt=1e-2", "--dt-record=0.5",
@@ -43,6 +63,15 @@ with tempfile.TemporaryDirectory() as d:
     run("--overwrite", "eval", "--samples=2", "--t-out=3", model, ns32, rep)
     r32 = json.load(open(rep))
     assert r32["resolution"] == 32 and 0 < r32["rel_l2"] < 10, r32
+    # weight spectra of the trained model: table, JSON, PNG
+    p = run("diagnose", "--png=" + os.path.join(d, "sv.png"), model, os.path.join(d, "diag.json"))
+    assert "spec.0.w_pos" in p.stdout and "PL alpha" in p.stdout, p.stdout
+    dj = json.load(open(os.path.join(d, "diag.json")))
+    names = [l["name"] for l in dj["layers"]]
+    assert "spec.0.w_pos" in names and "pw.0.weight" in names and "lift.bias" not in names, names
+    for l in dj["layers"]:
+        assert l["spectral_norm"] > 0 and 1 <= l["effective_rank"] <= min(l["rows"], l["cols"]) + 1e-9, l
+    assert open(os.path.join(d, "sv.png"), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
     run("predict", "--samples=1", "--png=" + os.path.join(d, "png"), model, ns, os.path.join(d, "pred.h5"))
     for n in ("truth", "prediction", "error"):
         assert os.path.exists(os.path.join(d, "png", n + ".png")), n

@@ -30,14 +30,6 @@ static pv_ns_dataset_options opts(void) {
   return o;
 }
 
-static char *tmp(const char *name) {
-  static char buf[4][512];
-  static int k;
-  char *b = buf[k++ % 4];
-  snprintf(b, 512, "%s/%s", pv_test_tmpdir(), name);
-  return b;
-}
-
 static int exists(const char *p) {
   FILE *f = fopen(p, "rb");
   if (f) fclose(f);
@@ -67,7 +59,7 @@ static void direct(int s, double *w) {
 
 static void test_generate_equals_direct(void) {
   pv_ns_dataset_options o = opts();
-  const char *p = tmp("full.h5");
+  const char *p = pv_test_path("full.h5");
   remove(p);
   CHECK_OK(pv_ns_dataset_generate(NULL, p, 0, &o));
   CHECK(exists(p));
@@ -103,7 +95,7 @@ static int saw(const char *m) {
 
 static void test_resume_range_and_cancel(void) {
   pv_ns_dataset_options o = opts();
-  const char *p = tmp("resume.h5"), *full = tmp("full.h5");
+  const char *p = pv_test_path("resume.h5"), *full = pv_test_path("full.h5");
   char part[600];
   snprintf(part, sizeof part, "%s.partial", p);
   remove(p);
@@ -151,7 +143,7 @@ static void file_bytes(const char *p, char **buf, long *n) {
 
 static void test_layout_mismatch_refused(void) {
   pv_ns_dataset_options o = opts();
-  const char *p = tmp("mismatch.h5");
+  const char *p = pv_test_path("mismatch.h5");
   char part[600];
   snprintf(part, sizeof part, "%s.partial", p);
   remove(p);
@@ -174,7 +166,7 @@ static void test_layout_mismatch_refused(void) {
   free(before);
   free(after);
   /* an incomplete dataset is not exported */
-  const char *npy = tmp("partial.npy");
+  const char *npy = pv_test_path("partial.npy");
   CHECK_STATUS(pv_ns_dataset_export_npy(NULL, part, npy, 1, 0, 0, NULL), PV_EINVAL);
   CHECK(!exists(npy));
   /* a .partial that is not HDF5 is refused and kept */
@@ -188,7 +180,7 @@ static void test_layout_mismatch_refused(void) {
 }
 
 static void test_bad_options(void) {
-  const char *p = tmp("bad.h5");
+  const char *p = pv_test_path("bad.h5");
   pv_ns_dataset_options o = opts();
   o.samples = 0;
   CHECK_STATUS(pv_ns_dataset_generate(NULL, p, 0, &o), PV_EINVAL);
@@ -217,7 +209,7 @@ static void test_bad_options(void) {
 }
 
 static void test_export_npy(void) {
-  const char *p = tmp("full.h5"), *out = tmp("full.npy");
+  const char *p = pv_test_path("full.h5"), *out = pv_test_path("full.npy");
   remove(out);
   CHECK_OK(pv_ns_dataset_export_npy(NULL, p, out, 0, 1, 0 + NT + 1, NULL));
   pv_array *a;

@@ -17,14 +17,6 @@
 static const char *host;
 static char err_text[8192];
 
-static char *tmp(const char *name) {
-  static char buf[8][1024];
-  static int k;
-  char *b = buf[k++ % 8];
-  snprintf(b, 1024, "%s/%s", pv_test_tmpdir(), name);
-  return b;
-}
-
 static const char *scene(const char *name) {
   static char buf[4][1024];
   static int k;
@@ -55,13 +47,13 @@ static int lines(const char *s) {
 static void test_subset_envi_to_tiff(void) {
   char args[4096];
   snprintf(args, sizeof args, "--wavelengths=450,900 --window=4,6,20,16 %s %s", scene("scene.img"),
-           tmp("sub.tif"));
+           pv_test_path("sub.tif"));
   CHECK_EQ_INT(run(args), 0);
   pv_ctx *ctx;
   CHECK_OK(pv_ctx_create(&ctx));
   pv_raster_cube in, out;
   CHECK_OK(pv_raster_read(ctx, scene("scene.img"), NULL, &in));
-  CHECK_OK(pv_raster_read(ctx, tmp("sub.tif"), NULL, &out));
+  CHECK_OK(pv_raster_read(ctx, pv_test_path("sub.tif"), NULL, &out));
   size_t keep[64], nk = 0;
   for (size_t b = 0; in.meta.wavelength && b < in.bands; b++)
     if (in.meta.wavelength[b] >= 450 && in.meta.wavelength[b] <= 900) keep[nk++] = b;
@@ -91,9 +83,9 @@ static void test_subset_envi_to_tiff(void) {
   pv_raster_cube_free(&out);
   /* GeoTIFF -> ENVI with band indices, reversed order, no-data window */
   snprintf(args, sizeof args, "--bands=3,1 --window=30,30,10,10 --type=u16 %s %s", scene("scene.tif"),
-           tmp("sub.img"));
+           pv_test_path("sub.img"));
   CHECK_EQ_INT(run(args), 0);
-  CHECK_OK(pv_raster_read(ctx, tmp("sub.img"), NULL, &out));
+  CHECK_OK(pv_raster_read(ctx, pv_test_path("sub.img"), NULL, &out));
   CHECK_EQ_INT(out.bands, 2);
   CHECK(out.data && ((double *)out.data)[0] == ((double *)in.data)[(2 * 40 + 30) * 40 + 30]);
   CHECK_EQ_INT(out.invalid[0], 6); /* the no-data corner */
@@ -112,12 +104,12 @@ static void test_mat_input(void) {
     return;
   }
   snprintf(args, sizeof args, "--type=u16 --srs=EPSG:32610 --geotransform=560000,20,0,4140000,0,-20 %s %s",
-           jasper, tmp("jasper.tif"));
+           jasper, pv_test_path("jasper.tif"));
   CHECK_EQ_INT(run(args), 0);
   pv_ctx *ctx;
   CHECK_OK(pv_ctx_create(&ctx));
   pv_raster_cube c;
-  CHECK_OK(pv_raster_read(ctx, tmp("jasper.tif"), NULL, &c));
+  CHECK_OK(pv_raster_read(ctx, pv_test_path("jasper.tif"), NULL, &c));
   CHECK_EQ_INT(c.bands, 198);
   CHECK_EQ_INT(c.width, 100);
   CHECK(c.data && ((double *)c.data)[100] == 122); /* Y(1, 2): pixel n = 1 is row 1 */
@@ -128,7 +120,7 @@ static void test_mat_input(void) {
   CHECK(c.meta.srs_wkt && strstr(c.meta.srs_wkt, "32610"));
   pv_raster_cube_free(&c);
   /* without --srs/--geotransform: written, with a warning */
-  snprintf(args, sizeof args, "--bands=1,2 %s %s", jasper, tmp("jasper_plain.img"));
+  snprintf(args, sizeof args, "--bands=1,2 %s %s", jasper, pv_test_path("jasper_plain.img"));
   CHECK_EQ_INT(run(args), 0);
   CHECK(strstr(err_text, "without georeferencing") != NULL);
   pv_ctx_destroy(&ctx);
@@ -144,42 +136,42 @@ static void expect_failure(const char *args, const char *out, const char *needle
 
 static void test_bad_input(void) {
   char args[4096];
-  FILE *fp = fopen(tmp("empty.tif"), "wb");
+  FILE *fp = fopen(pv_test_path("empty.tif"), "wb");
   fclose(fp);
-  snprintf(args, sizeof args, "%s %s", tmp("empty.tif"), tmp("o1.tif"));
-  expect_failure(args, tmp("o1.tif"), "empty.tif");
+  snprintf(args, sizeof args, "%s %s", pv_test_path("empty.tif"), pv_test_path("o1.tif"));
+  expect_failure(args, pv_test_path("o1.tif"), "empty.tif");
   /* truncated GeoTIFF */
   char cmd[4096];
-  snprintf(cmd, sizeof cmd, "head -c 40000 %s > %s", scene("scene.tif"), tmp("trunc.tif"));
+  snprintf(cmd, sizeof cmd, "head -c 40000 %s > %s", scene("scene.tif"), pv_test_path("trunc.tif"));
   CHECK_EQ_INT(system(cmd), 0);
-  snprintf(args, sizeof args, "%s %s", tmp("trunc.tif"), tmp("o2.tif"));
-  expect_failure(args, tmp("o2.tif"), "trunc.tif");
+  snprintf(args, sizeof args, "%s %s", pv_test_path("trunc.tif"), pv_test_path("o2.tif"));
+  expect_failure(args, pv_test_path("o2.tif"), "trunc.tif");
   /* ENVI header disagreeing with the data length */
   snprintf(cmd, sizeof cmd, "head -c 50000 %s > %s && sed 's/data type = 12/data type = 4/' %s > %s",
-           scene("scene.img"), tmp("short.img"), scene("scene.hdr"), tmp("short.hdr"));
+           scene("scene.img"), pv_test_path("short.img"), scene("scene.hdr"), pv_test_path("short.hdr"));
   CHECK_EQ_INT(system(cmd), 0);
-  snprintf(args, sizeof args, "%s %s", tmp("short.img"), tmp("o3.img"));
-  expect_failure(args, tmp("o3.img"), "'data type'");
-  CHECK(access(tmp("o3.hdr"), F_OK) != 0);
+  snprintf(args, sizeof args, "%s %s", pv_test_path("short.img"), pv_test_path("o3.img"));
+  expect_failure(args, pv_test_path("o3.img"), "'data type'");
+  CHECK(access(pv_test_path("o3.hdr"), F_OK) != 0);
   /* band out of range, unknown .mat variable */
-  snprintf(args, sizeof args, "--bands=99 %s %s", scene("scene.img"), tmp("o4.tif"));
-  expect_failure(args, tmp("o4.tif"), "--bands");
+  snprintf(args, sizeof args, "--bands=99 %s %s", scene("scene.img"), pv_test_path("o4.tif"));
+  expect_failure(args, pv_test_path("o4.tif"), "--bands");
   /* .mat: a missing variable, a shape that does not fit the image size */
   char mat[1024];
   snprintf(mat, sizeof mat, "%s/tests/fuzz/corpus/matfile/m5.mat",
            getenv("PV_SOURCE_DIR") ? getenv("PV_SOURCE_DIR") : ".");
-  snprintf(args, sizeof args, "--var=Q %s %s", mat, tmp("o6.tif"));
-  expect_failure(args, tmp("o6.tif"), "'Q'");
-  snprintf(args, sizeof args, "--rows=5 --cols=5 %s %s", mat, tmp("o7.tif"));
-  expect_failure(args, tmp("o7.tif"), "'Y' is 4 x 6");
+  snprintf(args, sizeof args, "--var=Q %s %s", mat, pv_test_path("o6.tif"));
+  expect_failure(args, pv_test_path("o6.tif"), "'Q'");
+  snprintf(args, sizeof args, "--rows=5 --cols=5 %s %s", mat, pv_test_path("o7.tif"));
+  expect_failure(args, pv_test_path("o7.tif"), "'Y' is 4 x 6");
   /* existing output without --overwrite: untouched */
-  fp = fopen(tmp("exists.tif"), "wb");
+  fp = fopen(pv_test_path("exists.tif"), "wb");
   fputs("keep me", fp);
   fclose(fp);
-  snprintf(args, sizeof args, "%s %s", scene("scene.img"), tmp("exists.tif"));
+  snprintf(args, sizeof args, "%s %s", scene("scene.img"), pv_test_path("exists.tif"));
   expect_failure(args, NULL, "exists.tif");
   struct stat st;
-  CHECK(stat(tmp("exists.tif"), &st) == 0 && st.st_size == 7);
+  CHECK(stat(pv_test_path("exists.tif"), &st) == 0 && st.st_size == 7);
   /* unwritable output folder */
   snprintf(args, sizeof args, "%s /proc/parseval-no/o5.tif", scene("scene.img"));
   expect_failure(args, NULL, "o5.tif");

@@ -35,14 +35,6 @@ static pv_ctx *make_ctx(log_rec *l) {
   return ctx;
 }
 
-static char *tmp(const char *name) {
-  static char buf[8][600];
-  static int k;
-  char *b = buf[k++ % 8];
-  snprintf(b, 600, "%s/%s", pv_test_tmpdir(), name);
-  return b;
-}
-
 static double value(size_t b, size_t r, size_t c) { return 100.0 * b + r + 0.25 * c; }
 
 #define W 37
@@ -134,7 +126,7 @@ static void round_trip(const char *name, pv_raster_format fmt, pv_dtype stored, 
   pv_ctx *ctx = make_ctx(&log);
   pv_raster_cube c, d;
   make_cube(&c);
-  const char *path = tmp(name);
+  const char *path = pv_test_path(name);
   CHECK_OK(pv_raster_write(ctx, path, fmt, &c, stored, 0));
   CHECK_OK(pv_raster_read(ctx, path, NULL, &d));
   check_data(&d, tol);
@@ -167,7 +159,7 @@ static void test_envi_layout(void) {
   pv_ctx *ctx = make_ctx(NULL);
   pv_raster_cube c;
   make_cube(&c);
-  const char *path = tmp("layout.img");
+  const char *path = pv_test_path("layout.img");
   CHECK_OK(pv_raster_write(ctx, path, PV_RASTER_ENVI, &c, PV_F32, 0));
   FILE *fp = fopen(path, "rb");
   CHECK(fp != NULL);
@@ -183,7 +175,7 @@ static void test_envi_layout(void) {
   free(raw);
   char *text;
   size_t len;
-  CHECK_OK(pv_file_read_all(tmp("layout.hdr"), 1 << 20, &text, &len));
+  CHECK_OK(pv_file_read_all(pv_test_path("layout.hdr"), 1 << 20, &text, &len));
   CHECK(strstr(text, "samples = 37\nlines = 23\nbands = 5\n") != NULL);
   CHECK(strstr(text, "data type = 4\ninterleave = bsq\nbyte order = 0") != NULL);
   CHECK(strstr(text, "map info = {Arbitrary, 1, 1, 500000, 4100000, 30, 30") != NULL);
@@ -210,13 +202,13 @@ static void test_envi_bil_bigendian(void) {
         raw[off] = (unsigned char)(((unsigned)v >> 8) & 0xff);
         raw[off + 1] = (unsigned char)((unsigned)v & 0xff);
       }
-  CHECK_OK(pv_file_write_atomic(tmp("bil.dat"), raw, sizeof raw, 0));
+  CHECK_OK(pv_file_write_atomic(pv_test_path("bil.dat"), raw, sizeof raw, 0));
   const char *hdr = "ENVI\nsamples = 3\nlines = 2\nbands = 2\nheader offset = 16\n"
                     "data type = 2\ninterleave = bil\nbyte order = 1\ndata ignore value = -7\n"
                     "wavelength = {0.45, 0.55}\nwavelength units = Micrometers\n";
-  CHECK_OK(pv_file_write_atomic(tmp("bil.hdr"), hdr, strlen(hdr), 0));
+  CHECK_OK(pv_file_write_atomic(pv_test_path("bil.hdr"), hdr, strlen(hdr), 0));
   pv_raster_cube c;
-  CHECK_OK(pv_raster_read(ctx, tmp("bil.dat"), NULL, &c));
+  CHECK_OK(pv_raster_read(ctx, pv_test_path("bil.dat"), NULL, &c));
   CHECK_EQ_INT(c.width, S);
   CHECK_EQ_INT(c.bands, NB);
   const double *x = c.data;
@@ -227,8 +219,8 @@ static void test_envi_bil_bigendian(void) {
   CHECK(c.meta.wavelength_units && !strcmp(c.meta.wavelength_units, "Micrometers"));
   pv_raster_cube_free(&c);
   /* one byte short of header offset + data: refused by field */
-  CHECK_OK(pv_file_write_atomic(tmp("bil.dat"), raw, sizeof raw - 1, 1));
-  int st = pv_raster_read(ctx, tmp("bil.dat"), NULL, &c);
+  CHECK_OK(pv_file_write_atomic(pv_test_path("bil.dat"), raw, sizeof raw - 1, 1));
+  int st = pv_raster_read(ctx, pv_test_path("bil.dat"), NULL, &c);
   CHECK(st == PV_EFORMAT && mentions("'header offset' 16") && mentions("bil.hdr"));
   pv_error_clear();
   pv_ctx_destroy(&ctx);
@@ -239,7 +231,7 @@ static void test_window_subset(void) {
   pv_ctx *ctx = make_ctx(NULL);
   pv_raster_cube c, d;
   make_cube(&c);
-  const char *path = tmp("win.tif");
+  const char *path = pv_test_path("win.tif");
   CHECK_OK(pv_raster_write(ctx, path, PV_RASTER_GTIFF, &c, PV_F64, 0));
   size_t bands[2] = {4, 2};
   pv_raster_window win = {5, 7, 10, 4};
@@ -303,7 +295,7 @@ static void test_stream_small_budget(void) {
   memcpy(m.geotransform, gt, sizeof gt);
   m.has_nodata = 1;
   m.nodata = -1;
-  const char *in_path = tmp("big.tif"), *out_path = tmp("sum.img");
+  const char *in_path = pv_test_path("big.tif"), *out_path = pv_test_path("sum.img");
   pv_raster_writer *w;
   CHECK_OK(pv_raster_writer_create(ctx, in_path, PV_RASTER_GTIFF, SW, SH, SB, PV_F32, &m, 0, &w));
   float *rowbuf = pv_malloc(sizeof(float) * SW * SB);
@@ -377,7 +369,7 @@ static void test_stream_column_strips(void) {
   pv_ctx *ctx = make_ctx(NULL);
   pv_raster_cube c, d;
   make_cube(&c);
-  const char *in_path = tmp("strip_in.tif"), *out_path = tmp("strip_out.tif");
+  const char *in_path = pv_test_path("strip_in.tif"), *out_path = pv_test_path("strip_out.tif");
   CHECK_OK(pv_raster_write(ctx, in_path, PV_RASTER_GTIFF, &c, PV_F64, 0));
   pv_raster *in;
   CHECK_OK(pv_raster_open(ctx, in_path, &in));
@@ -411,13 +403,13 @@ static void test_stream_column_strips(void) {
   int calls = 0;
   pv_ctx_set_progress(ctx, cancel_after_3, &calls);
   CHECK_OK(pv_raster_open(ctx, in_path, &in));
-  CHECK_OK(pv_raster_writer_create(ctx, tmp("cancel.tif"), PV_RASTER_GTIFF, 30, 17, B, PV_F64, &m,
+  CHECK_OK(pv_raster_writer_create(ctx, pv_test_path("cancel.tif"), PV_RASTER_GTIFF, 30, 17, B, PV_F64, &m,
                                    0, &w));
   blocks = 0;
   CHECK_STATUS(pv_raster_process(ctx, in, w, &o, copy_in, &blocks), PV_ECANCEL);
   CHECK_EQ_INT(blocks, 3);
   pv_raster_writer_abort(&w);
-  CHECK(access(tmp("cancel.tif"), F_OK) != 0);
+  CHECK(access(pv_test_path("cancel.tif"), F_OK) != 0);
   /* an error from the block function stops the stream with that status */
   pv_ctx_set_progress(ctx, NULL, NULL);
   CHECK_STATUS(pv_raster_process(ctx, in, NULL, &o, fail_block, NULL), PV_ENUMERIC);
@@ -436,15 +428,15 @@ static void test_bad_inputs(void) {
   pv_raster_cube c, d;
   make_cube(&c);
   /* missing and empty files */
-  CHECK_STATUS(pv_raster_read(ctx, tmp("nope.tif"), NULL, &d), PV_ENOTFOUND);
-  const char *empty = tmp("empty.tif");
+  CHECK_STATUS(pv_raster_read(ctx, pv_test_path("nope.tif"), NULL, &d), PV_ENOTFOUND);
+  const char *empty = pv_test_path("empty.tif");
   FILE *fp = fopen(empty, "wb");
   fclose(fp);
   int st = pv_raster_read(ctx, empty, NULL, &d);
   CHECK(st == PV_EFORMAT && mentions("empty.tif") && mentions("0 bytes"));
   pv_error_clear();
   /* a truncated GeoTIFF: the error names the file and the read */
-  const char *tif = tmp("trunc.tif");
+  const char *tif = pv_test_path("trunc.tif");
   CHECK_OK(pv_raster_write(ctx, tif, PV_RASTER_GTIFF, &c, PV_F64, 0));
   struct stat s;
   stat(tif, &s);
@@ -453,7 +445,7 @@ static void test_bad_inputs(void) {
   CHECK(st == PV_EFORMAT && mentions("trunc.tif"));
   pv_error_clear();
   /* ENVI: data shorter than the header says */
-  const char *img = tmp("short.img");
+  const char *img = pv_test_path("short.img");
   CHECK_OK(pv_raster_write(ctx, img, PV_RASTER_ENVI, &c, PV_F32, 0));
   stat(img, &s);
   CHECK(truncate(img, s.st_size - 4) == 0);
@@ -464,25 +456,25 @@ static void test_bad_inputs(void) {
   /* ENVI: header data type changed to 8-byte doubles for a float32 file */
   char *text;
   size_t len;
-  const char *img2 = tmp("type.img");
+  const char *img2 = pv_test_path("type.img");
   CHECK_OK(pv_raster_write(ctx, img2, PV_RASTER_ENVI, &c, PV_F32, 0));
-  CHECK_OK(pv_file_read_all(tmp("type.hdr"), 1 << 20, &text, &len));
+  CHECK_OK(pv_file_read_all(pv_test_path("type.hdr"), 1 << 20, &text, &len));
   char *p = strstr(text, "data type = 4");
   CHECK(p != NULL);
   if (p) p[12] = '5';
-  CHECK_OK(pv_file_write_atomic(tmp("type.hdr"), text, len, 1));
+  CHECK_OK(pv_file_write_atomic(pv_test_path("type.hdr"), text, len, 1));
   pv_free(text);
   st = pv_raster_read(ctx, img2, NULL, &d);
   CHECK(st == PV_EFORMAT && mentions("type.img") && mentions("needs"));
   pv_error_clear();
   /* not a raster at all */
-  const char *junk = tmp("junk.tif");
+  const char *junk = pv_test_path("junk.tif");
   CHECK_OK(pv_file_write_atomic(junk, "hello, world\n", 13, 0));
   st = pv_raster_read(ctx, junk, NULL, &d);
   CHECK(st == PV_EFORMAT && mentions("junk.tif"));
   pv_error_clear();
   /* output into a missing folder: refused, nothing written */
-  CHECK(pv_raster_write(ctx, tmp("no/such/dir/x.tif"), PV_RASTER_GTIFF, &c, PV_F32, 0) < 0);
+  CHECK(pv_raster_write(ctx, pv_test_path("no/such/dir/x.tif"), PV_RASTER_GTIFF, &c, PV_F32, 0) < 0);
   pv_error_clear();
   pv_raster_format f;
   CHECK_STATUS(pv_raster_format_from_path("a.png", &f), PV_EINVAL);
@@ -490,9 +482,9 @@ static void test_bad_inputs(void) {
   CHECK_EQ_INT(f, PV_RASTER_GTIFF);
   /* a rotated geotransform cannot go to ENVI */
   c.meta.geotransform[2] = 0.5;
-  CHECK_STATUS(pv_raster_write(ctx, tmp("rot.img"), PV_RASTER_ENVI, &c, PV_F32, 0),
+  CHECK_STATUS(pv_raster_write(ctx, pv_test_path("rot.img"), PV_RASTER_ENVI, &c, PV_F32, 0),
                PV_EUNSUPPORTED);
-  CHECK(access(tmp("rot.img"), F_OK) != 0 && access(tmp("rot.hdr"), F_OK) != 0);
+  CHECK(access(pv_test_path("rot.img"), F_OK) != 0 && access(pv_test_path("rot.hdr"), F_OK) != 0);
   pv_raster_cube_free(&c);
   pv_ctx_destroy(&ctx);
 }
@@ -583,9 +575,9 @@ static void test_alloc_failures(void) {
   pv_ctx *ctx = make_ctx(NULL);
   pv_raster_cube c, d;
   make_cube(&c);
-  const char *src = tmp("af_src.img");
+  const char *src = pv_test_path("af_src.img");
   CHECK_OK(pv_raster_write(ctx, src, PV_RASTER_ENVI, &c, PV_F32, 0));
-  const char *outs[2] = {tmp("af_out.img"), tmp("af_out.tif")};
+  const char *outs[2] = {pv_test_path("af_out.img"), pv_test_path("af_out.tif")};
   pv_raster_format fmts[2] = {PV_RASTER_ENVI, PV_RASTER_GTIFF};
   int done[3] = {0, 0, 0}, fails = 0;
   for (long k = 0; k < 400 && !(done[0] && done[1] && done[2]); k++) {

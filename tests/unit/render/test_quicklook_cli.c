@@ -21,14 +21,6 @@
 static const char *host;
 static char err_text[8192];
 
-static char *tmp(const char *name) {
-  static char buf[8][1024];
-  static int k;
-  char *b = buf[k++ % 8];
-  snprintf(b, 1024, "%s/%s", pv_test_tmpdir(), name);
-  return b;
-}
-
 static const char *scene(const char *name) {
   static char buf[1024];
   const char *src = getenv("PV_SOURCE_DIR");
@@ -128,7 +120,7 @@ static int byte_of(double v, double lo, double hi) {
 
 static void test_scene_true_colour(void) {
   char args[4096];
-  const char *out = tmp("scene.png");
+  const char *out = pv_test_path("scene.png");
   snprintf(args, sizeof args, "%s %s", scene("scene.img"), out);
   CHECK_EQ_INT(run(args), 0);
   png_img d;
@@ -192,7 +184,7 @@ static void test_npy_band(void) {
   a[200 + 3 * 20 + 4] = NAN;
   pv_view v;
   CHECK_OK(pv_view_init(&v, a, PV_F64, 3, shape));
-  const char *in = tmp("cube.npy"), *out = tmp("cube.png");
+  const char *in = pv_test_path("cube.npy"), *out = pv_test_path("cube.png");
   CHECK_OK(pv_npy_write(in, &v, NULL, 0));
   char args[4096];
   snprintf(args, sizeof args, "--bands=2 --cmap=gray --stretch=0,100 --zoom=1 --nan=black %s %s", in, out);
@@ -225,7 +217,7 @@ static void test_npy_band(void) {
 
 /* --max-size: a 40 x 40 band shown as means of 3 x 3 blocks (14 x 14). */
 static void test_reduction(void) {
-  const char *out = tmp("reduced.png");
+  const char *out = pv_test_path("reduced.png");
   char args[4096];
   snprintf(args, sizeof args, "--bands=12 --max-size=16 --zoom=2 --cmap=gray %s %s", scene("scene.tif"), out);
   CHECK_EQ_INT(run(args), 0);
@@ -278,7 +270,7 @@ static void test_jasper(void) {
   char in[1024], args[4096];
   snprintf(in, sizeof in, "%s/hsi/Jasper.mat", ds);
   if (!exists(in)) { printf("SKIP: %s absent\n", in); return; }
-  const char *out = tmp("jasper.png");
+  const char *out = pv_test_path("jasper.png");
   snprintf(args, sizeof args, "%s %s", in, out);
   CHECK_EQ_INT(run(args), 0);
   png_img d;
@@ -307,19 +299,19 @@ static void expect_failure(const char *args, const char *needle, const char *out
 
 static void test_bad_input(void) {
   char args[4096];
-  const char *out = tmp("never.png");
-  snprintf(args, sizeof args, "%s %s", tmp("missing.tif"), out);
+  const char *out = pv_test_path("never.png");
+  snprintf(args, sizeof args, "%s %s", pv_test_path("missing.tif"), out);
   expect_failure(args, "missing.tif", out);
-  FILE *f = fopen(tmp("zero.npy"), "wb");
+  FILE *f = fopen(pv_test_path("zero.npy"), "wb");
   fclose(f);
-  snprintf(args, sizeof args, "%s %s", tmp("zero.npy"), out);
+  snprintf(args, sizeof args, "%s %s", pv_test_path("zero.npy"), out);
   expect_failure(args, "zero.npy", out);
   snprintf(args, sizeof args, "--bands=1,2 %s %s", scene("scene.img"), out);
   expect_failure(args, "--bands", out);
   snprintf(args, sizeof args, "--bands=99 %s %s", scene("scene.img"), out);
   expect_failure(args, "99", out);
   /* an existing output is kept unless --overwrite */
-  const char *keep = tmp("keep.png");
+  const char *keep = pv_test_path("keep.png");
   f = fopen(keep, "wb");
   fputs("keep", f);
   fclose(f);

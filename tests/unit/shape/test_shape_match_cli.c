@@ -17,14 +17,6 @@
 
 static const char *host;
 
-static const char *tmp(const char *name) {
-  static char buf[8][1024];
-  static int k;
-  char *b = buf[k++ % 8];
-  snprintf(b, 1024, "%s/%s", pv_test_tmpdir(), name);
-  return b;
-}
-
 static const char *data(const char *name) {
   static char buf[8][1024];
   static int k;
@@ -37,10 +29,10 @@ static const char *data(const char *name) {
 static int run(const char *args) {
   char cmd[8192], *err = NULL;
   size_t n = 0;
-  snprintf(cmd, sizeof cmd, "%s shape-match %s 2> %s", host, args, tmp("stderr.txt"));
+  snprintf(cmd, sizeof cmd, "%s shape-match %s 2> %s", host, args, pv_test_path("stderr.txt"));
   int st = system(cmd);
   /* A sanitizer report or a crash is never an acceptable way to fail. */
-  if (!pv_file_read_all(tmp("stderr.txt"), 1 << 20, &err, &n) && (strstr(err, "runtime error") || strstr(err, "Sanitizer")))
+  if (!pv_file_read_all(pv_test_path("stderr.txt"), 1 << 20, &err, &n) && (strstr(err, "runtime error") || strstr(err, "Sanitizer")))
     pv_test_fail(__FILE__, __LINE__, "host reported: %s", err);
   pv_free(err);
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -72,14 +64,14 @@ static double json_number(const char *path, const char *key) {
 static void test_run(void) {
   char args[4096];
   snprintf(args, sizeof args, "run %s --gt-source=%s --gt-target=%s --metrics=%s --png=%s --colored=%s %s %s %s", fast,
-           data("blob_b.vts"), data("blob_a.vts"), tmp("m.json"), tmp("p.png"), tmp("col"), data("blob_b.off"),
-           data("blob_a.off"), tmp("map.vts"));
+           data("blob_b.vts"), data("blob_a.vts"), pv_test_path("m.json"), pv_test_path("p.png"), pv_test_path("col"), data("blob_b.off"),
+           data("blob_a.off"), pv_test_path("map.vts"));
   CHECK_EQ_INT(run(args), 0);
-  int64_t n = 0, *T = read_map(tmp("map.vts"), &n);
+  int64_t n = 0, *T = read_map(pv_test_path("map.vts"), &n);
   pv_mesh *a = NULL, *b = NULL, *c = NULL;
   CHECK_OK(pv_mesh_read(data("blob_a.off"), PV_MESH_AUTO, &a));
   CHECK_OK(pv_mesh_read(data("blob_b.off"), PV_MESH_AUTO, &b));
-  CHECK_OK(pv_mesh_read(tmp("col_source.ply"), PV_MESH_AUTO, &c));
+  CHECK_OK(pv_mesh_read(pv_test_path("col_source.ply"), PV_MESH_AUTO, &c));
   if (!T || !a || !b || !c) goto done;
   CHECK_EQ_INT(n, b->nv);
   for (int64_t i = 0; i < n; i++) CHECK(T[i] >= 0 && T[i] < a->nv);
@@ -87,7 +79,7 @@ static void test_run(void) {
   int64_t *ga = NULL, *gb = NULL, na, nb;
   CHECK_OK(pv_shape_read_vts(data("blob_a.vts"), &ga, &na));
   CHECK_OK(pv_shape_read_vts(data("blob_b.vts"), &gb, &nb));
-  double dij = NAN, heat = json_number(tmp("m.json"), "geodesic_error_x100");
+  double dij = NAN, heat = json_number(pv_test_path("m.json"), "geodesic_error_x100");
   CHECK_OK(pv_shape_geodesic_error(NULL, a, 1, T, b->nv, ga, gb, na, NULL, &dij));
   printf("demo pair: heat-method error x100 %.3f (JSON), edge-Dijkstra upper bound %.3f (recomputed)\n", heat, 100 * dij);
   CHECK(heat < 5.0);
@@ -95,9 +87,9 @@ static void test_run(void) {
   pv_free(ga);
   pv_free(gb);
   /* --zero-based writes the same map minus one. */
-  snprintf(args, sizeof args, "run %s --zero-based %s %s %s", fast, data("blob_b.off"), data("blob_a.off"), tmp("map0.txt"));
+  snprintf(args, sizeof args, "run %s --zero-based %s %s %s", fast, data("blob_b.off"), data("blob_a.off"), pv_test_path("map0.txt"));
   CHECK_EQ_INT(run(args), 0);
-  FILE *fp = fopen(tmp("map0.txt"), "r");
+  FILE *fp = fopen(pv_test_path("map0.txt"), "r");
   long long v;
   int64_t i = 0, same = 1;
   while (fp && fscanf(fp, "%lld", &v) == 1 && i < n) same &= v == T[i++];
@@ -112,14 +104,14 @@ done:
 
 static void test_bad_input(void) {
   char args[4096];
-  snprintf(args, sizeof args, "run %s %s %s", data("blob_b.off"), tmp("missing.off"), tmp("x.vts"));
+  snprintf(args, sizeof args, "run %s %s %s", data("blob_b.off"), pv_test_path("missing.off"), pv_test_path("x.vts"));
   CHECK_EQ_INT(run(args), 1);
-  snprintf(args, sizeof args, "run --k=5 %s %s %s", data("blob_b.off"), data("blob_a.off"), tmp("x.vts"));
+  snprintf(args, sizeof args, "run --k=5 %s %s %s", data("blob_b.off"), data("blob_a.off"), pv_test_path("x.vts"));
   CHECK_EQ_INT(run(args), 2);
-  CHECK_OK(pv_file_write_atomic(tmp("bad.off"), "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 7\n", 37, 0));
-  snprintf(args, sizeof args, "run %s %s %s", tmp("bad.off"), data("blob_a.off"), tmp("x.vts"));
+  CHECK_OK(pv_file_write_atomic(pv_test_path("bad.off"), "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 7\n", 37, 0));
+  snprintf(args, sizeof args, "run %s %s %s", pv_test_path("bad.off"), data("blob_a.off"), pv_test_path("x.vts"));
   CHECK_EQ_INT(run(args), 1);
-  FILE *fp = fopen(tmp("x.vts"), "r");
+  FILE *fp = fopen(pv_test_path("x.vts"), "r");
   CHECK(fp == NULL); /* no output on failure */
   if (fp) fclose(fp);
 }
@@ -128,13 +120,13 @@ static void test_batch(void) {
   char list[4096], args[4096];
   snprintf(list, sizeof list, "%s %s %s %s\n# comment\nnothere.off %s\n", data("blob_b.off"), data("blob_a.off"),
            data("blob_b.vts"), data("blob_a.vts"), data("blob_a.off"));
-  CHECK_OK(pv_file_write_atomic(tmp("pairs.txt"), list, strlen(list), 0));
-  snprintf(args, sizeof args, "batch %s %s %s", fast, tmp("pairs.txt"), pv_test_tmpdir());
+  CHECK_OK(pv_file_write_atomic(pv_test_path("pairs.txt"), list, strlen(list), 0));
+  snprintf(args, sizeof args, "batch %s %s %s", fast, pv_test_path("pairs.txt"), pv_test_tmpdir());
   CHECK_EQ_INT(run(args), 0);
-  CHECK_NEAR(json_number(tmp("summary.json"), "pairs_total"), 2, 0);
-  CHECK_NEAR(json_number(tmp("summary.json"), "pairs_failed"), 1, 0);
-  CHECK(json_number(tmp("summary.json"), "mean_geodesic_error_x100") < 5.0);
-  int64_t n = 0, *T = read_map(tmp("pair001.vts"), &n);
+  CHECK_NEAR(json_number(pv_test_path("summary.json"), "pairs_total"), 2, 0);
+  CHECK_NEAR(json_number(pv_test_path("summary.json"), "pairs_failed"), 1, 0);
+  CHECK(json_number(pv_test_path("summary.json"), "mean_geodesic_error_x100") < 5.0);
+  int64_t n = 0, *T = read_map(pv_test_path("pair001.vts"), &n);
   CHECK_EQ_INT(n, 2562);
   pv_free(T);
 }

@@ -26,14 +26,6 @@
 
 static const char *host;
 
-static const char *tmp(const char *name) {
-  static char buf[8][1024];
-  static int k;
-  char *b = buf[k++ % 8];
-  snprintf(b, 1024, "%s/%s", pv_test_tmpdir(), name);
-  return b;
-}
-
 static const char *data(const char *name) {
   static char buf[8][1024];
   static int k;
@@ -47,9 +39,9 @@ static const char *data(const char *name) {
 static int run(const char *args, char **log) {
   char cmd[8192], *err = NULL;
   size_t n = 0;
-  snprintf(cmd, sizeof cmd, "%s shape-match %s 2> %s", host, args, tmp("stderr.txt"));
+  snprintf(cmd, sizeof cmd, "%s shape-match %s 2> %s", host, args, pv_test_path("stderr.txt"));
   int st = system(cmd);
-  if (!pv_file_read_all(tmp("stderr.txt"), 1 << 20, &err, &n) && (strstr(err, "runtime error") || strstr(err, "Sanitizer")))
+  if (!pv_file_read_all(pv_test_path("stderr.txt"), 1 << 20, &err, &n) && (strstr(err, "runtime error") || strstr(err, "Sanitizer")))
     pv_test_fail(__FILE__, __LINE__, "host reported: %s", err);
   if (log) *log = err; else pv_free(err);
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -99,16 +91,16 @@ static void run_pair(const char *extra, const char *src, const char *tgt, const 
  * bar of 5 (measured: mesh 2.58, cloud 2.55). */
 static void test_cloud_vs_mesh(void) {
   char *log = NULL;
-  run_pair("", data("blob_b.off"), data("blob_a.off"), tmp("mesh.json"), tmp("mesh.vts"), NULL);
-  run_pair("--pointcloud", data("blob_b.off"), data("blob_a.off"), tmp("pc.json"), tmp("pc.vts"), &log);
-  double em = json_number(tmp("mesh.json"), "geodesic_error_x100"), ep = json_number(tmp("pc.json"), "geodesic_error_x100");
+  run_pair("", data("blob_b.off"), data("blob_a.off"), pv_test_path("mesh.json"), pv_test_path("mesh.vts"), NULL);
+  run_pair("--pointcloud", data("blob_b.off"), data("blob_a.off"), pv_test_path("pc.json"), pv_test_path("pc.vts"), &log);
+  double em = json_number(pv_test_path("mesh.json"), "geodesic_error_x100"), ep = json_number(pv_test_path("pc.json"), "geodesic_error_x100");
   printf("demo pair: mesh pipeline %.3f, as point clouds %.3f (heat method on the faces, x100)\n", em, ep);
   CHECK(em < 5.0);
   CHECK(ep < 5.0);
   CHECK(ep <= 1.2 * em);
-  CHECK_NEAR(json_number(tmp("pc.json"), "point_clouds"), 1, 0);
-  CHECK_NEAR(json_number(tmp("mesh.json"), "point_clouds"), 0, 0);
-  CHECK_NEAR(json_number(tmp("pc.json"), "orientation_weight"), 0, 0);
+  CHECK_NEAR(json_number(pv_test_path("pc.json"), "point_clouds"), 1, 0);
+  CHECK_NEAR(json_number(pv_test_path("mesh.json"), "point_clouds"), 0, 0);
+  CHECK_NEAR(json_number(pv_test_path("pc.json"), "orientation_weight"), 0, 0);
   CHECK(log && strstr(log, "orientation term") && strstr(log, "switched off"));
   pv_free(log);
 }
@@ -121,11 +113,11 @@ static void test_cloud_files(void) {
   CHECK_OK(pv_mesh_read(data("blob_a.off"), PV_MESH_AUTO, &a));
   CHECK_OK(pv_mesh_read(data("blob_b.off"), PV_MESH_AUTO, &b));
   if (!a || !b) goto done;
-  write_cloud(a, tmp("a_cloud.off"));
-  write_cloud(b, tmp("b_cloud.obj"));
-  run_pair("--sw=1", tmp("b_cloud.obj"), tmp("a_cloud.off"), tmp("cl.json"), tmp("cl.vts"), NULL);
-  double eg = json_number(tmp("cl.json"), "geodesic_error_x100");
-  CHECK_OK(pv_shape_read_vts(tmp("cl.vts"), &T, &n));
+  write_cloud(a, pv_test_path("a_cloud.off"));
+  write_cloud(b, pv_test_path("b_cloud.obj"));
+  run_pair("--sw=1", pv_test_path("b_cloud.obj"), pv_test_path("a_cloud.off"), pv_test_path("cl.json"), pv_test_path("cl.vts"), NULL);
+  double eg = json_number(pv_test_path("cl.json"), "geodesic_error_x100");
+  CHECK_OK(pv_shape_read_vts(pv_test_path("cl.vts"), &T, &n));
   CHECK_OK(pv_shape_read_vts(data("blob_a.vts"), &ga, &na));
   CHECK_OK(pv_shape_read_vts(data("blob_b.vts"), &gb, &nb));
   if (!T || !ga || !gb || n != b->nv) goto done;
@@ -168,7 +160,7 @@ static void test_permuted_self(void) {
   pv_mesh *a = NULL, *c = NULL;
   CHECK_OK(pv_mesh_read(data("blob_a.off"), PV_MESH_AUTO, &a));
   if (!a) return;
-  write_cloud(a, tmp("self_x.off"));
+  write_cloud(a, pv_test_path("self_x.off"));
   size_t *perm = pv_malloc((size_t)a->nv * sizeof *perm);
   CHECK_OK(pv_mesh_create(a->nv, 0, 0, &c));
   if (!perm || !c) goto done;
@@ -183,15 +175,15 @@ static void test_permuted_self(void) {
     c->v[3 * i + 1] = p[1] - 1.0;
     c->v[3 * i + 2] = sn * p[0] + cs * p[2] + 2.0;
   }
-  CHECK_OK(pv_mesh_write(c, tmp("self_y.ply"), PV_MESH_PLY_BINARY, 1));
+  CHECK_OK(pv_mesh_write(c, pv_test_path("self_y.ply"), PV_MESH_PLY_BINARY, 1));
   const char *sw[] = {"", "--sw=1", "--sw=2"};
   for (int s = 0; s < 3; s++) {
     char args[4096];
-    snprintf(args, sizeof args, "run %s %s --target-samples=0 --zero-based %s %s %s", fast, sw[s], tmp("self_y.ply"),
-             tmp("self_x.off"), tmp("self.vts"));
+    snprintf(args, sizeof args, "run %s %s --target-samples=0 --zero-based %s %s %s", fast, sw[s], pv_test_path("self_y.ply"),
+             pv_test_path("self_x.off"), pv_test_path("self.vts"));
     CHECK_EQ_INT(run(args, NULL), 0);
     int64_t n = 0, wrong = 0;
-    FILE *fp = fopen(tmp("self.vts"), "r");
+    FILE *fp = fopen(pv_test_path("self.vts"), "r");
     long long v;
     while (fp && n < a->nv && fscanf(fp, "%lld", &v) == 1) wrong += (size_t)v != perm[n++];
     if (fp) fclose(fp);
@@ -210,16 +202,16 @@ static void test_refused(void) {
   pv_mesh *a = NULL;
   CHECK_OK(pv_mesh_read(data("blob_a.off"), PV_MESH_AUTO, &a));
   if (!a) return;
-  write_cloud(a, tmp("refused_x.off"));
+  write_cloud(a, pv_test_path("refused_x.off"));
   pv_mesh_destroy(&a);
   const char *bad[] = {"--laplacian=cotan", "--png=%s/x.png", "--sw=1 --zoomout=0", "--sw=3"};
   for (int i = 0; i < 4; i++) {
     char extra[1024];
     snprintf(extra, sizeof extra, bad[i], pv_test_tmpdir());
-    snprintf(args, sizeof args, "run %s %s %s %s %s", fast, extra, data("blob_b.off"), tmp("refused_x.off"),
-             tmp("refused.vts"));
+    snprintf(args, sizeof args, "run %s %s %s %s %s", fast, extra, data("blob_b.off"), pv_test_path("refused_x.off"),
+             pv_test_path("refused.vts"));
     CHECK(run(args, NULL) != 0);
-    FILE *fp = fopen(tmp("refused.vts"), "r");
+    FILE *fp = fopen(pv_test_path("refused.vts"), "r");
     CHECK(fp == NULL);
     if (fp) fclose(fp);
   }

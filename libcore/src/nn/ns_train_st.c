@@ -1,0 +1,270 @@
+/* ns_train_st.c - Navier-Stokes forecasting with the space-time models
+ * (FNO-3D, SFNO): the protocol of ns_train.c (shuffled batches from
+ * pv_rng(seed, 0x6e73), Adam with L2 decay or AdamW, step decay,
+ * checkpoints with exact resume, metrics CSV) with one model call mapping
+ * t_in frames to the t_out-frame block instead of a rollout. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <parseval/alloc.h>
+#include <parseval/error.h>
+#include <parseval/fileout.h>
+#include <parseval/nn.h>
+#include <parseval/ns.h>
+
+static void gather(const pv_nn_ns_data *d, const size_t *idx, int b, int t0, int t_in, int t_out,
+                   float *x0, float *y) {
+  const size_t S = (size_t)d->res * d->res;
+  for (int i = 0; i < b; i++) {
+    const float *s = d->w + idx[i] * (size_t)d->times * S;
+    memcpy(x0 + (size_t)i * t_in * S, s + (size_t)t0 * S, (size_t)t_in * S * sizeof *x0);
+    if (y)
+      memcpy(y + (size_t)i * t_out * S, s + (size_t)(t0 + t_in) * S, (size_t)t_out * S * sizeof *y);
+  }
+}
+
+int pv_nn_ns_predict_st(pv_nn_st *m, const pv_nn_ns_data *d, int first, int count, int t0,
+                        float *pred, double *step_err, double *err) {
+  if (!m || !d || !pred) return PV_ERROR(PV_EINVAL, "pv_nn_ns_predict_st: NULL argument");
+  pv_nn_st_config c;
+  pv_nn_st_get_config(m, &c);
+  if (pv_nn_st_dtype(m) != PV_F32) return PV_ERROR(PV_EINVAL, "pv_nn_ns_predict_st: float model");
+  if (d->res != c.n)
+    return PV_ERROR(PV_EINVAL, "data resolution %d x %d differs from the model's %d x %d", d->res,
+                    d->res, c.n, c.n);
+  if (first < 0 || count < 1 || first > d->samples - count || t0 < 0 ||
+      t0 + c.t_in + c.t_out > d->times)
+    return PV_ERROR(PV_EINVAL, "pv_nn_ns_predict_st: samples [%d, %d) of %d, times %d + %d + %d "
+                    "of %d", first, first + count, d->samples, t0, c.t_in, c.t_out, d->times);
+  const size_t S = (size_t)c.n * c.n;
+  float *x0 = pv_malloc((size_t)c.max_batch * c.t_in * S * sizeof *x0);
+  if (!x0) return PV_ERROR(PV_ENOMEM, "pv_nn_ns_predict_st: input buffer");
+  if (step_err) memset(step_err, 0, (size_t)c.t_out * sizeof *step_err);
+  double tot = 0;
+  int st = PV_OK;
+  for (int s0 = 0; s0 < count && !st; s0 += c.max_batch) {
+    const int b = count - s0 < c.max_batch ? count - s0 : c.max_batch;
+    size_t idx[4096];
+    for (int i = 0; i < b; i++) idx[i] = (size_t)(first + s0 + i);
+    gather(d, idx, b, t0, c.t_in, c.t_out, x0, NULL);
+    float *pb = pred + (size_t)s0 * c.t_out * S;
+    st = pv_nn_st_forward(m, b, x0, pb);
+    for (int i = 0; !st && i < b; i++) {
+      const float *truth = d->w + (idx[i] * (size_t)d->times + (size_t)(t0 + c.t_in)) * S;
+      double e2 = 0, y2 = 0;
+      for (int t = 0; t < c.t_out; t++) {
+        double se = 0, sy = 0;
+        const float *p = pb + ((size_t)i * c.t_out + t) * S, *y = truth + (size_t)t * S;
+        for (size_t k = 0; k < S; k++) {
+          const double e = (double)p[k] - y[k];
+          se += e * e;
+          sy += (double)y[k] * y[k];
+        }
+        if (step_err) step_err[t] += sy > 0 ? sqrt(se / sy) / count : 0;
+        e2 += se;
+        y2 += sy;
+      }
+      tot += y2 > 0 ? sqrt(e2 / y2) : 0;
+    }
+  }
+  pv_free(x0);
+  if (!st && err) *err = tot / count;
+  return st;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct st_job {
+  pv_ctx *ctx;
+  const pv_nn_ns_train_options *o;
+  pv_nn_st *m;
+  pv_nn_adam *adam;
+  pv_nn_st_config c;
+  pv_nn_ns_data *train, *test;
+  char *csv;
+  size_t csv_len;
+  char config[512];
+} st_job;
+
+static int save_ckpt(st_job *j, int64_t epoch, int64_t step, const pv_rng *rng) {
+  pv_nn_checkpoint_meta meta = {sizeof meta, epoch, step, *rng, j->config};
+  return pv_nn_st_save(j->o->checkpoint, 1, j->m, j->adam, &meta);
+}
+
+static int csv_append(st_job *j, const char *line) {
+  const size_t n = strlen(line);
+  char *t = pv_malloc(j->csv_len + n + 1);
+  if (!t) return PV_ERROR(PV_ENOMEM, "metrics text");
+  if (j->csv_len) memcpy(t, j->csv, j->csv_len);
+  memcpy(t + j->csv_len, line, n + 1);
+  pv_free(j->csv);
+  j->csv = t;
+  j->csv_len += n;
+  return j->o->metrics_csv ? pv_file_write_atomic(j->o->metrics_csv, j->csv, j->csv_len, 1) : PV_OK;
+}
+
+static int check_job(const st_job *j, const pv_ns_dataset_info *info, const char *path) {
+  const pv_nn_ns_train_options *o = j->o;
+  if (info->res != j->c.n)
+    return PV_ERROR(PV_EINVAL, "%s: data resolution %d x %d differs from the model's %d x %d", path,
+                    info->res, info->res, j->c.n, j->c.n);
+  if (o->ntrain < 1 || o->ntest < 0 || o->ntrain + o->ntest > info->samples)
+    return PV_ERROR(PV_EINVAL, "%s: ntrain %d + ntest %d exceed the %d samples", path, o->ntrain,
+                    o->ntest, info->samples);
+  if (o->t_out != j->c.t_out || o->t0 < 0 || o->t0 + j->c.t_in + o->t_out > info->times)
+    return PV_ERROR(PV_EINVAL, "%s: t0 %d + t_in %d + t_out %d (model: %d) exceed the %d time "
+                    "slices or differ from the model", path, o->t0, j->c.t_in, o->t_out,
+                    j->c.t_out, info->times);
+  if (o->batch < 1 || o->batch > j->c.max_batch || o->epochs < 0 || o->step_size < 1 ||
+      !(o->gamma > 0) || !(o->lr > 0) || o->checkpoint_every < 0 || o->optimizer)
+    return PV_ERROR(PV_EINVAL, "training options: batch %d (model max %d), epochs %d, step_size "
+                    "%d, gamma %g, lr %g, checkpoint_every %d, optimizer %d (space-time models: "
+                    "Adam / AdamW only)", o->batch, j->c.max_batch, o->epochs, o->step_size,
+                    o->gamma, o->lr, o->checkpoint_every, o->optimizer);
+  if (o->resume && !o->checkpoint)
+    return PV_ERROR(PV_EINVAL, "training options: resume needs a checkpoint path");
+  return PV_OK;
+}
+
+static int run_epoch(st_job *j, int e, int b0, pv_rng *rng, float *x0, float *y, double *loss_sum) {
+  const pv_nn_ns_train_options *o = j->o;
+  pv_rng epoch_start = *rng;
+  size_t *perm = pv_malloc((size_t)o->ntrain * sizeof *perm);
+  if (!perm) return PV_ERROR(PV_ENOMEM, "permutation");
+  for (int i = 0; i < o->ntrain; i++) perm[i] = (size_t)i;
+  pv_rng_shuffle(rng, perm, (size_t)o->ntrain);
+  const int nb = (o->ntrain + o->batch - 1) / o->batch;
+  int st = PV_OK;
+  for (int bi = b0; bi < nb && !st; bi++) {
+    const int b = o->ntrain - bi * o->batch < o->batch ? o->ntrain - bi * o->batch : o->batch;
+    gather(j->train, perm + (size_t)bi * o->batch, b, o->t0, j->c.t_in, o->t_out, x0, y);
+    double loss = 0;
+    pv_nn_st_zero_grad(j->m);
+    st = pv_nn_st_step(j->m, b, x0, y, PV_NN_REDUCE_SUM, 1, &loss, NULL);
+    if (!st && !isfinite(loss))
+      st = PV_ERROR(PV_ENUMERIC, "training diverged: loss %g at epoch %d batch %d", loss, e, bi);
+    if (!st) st = pv_nn_adam_step(j->adam);
+    *loss_sum += loss;
+    if (!st && o->checkpoint && o->checkpoint_every && (bi + 1) % o->checkpoint_every == 0)
+      st = bi + 1 < nb ? save_ckpt(j, e, bi + 1, &epoch_start) : save_ckpt(j, e + 1, 0, rng);
+    if (!st) {
+      char msg[96];
+      snprintf(msg, sizeof msg, "epoch %d/%d loss %.4g", e + 1, o->epochs, loss / b);
+      st = pv_ctx_progress(j->ctx, ((double)e + (bi + 1.0) / nb) / o->epochs, msg);
+    }
+  }
+  pv_free(perm);
+  return st;
+}
+
+static int train_loop(st_job *j, pv_nn_ns_train_result *res) {
+  const pv_nn_ns_train_options *o = j->o;
+  const size_t S = (size_t)j->c.n * j->c.n;
+  pv_rng rng;
+  pv_rng_init(&rng, o->seed, 0x6e73);
+  int e0 = 0, b0 = 0, st = PV_OK;
+  struct stat sb;
+  if (o->resume && stat(o->checkpoint, &sb) == 0) {
+    pv_nn_checkpoint_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.struct_size = sizeof meta;
+    st = pv_nn_st_load(o->checkpoint, j->m, j->adam, &meta);
+    if (st) return st;
+    pv_free(meta.config_json);
+    e0 = (int)meta.epoch;
+    b0 = (int)meta.step;
+    rng = meta.rng;
+    pv_log(j->ctx, PV_LOG_INFO, "nn", "resuming %s at epoch %d batch %d", o->checkpoint, e0, b0);
+  }
+  float *x0 = pv_malloc((size_t)o->batch * j->c.t_in * S * sizeof *x0);
+  float *y = pv_malloc((size_t)o->batch * o->t_out * S * sizeof *y);
+  float *pred = o->ntest ? pv_malloc((size_t)o->ntest * o->t_out * S * sizeof *pred) : NULL;
+  double *times = pv_calloc((size_t)o->epochs + 1, sizeof *times);
+  double *tc = pv_calloc((size_t)o->epochs + 1, sizeof *tc), *ec = pv_calloc((size_t)o->epochs + 1, sizeof *ec);
+  if (!x0 || !y || (o->ntest && !pred) || !times || !tc || !ec)
+    st = PV_ERROR(PV_ENOMEM, "training buffers");
+  if (!st) st = csv_append(j, "epoch,lr,train_loss,test_rel_l2,seconds\n");
+  int ran = 0;
+  double last_loss = 0, test_err = NAN;
+  for (int e = e0; e < o->epochs && !st; e++) {
+    const double lr = o->lr * pow(o->gamma, (double)(e / o->step_size));
+    pv_nn_adam_set_lr(j->adam, lr);
+    double t = now_s(), loss_sum = 0;
+    st = run_epoch(j, e, e == e0 ? b0 : 0, &rng, x0, y, &loss_sum);
+    if (st) break;
+    times[ran++] = now_s() - t;
+    last_loss = loss_sum / o->ntrain;
+    if (o->ntest) st = pv_nn_ns_predict_st(j->m, j->test, 0, o->ntest, o->t0, pred, NULL, &test_err);
+    tc[ran - 1] = last_loss;
+    ec[ran - 1] = test_err;
+    char line[160];
+    snprintf(line, sizeof line, "%d,%.6g,%.6g,%.6g,%.3f\n", e + 1, lr, last_loss, test_err,
+             times[ran - 1]);
+    if (!st) st = csv_append(j, line);
+    pv_log(j->ctx, PV_LOG_INFO, "nn", "epoch %d: loss %.5g test %.5g (%.1f s)", e + 1, last_loss,
+           test_err, times[ran - 1]);
+  }
+  if (!st && o->checkpoint) st = save_ckpt(j, o->epochs, 0, &rng);
+  if (!st && ran == 0 && o->ntest)
+    st = pv_nn_ns_predict_st(j->m, j->test, 0, o->ntest, o->t0, pred, NULL, &test_err);
+  if (!st && res) {
+    for (int a = 1; a < ran; a++)
+      for (int b = a; b > 0 && times[b] < times[b - 1]; b--) {
+        double tmp = times[b]; times[b] = times[b - 1]; times[b - 1] = tmp;
+      }
+    res->train_loss = last_loss;
+    res->test_rel_l2 = test_err;
+    res->median_epoch_s = ran ? times[ran / 2] : 0;
+    res->epochs_run = ran;
+    res->train_curve = tc;
+    res->test_curve = ec;
+    tc = ec = NULL;
+  }
+  pv_free(x0); pv_free(y); pv_free(pred); pv_free(times); pv_free(tc); pv_free(ec);
+  return st;
+}
+
+int pv_nn_ns_train_st(pv_ctx *ctx, const char *path, pv_nn_st *m, const pv_nn_ns_train_options *o,
+                      pv_nn_ns_train_result *res) {
+  if (!path || !m || !o || o->struct_size < sizeof *o)
+    return PV_ERROR(PV_EINVAL, "pv_nn_ns_train_st: NULL argument or options struct_size too small");
+  if (pv_nn_st_dtype(m) != PV_F32) return PV_ERROR(PV_EINVAL, "pv_nn_ns_train_st: model must be f32");
+  st_job j;
+  memset(&j, 0, sizeof j);
+  j.ctx = ctx; j.o = o; j.m = m;
+  pv_nn_st_get_config(m, &j.c);
+  pv_ns_dataset_info info = {sizeof info, 0, 0, 0, 0, PV_F64};
+  int st = pv_ns_dataset_info_read(path, &info);
+  if (!st) st = check_job(&j, &info, path);
+  if (st) return st;
+  snprintf(j.config, sizeof j.config,
+           "{\"data\": \"%.200s\", \"ntrain\": %d, \"ntest\": %d, \"t0\": %d, \"t_out\": %d, "
+           "\"epochs\": %d, \"batch\": %d, \"lr\": %g, \"weight_decay\": %g, \"adamw\": %d, "
+           "\"step_size\": %d, \"gamma\": %g, \"seed\": %llu}",
+           path, o->ntrain, o->ntest, o->t0, o->t_out, o->epochs, o->batch, o->lr, o->weight_decay,
+           o->decoupled, o->step_size, o->gamma, (unsigned long long)o->seed);
+  for (char *p = j.config; *p; p++)
+    if (*p == '\\') *p = '/';
+  pv_nn_param *ps;
+  int np;
+  st = pv_nn_st_params(m, &ps, &np);
+  pv_nn_adam_options ao = PV_NN_ADAM_OPTIONS_INIT;
+  ao.lr = o->lr;
+  ao.weight_decay = o->weight_decay;
+  ao.decoupled = o->decoupled;
+  if (!st) st = pv_nn_adam_create(&ao, ps, np, &j.adam);
+  if (!st) st = pv_nn_ns_data_load(ctx, path, 0, o->ntrain, &j.train);
+  if (!st && o->ntest) st = pv_nn_ns_data_load(ctx, path, info.samples - o->ntest, o->ntest, &j.test);
+  if (!st) st = train_loop(&j, res);
+  pv_nn_adam_destroy(&j.adam);
+  pv_nn_ns_data_destroy(&j.train);
+  pv_nn_ns_data_destroy(&j.test);
+  pv_free(j.csv);
+  return st;
+}
