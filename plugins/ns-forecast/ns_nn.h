@@ -12,6 +12,8 @@ extern const pv_param ns_train_params[NS_N_TRAIN];
 extern const pv_param ns_predict_params[NS_N_PREDICT];
 extern const pv_param ns_eval_params[NS_N_EVAL];
 int ns_run_train(pv_ctx *ctx, const pv_args *a);
+/* The --lr given, else the optimiser's default (1e-3; 0.02 for Muon, AuON). */
+double ns_train_lr(const pv_args *a);
 int ns_run_predict(pv_ctx *ctx, const pv_args *a);
 int ns_run_eval(pv_ctx *ctx, const pv_args *a);
 /* ns_st.c: space-time models (FNO-3D, SFNO) and the Spectral-Refiner stage. */

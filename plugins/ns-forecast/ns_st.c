@@ -70,7 +70,7 @@ int ns_run_train_st(pv_ctx *ctx, const pv_args *a) {
   o.t_out = c.t_out;
   o.epochs = (int)pv_args_int(a, "epochs");
   o.batch = c.max_batch;
-  o.lr = pv_args_real(a, "lr");
+  o.lr = ns_train_lr(a);
   o.weight_decay = pv_args_real(a, "weight-decay");
   o.decoupled = pv_args_flag(a, "adamw");
   if (strcmp(pv_args_string(a, "optimizer"), "adam") != 0)
