@@ -12,6 +12,7 @@
 #include <parseval/nn.h>
 #include <parseval/nn_optim.h>
 #include <parseval/ns.h>
+#include "nn/ns_epoch_log.h"
 
 void pv_nn_ns_data_destroy(pv_nn_ns_data **pd) {
   if (!pd || !*pd) return;
@@ -124,12 +125,6 @@ int pv_nn_ns_predict(pv_nn_fno2d *m, const pv_nn_ns_data *d, int first, int coun
   return st;
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int file_exists(const char *p) {
   struct stat sb;
   return p && stat(p, &sb) == 0;
@@ -145,8 +140,6 @@ typedef struct ns_job {
   double lr_now;
   pv_nn_fno2d_config c;
   pv_nn_ns_data *train, *test;
-  char *csv;          /* metrics text so far */
-  size_t csv_len;
   char config[512];   /* JSON of the protocol, stored in checkpoints */
 } ns_job;
 
@@ -156,19 +149,6 @@ static int save_ckpt(ns_job *j, int64_t epoch, int64_t step, const pv_rng *rng) 
   if (j->opt) ts.optim = j->opt;
   else ts.adam = j->adam;
   return pv_nn_fno2d_save_state(j->o->checkpoint, 1, j->m, &ts, &meta);
-}
-
-static int csv_append(ns_job *j, const char *line) {
-  size_t n = strlen(line);
-  char *t = pv_malloc(j->csv_len + n + 1);
-  if (!t) return PV_ERROR(PV_ENOMEM, "metrics text");
-  if (j->csv_len) memcpy(t, j->csv, j->csv_len);
-  memcpy(t + j->csv_len, line, n + 1);
-  pv_free(j->csv);
-  j->csv = t;
-  j->csv_len += n;
-  if (!j->o->metrics_csv) return PV_OK;
-  return pv_file_write_atomic(j->o->metrics_csv, j->csv, j->csv_len, 1);
 }
 
 static int check_job(const ns_job *j, const pv_ns_dataset_info *info, const char *path) {
@@ -254,49 +234,28 @@ static int train_loop(ns_job *j, pv_nn_ns_train_result *res) {
   float *x0 = pv_malloc((size_t)o->batch * j->c.t_in * S * sizeof *x0);
   float *y = pv_malloc((size_t)o->batch * o->t_out * S * sizeof *y);
   float *pred = o->ntest ? pv_malloc((size_t)o->ntest * o->t_out * S * sizeof *pred) : NULL;
-  double *times = pv_calloc((size_t)o->epochs + 1, sizeof *times);
-  double *tc = pv_calloc((size_t)o->epochs + 1, sizeof *tc), *ec = pv_calloc((size_t)o->epochs + 1, sizeof *ec);
-  if (!x0 || !y || (o->ntest && !pred) || !times || !tc || !ec)
-    st = PV_ERROR(PV_ENOMEM, "training buffers");
-  if (!st) st = csv_append(j, "epoch,lr,train_loss,test_rel_l2,seconds\n");
-  int ran = 0;
+  pv__nn_epoch_log log;
+  if (!x0 || !y || (o->ntest && !pred)) st = PV_ERROR(PV_ENOMEM, "training buffers");
+  int lst = pv__nn_epoch_log_init(&log, j->ctx, o->metrics_csv, o->epochs);
+  if (!st) st = lst;
   double last_loss = 0, test_err = NAN;
   for (int e = e0; e < o->epochs && !st; e++) {
     j->lr_now = o->lr * pow(o->gamma, (double)(e / o->step_size));
     pv_nn_adam_set_lr(j->adam, j->lr_now);
-    double t = now_s(), loss_sum = 0;
+    double t = pv__nn_now_s(), loss_sum = 0;
     st = run_epoch(j, e, e == e0 ? b0 : 0, &rng, x0, y, &loss_sum);
     if (st) break;
-    times[ran++] = now_s() - t;
+    const double secs = pv__nn_now_s() - t;
     last_loss = loss_sum / o->ntrain / o->t_out;
-    if (o->ntest)
-      st = pv_nn_ns_predict(j->m, j->test, 0, o->ntest, o->t0, o->t_out, pred, NULL, &test_err);
-    tc[ran - 1] = last_loss;
-    ec[ran - 1] = test_err;
-    char line[160];
-    snprintf(line, sizeof line, "%d,%.6g,%.6g,%.6g,%.3f\n", e + 1, j->lr_now,
-             last_loss, test_err, times[ran - 1]);
-    if (!st) st = csv_append(j, line);
-    pv_log(j->ctx, PV_LOG_INFO, "nn", "epoch %d: loss %.5g test %.5g (%.1f s)", e + 1, last_loss,
-           test_err, times[ran - 1]);
+    if (o->ntest) st = pv_nn_ns_predict(j->m, j->test, 0, o->ntest, o->t0, o->t_out, pred, NULL, &test_err);
+    if (!st) st = pv__nn_epoch_log_add(&log, e, j->lr_now, last_loss, test_err, secs);
   }
   if (!st && o->checkpoint) st = save_ckpt(j, o->epochs, 0, &rng);
-  if (!st && ran == 0 && o->ntest)
+  if (!st && log.ran == 0 && o->ntest)
     st = pv_nn_ns_predict(j->m, j->test, 0, o->ntest, o->t0, o->t_out, pred, NULL, &test_err);
-  if (!st && res) {
-    for (int a = 1; a < ran; a++) /* insertion sort for the median */
-      for (int b = a; b > 0 && times[b] < times[b - 1]; b--) {
-        double tmp = times[b]; times[b] = times[b - 1]; times[b - 1] = tmp;
-      }
-    res->train_loss = last_loss;
-    res->test_rel_l2 = test_err;
-    res->median_epoch_s = ran ? times[ran / 2] : 0;
-    res->epochs_run = ran;
-    res->train_curve = tc;
-    res->test_curve = ec;
-    tc = ec = NULL;
-  }
-  pv_free(x0); pv_free(y); pv_free(pred); pv_free(times); pv_free(tc); pv_free(ec);
+  if (!st && res) pv__nn_epoch_log_result(&log, last_loss, test_err, res);
+  pv_free(x0); pv_free(y); pv_free(pred);
+  pv__nn_epoch_log_free(&log);
   return st;
 }
 
@@ -313,14 +272,7 @@ int pv_nn_ns_train(pv_ctx *ctx, const char *path, pv_nn_fno2d *m, const pv_nn_ns
   int st = pv_ns_dataset_info_read(path, &info);
   if (!st) st = check_job(&j, &info, path);
   if (st) return st;
-  snprintf(j.config, sizeof j.config,
-           "{\"data\": \"%.200s\", \"ntrain\": %d, \"ntest\": %d, \"t0\": %d, \"t_out\": %d, "
-           "\"epochs\": %d, \"batch\": %d, \"lr\": %g, \"weight_decay\": %g, \"adamw\": %d, "
-           "\"step_size\": %d, \"gamma\": %g, \"seed\": %llu, \"optimizer\": %d}",
-           path, o->ntrain, o->ntest, o->t0, o->t_out, o->epochs, o->batch, o->lr, o->weight_decay,
-           o->decoupled, o->step_size, o->gamma, (unsigned long long)o->seed, o->optimizer);
-  for (char *p = j.config; *p; p++)
-    if (*p == '\\') *p = '/';
+  pv__nn_train_config_json(j.config, sizeof j.config, path, o);
   pv_nn_param *ps;
   int np;
   st = pv_nn_fno2d_params(m, &ps, &np);
@@ -343,6 +295,5 @@ int pv_nn_ns_train(pv_ctx *ctx, const char *path, pv_nn_fno2d *m, const pv_nn_ns
   pv_nn_optim_destroy(&j.opt);
   pv_nn_ns_data_destroy(&j.train);
   pv_nn_ns_data_destroy(&j.test);
-  pv_free(j.csv);
   return st;
 }

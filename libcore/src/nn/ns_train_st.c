@@ -13,6 +13,7 @@
 #include <parseval/fileout.h>
 #include <parseval/nn.h>
 #include <parseval/ns.h>
+#include "nn/ns_epoch_log.h"
 
 static void gather(const pv_nn_ns_data *d, const size_t *idx, int b, int t0, int t_in, int t_out,
                    float *x0, float *y) {
@@ -74,12 +75,6 @@ int pv_nn_ns_predict_st(pv_nn_st *m, const pv_nn_ns_data *d, int first, int coun
   return st;
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 typedef struct st_job {
   pv_ctx *ctx;
   const pv_nn_ns_train_options *o;
@@ -87,26 +82,12 @@ typedef struct st_job {
   pv_nn_adam *adam;
   pv_nn_st_config c;
   pv_nn_ns_data *train, *test;
-  char *csv;
-  size_t csv_len;
   char config[512];
 } st_job;
 
 static int save_ckpt(st_job *j, int64_t epoch, int64_t step, const pv_rng *rng) {
   pv_nn_checkpoint_meta meta = {sizeof meta, epoch, step, *rng, j->config};
   return pv_nn_st_save(j->o->checkpoint, 1, j->m, j->adam, &meta);
-}
-
-static int csv_append(st_job *j, const char *line) {
-  const size_t n = strlen(line);
-  char *t = pv_malloc(j->csv_len + n + 1);
-  if (!t) return PV_ERROR(PV_ENOMEM, "metrics text");
-  if (j->csv_len) memcpy(t, j->csv, j->csv_len);
-  memcpy(t + j->csv_len, line, n + 1);
-  pv_free(j->csv);
-  j->csv = t;
-  j->csv_len += n;
-  return j->o->metrics_csv ? pv_file_write_atomic(j->o->metrics_csv, j->csv, j->csv_len, 1) : PV_OK;
 }
 
 static int check_job(const st_job *j, const pv_ns_dataset_info *info, const char *path) {
@@ -185,48 +166,28 @@ static int train_loop(st_job *j, pv_nn_ns_train_result *res) {
   float *x0 = pv_malloc((size_t)o->batch * j->c.t_in * S * sizeof *x0);
   float *y = pv_malloc((size_t)o->batch * o->t_out * S * sizeof *y);
   float *pred = o->ntest ? pv_malloc((size_t)o->ntest * o->t_out * S * sizeof *pred) : NULL;
-  double *times = pv_calloc((size_t)o->epochs + 1, sizeof *times);
-  double *tc = pv_calloc((size_t)o->epochs + 1, sizeof *tc), *ec = pv_calloc((size_t)o->epochs + 1, sizeof *ec);
-  if (!x0 || !y || (o->ntest && !pred) || !times || !tc || !ec)
-    st = PV_ERROR(PV_ENOMEM, "training buffers");
-  if (!st) st = csv_append(j, "epoch,lr,train_loss,test_rel_l2,seconds\n");
-  int ran = 0;
+  pv__nn_epoch_log log;
+  if (!x0 || !y || (o->ntest && !pred)) st = PV_ERROR(PV_ENOMEM, "training buffers");
+  int lst = pv__nn_epoch_log_init(&log, j->ctx, o->metrics_csv, o->epochs);
+  if (!st) st = lst;
   double last_loss = 0, test_err = NAN;
   for (int e = e0; e < o->epochs && !st; e++) {
     const double lr = o->lr * pow(o->gamma, (double)(e / o->step_size));
     pv_nn_adam_set_lr(j->adam, lr);
-    double t = now_s(), loss_sum = 0;
+    double t = pv__nn_now_s(), loss_sum = 0;
     st = run_epoch(j, e, e == e0 ? b0 : 0, &rng, x0, y, &loss_sum);
     if (st) break;
-    times[ran++] = now_s() - t;
+    const double secs = pv__nn_now_s() - t;
     last_loss = loss_sum / o->ntrain;
     if (o->ntest) st = pv_nn_ns_predict_st(j->m, j->test, 0, o->ntest, o->t0, pred, NULL, &test_err);
-    tc[ran - 1] = last_loss;
-    ec[ran - 1] = test_err;
-    char line[160];
-    snprintf(line, sizeof line, "%d,%.6g,%.6g,%.6g,%.3f\n", e + 1, lr, last_loss, test_err,
-             times[ran - 1]);
-    if (!st) st = csv_append(j, line);
-    pv_log(j->ctx, PV_LOG_INFO, "nn", "epoch %d: loss %.5g test %.5g (%.1f s)", e + 1, last_loss,
-           test_err, times[ran - 1]);
+    if (!st) st = pv__nn_epoch_log_add(&log, e, lr, last_loss, test_err, secs);
   }
   if (!st && o->checkpoint) st = save_ckpt(j, o->epochs, 0, &rng);
-  if (!st && ran == 0 && o->ntest)
+  if (!st && log.ran == 0 && o->ntest)
     st = pv_nn_ns_predict_st(j->m, j->test, 0, o->ntest, o->t0, pred, NULL, &test_err);
-  if (!st && res) {
-    for (int a = 1; a < ran; a++)
-      for (int b = a; b > 0 && times[b] < times[b - 1]; b--) {
-        double tmp = times[b]; times[b] = times[b - 1]; times[b - 1] = tmp;
-      }
-    res->train_loss = last_loss;
-    res->test_rel_l2 = test_err;
-    res->median_epoch_s = ran ? times[ran / 2] : 0;
-    res->epochs_run = ran;
-    res->train_curve = tc;
-    res->test_curve = ec;
-    tc = ec = NULL;
-  }
-  pv_free(x0); pv_free(y); pv_free(pred); pv_free(times); pv_free(tc); pv_free(ec);
+  if (!st && res) pv__nn_epoch_log_result(&log, last_loss, test_err, res);
+  pv_free(x0); pv_free(y); pv_free(pred);
+  pv__nn_epoch_log_free(&log);
   return st;
 }
 
@@ -243,14 +204,7 @@ int pv_nn_ns_train_st(pv_ctx *ctx, const char *path, pv_nn_st *m, const pv_nn_ns
   int st = pv_ns_dataset_info_read(path, &info);
   if (!st) st = check_job(&j, &info, path);
   if (st) return st;
-  snprintf(j.config, sizeof j.config,
-           "{\"data\": \"%.200s\", \"ntrain\": %d, \"ntest\": %d, \"t0\": %d, \"t_out\": %d, "
-           "\"epochs\": %d, \"batch\": %d, \"lr\": %g, \"weight_decay\": %g, \"adamw\": %d, "
-           "\"step_size\": %d, \"gamma\": %g, \"seed\": %llu}",
-           path, o->ntrain, o->ntest, o->t0, o->t_out, o->epochs, o->batch, o->lr, o->weight_decay,
-           o->decoupled, o->step_size, o->gamma, (unsigned long long)o->seed);
-  for (char *p = j.config; *p; p++)
-    if (*p == '\\') *p = '/';
+  pv__nn_train_config_json(j.config, sizeof j.config, path, o);
   pv_nn_param *ps;
   int np;
   st = pv_nn_st_params(m, &ps, &np);
@@ -265,6 +219,5 @@ int pv_nn_ns_train_st(pv_ctx *ctx, const char *path, pv_nn_st *m, const pv_nn_ns
   pv_nn_adam_destroy(&j.adam);
   pv_nn_ns_data_destroy(&j.train);
   pv_nn_ns_data_destroy(&j.test);
-  pv_free(j.csv);
   return st;
 }
