@@ -79,13 +79,29 @@ static int add_series(pv_plot *pl, const pv_nn_param *p, const pv_nn_weight_spec
   return rc;
 }
 
-static int load(pv_ctx *ctx, const char *path, pv_nn_fno2d **m) {
-  pv_nn_fno2d_config c;
-  int rc = pv_nn_fno2d_checkpoint_config(path, &c);
+/* The checkpoint's model (FNO-2D or a space-time model) and its parameters. */
+typedef struct diag_model {
+  pv_nn_fno2d *fno2d;
+  pv_nn_st *st;
+} diag_model;
+
+static int load(pv_ctx *ctx, const char *path, diag_model *dm, pv_nn_param **ps, int *np) {
+  char kind[32];
+  int rc = pv_nn_checkpoint_model(path, kind, sizeof kind);
+  if (!rc && !strcmp(kind, "fno2d")) {
+    pv_nn_fno2d_config c;
+    rc = pv_nn_fno2d_checkpoint_config(path, &c);
+    c.max_batch = 1;
+    if (!rc) rc = pv_nn_fno2d_create(ctx, PV_F32, &c, &dm->fno2d);
+    if (!rc) rc = pv_nn_fno2d_load(path, dm->fno2d, NULL, NULL);
+    return rc ? rc : pv_nn_fno2d_params(dm->fno2d, ps, np);
+  }
+  pv_nn_st_config c;
+  if (!rc) rc = pv_nn_st_checkpoint_config(path, &c);
   c.max_batch = 1;
-  if (!rc) rc = pv_nn_fno2d_create(ctx, PV_F32, &c, m);
-  if (!rc) rc = pv_nn_fno2d_load(path, *m, NULL, NULL);
-  return rc;
+  if (!rc) rc = pv_nn_st_create(ctx, PV_F32, &c, &dm->st);
+  if (!rc) rc = pv_nn_st_load(path, dm->st, NULL, NULL);
+  return rc ? rc : pv_nn_st_params(dm->st, ps, np);
 }
 
 int ns_run_diagnose(pv_ctx *ctx, const pv_args *a) {
@@ -95,11 +111,10 @@ int ns_run_diagnose(pv_ctx *ctx, const pv_args *a) {
   int ow = pv_args_overwrite(a), rc = PV_OK;
   if (out) rc = pv_output_check(out, ow);
   if (!rc && png) rc = pv_output_check(png, ow);
-  pv_nn_fno2d *m = NULL;
-  if (!rc) rc = load(ctx, model, &m);
+  diag_model dm = {NULL, NULL};
   pv_nn_param *ps = NULL;
   int np = 0;
-  if (!rc) rc = pv_nn_fno2d_params(m, &ps, &np);
+  if (!rc) rc = load(ctx, model, &dm, &ps, &np);
   pv_json *js = NULL;
   pv_plot *pl = NULL;
   if (!rc) rc = pv_json_create(2, &js);
@@ -137,6 +152,7 @@ int ns_run_diagnose(pv_ctx *ctx, const pv_args *a) {
   if (!rc && pl) rc = pv_plot_write_png(pl, png, NULL, ow);
   pv_plot_destroy(&pl);
   pv_json_destroy(&js);
-  pv_nn_fno2d_destroy(&m);
+  pv_nn_fno2d_destroy(&dm.fno2d);
+  pv_nn_st_destroy(&dm.st);
   return rc;
 }

@@ -38,6 +38,16 @@ with tempfile.TemporaryDirectory() as d:
     ev5 = json.loads(run("--overwrite", "eval", "--samples=2", "--t-out=5", sfno, ns, rep).stdout)
     assert len(ev5["rel_l2_per_step"]) == 5
     run("predict", "--samples=1", sfno, ns, os.path.join(d, "pred.h5"))
+    # weight spectra of the space-time models: every matrix layer, bounds of
+    # the effective rank (1 <= erank <= min(rows, cols)) and a positive norm
+    for ck in (sfno, f3):
+        dj = os.path.join(d, "diag.json")
+        run("--overwrite", "diagnose", ck, dj)
+        layers = json.loads(open(dj).read())["layers"]
+        assert len(layers) >= 4, layers
+        for L in layers:
+            assert L["spectral_norm"] > 0, L
+            assert 1 - 1e-9 <= L["effective_rank"] <= min(L["rows"], L["cols"]) + 1e-9, L
     # wrong model: clear errors, nothing written
     p = run("--overwrite", "eval", "--model=sfno", "--samples=2", f2, ns, rep, ok=False)
     assert "fno2d" in p.stderr and "--model=sfno" in p.stderr, p.stderr
