@@ -5,7 +5,7 @@
 
 #include <parseval/parseval.h>
 
-#define NS_N_TRAIN 39
+#define NS_N_TRAIN 40
 #define NS_N_PREDICT 7
 #define NS_N_EVAL 9
 extern const pv_param ns_train_params[NS_N_TRAIN];

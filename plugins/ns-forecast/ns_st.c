@@ -68,6 +68,9 @@ int ns_run_train_st(pv_ctx *ctx, const pv_args *a) {
   o.ntest = (int)pv_args_int(a, "ntest");
   o.t0 = (int)pv_args_int(a, "t0");
   o.t_out = c.t_out;
+  if (strcmp(pv_args_string(a, "normalize"), "none") != 0)
+    return PV_ERROR(PV_EINVAL, "--normalize=%s: the data normaliser is implemented for --model "
+                    "fno2d only", pv_args_string(a, "normalize"));
   o.epochs = (int)pv_args_int(a, "epochs");
   o.batch = c.max_batch;
   o.lr = pv_args_real(a, "lr");

@@ -93,7 +93,7 @@ typedef struct st_job {
 } st_job;
 
 static int save_ckpt(st_job *j, int64_t epoch, int64_t step, const pv_rng *rng) {
-  pv_nn_checkpoint_meta meta = {sizeof meta, epoch, step, *rng, j->config};
+  pv_nn_checkpoint_meta meta = {sizeof meta, epoch, step, *rng, j->config, {PV_NN_NORM_NONE, 0, 0}};
   return pv_nn_st_save(j->o->checkpoint, 1, j->m, j->adam, &meta);
 }
 
@@ -235,6 +235,8 @@ int pv_nn_ns_train_st(pv_ctx *ctx, const char *path, pv_nn_st *m, const pv_nn_ns
   if (!path || !m || !o || o->struct_size < sizeof *o)
     return PV_ERROR(PV_EINVAL, "pv_nn_ns_train_st: NULL argument or options struct_size too small");
   if (pv_nn_st_dtype(m) != PV_F32) return PV_ERROR(PV_EINVAL, "pv_nn_ns_train_st: model must be f32");
+  if (o->normalize != PV_NN_NORM_NONE)
+    return PV_ERROR(PV_EINVAL, "pv_nn_ns_train_st: normalize is implemented for FNO-2D only");
   st_job j;
   memset(&j, 0, sizeof j);
   j.ctx = ctx; j.o = o; j.m = m;
