@@ -63,7 +63,7 @@ const pv_param ns_train_params[NS_N_TRAIN] = {
     ROPT("ft-lr-weight", "1e-4", 0, 10, "fine-tuning learning rate of the output weights"),
     ROPT("ft-lr-bias", "0.2", 0, 10, "fine-tuning learning rate of the output spectral bias"),
     ROPT("ft-solver-dt", "1e-6", 1e-12, 0.1, "step of --residual-dt=fd"),
-    {"normalize", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "none", 0, 0, "none|gaussian", "data normaliser (fno2d): none = the peer's protocol; gaussian = the network sees (w - mean) / std, mean and std of the training samples, stored in OUTPUT and applied by eval / predict", NULL},
+    {"normalize", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "none", 0, 0, "none|gaussian", "data normaliser: none = the peer's protocol; gaussian = the network sees (w - mean) / std, mean and std of the training samples, stored in OUTPUT and applied by eval / predict", NULL},
 };
 
 const pv_param ns_predict_params[NS_N_PREDICT] = {
@@ -186,7 +186,7 @@ static int load_model(pv_ctx *ctx, const char *path, int n, int batch, pv_nn_fno
 typedef struct ns_eval_job {
   pv_nn_st *st;                    /* space-time model (fno3d, sfno), or NULL */
   pv_nn_fno2d *m;
-  pv_nn_ns_norm norm;              /* m's data normaliser, from the checkpoint */
+  pv_nn_ns_norm norm;              /* the model's data normaliser, from the checkpoint */
   pv_nn_ns_data *d;
   pv_nn_fno2d_config c;
   float *pred;
@@ -205,7 +205,8 @@ static int eval_run(pv_ctx *ctx, const pv_args *a, int count, int t0, int *t_out
   if (!rc) rc = ns_model_kind(path, pv_args_has(a, "model") ? pv_args_string(a, "model") : "auto", kind,
                               sizeof kind);
   if (!rc && strcmp(kind, "fno2d") != 0) { /* FNO-3D, SFNO: one call per sample */
-    rc = ns_load_st(ctx, path, info.res, count < 4 ? count : 4, t0, info.times, t_out, &j->st);
+    rc = ns_load_st(ctx, path, info.res, count < 4 ? count : 4, t0, info.times, t_out, &j->st,
+                    &j->norm);
     pv_nn_st_config sc;
     if (!rc) rc = pv_nn_st_get_config(j->st, &sc);
     if (!rc) j->c.t_in = sc.t_in;
@@ -226,7 +227,9 @@ static int eval_run(pv_ctx *ctx, const pv_args *a, int count, int t0, int *t_out
   if (!j->pred || !j->step_err) return PV_ERROR(PV_ENOMEM, "prediction buffers");
   struct timespec a0, a1;
   clock_gettime(CLOCK_MONOTONIC, &a0);
-  if (j->st) rc = pv_nn_ns_predict_st(j->st, j->d, 0, count, t0, j->pred, j->step_err, &j->err);
+  if (j->st)
+    rc = pv_nn_ns_predict_st_norm(j->st, &j->norm, j->d, 0, count, t0, j->pred, j->step_err,
+                                  &j->err);
   else
     rc = pv_nn_ns_predict_norm(j->m, &j->norm, j->d, 0, count, t0, *t_out, j->pred, j->step_err,
                                &j->err);

@@ -595,7 +595,7 @@ typedef struct pv_nn_ns_train_options {
                             * bit for bit) */
   int normalize;           /* pv_nn_norm_kind: NONE (default, the peer's protocol) or
                             * GAUSSIAN (pv_nn_ns_norm_fit over the training samples,
-                            * stored in the checkpoint; FNO-2D only) */
+                            * stored in the checkpoint) */
 } pv_nn_ns_train_options;
 #define PV_NN_NS_TRAIN_OPTIONS_INIT \
   { sizeof(pv_nn_ns_train_options), 100, 50, 0, 10, 30, 20, 1e-3, 1e-4, 0, 10, 0.5, 0, NULL, 0, 0, \
@@ -658,6 +658,18 @@ PV_API int pv_nn_ns_train_st(pv_ctx *ctx, const char *path, pv_nn_st *m,
  * relative L2 (averaged over samples). */
 PV_API int pv_nn_ns_predict_st(pv_nn_st *m, const pv_nn_ns_data *d, int first, int count, int t0,
                                float *pred, double *step_err, double *err);
+/* The same through a data normaliser (norm NULL or kind NONE: as above). */
+PV_API int pv_nn_ns_predict_st_norm(pv_nn_st *m, const pv_nn_ns_norm *norm, const pv_nn_ns_data *d,
+                                    int first, int count, int t0, float *pred, double *step_err,
+                                    double *err);
+/* pv_nn_st_step (float model) through a data normaliser: x0, y and pred in
+ * physical units; the network sees (x0 - mean) / std, its output is mapped
+ * back (out * std + mean) before the loss, and the gradient of the output
+ * is scaled by std before pv_nn_st_backward. Buffers of batch x (t_in +
+ * 2 t_out) frames are allocated per call. */
+PV_API int pv_nn_st_step_norm(pv_nn_st *m, const pv_nn_ns_norm *norm, int batch, const float *x0,
+                              const float *y, pv_nn_reduce reduce, int grad, double *loss,
+                              float *pred);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,10 @@
  * runs the plain rollout in physical units (so the recurrent feedback and
  * the relative-L2 loss are exactly the unnormalised ones), restores the
  * stored weights bit for bit and maps the folded weights' gradients back
- * by the chain rule. */
+ * by the chain rule. The space-time models (FNO-3D, SFNO: a GroupNorm on
+ * the input, a skip from the last input frame) are not folded: their step
+ * normalises the gathered inputs, maps the output back and scales the
+ * output gradient by std (pv_nn_st_step_norm). */
 #include <math.h>
 #include <string.h>
 #include <parseval/alloc.h>
@@ -126,5 +129,39 @@ int pv_nn_fno2d_rollout_norm(pv_nn_fno2d *m, const pv_nn_ns_norm *norm, int batc
     for (size_t i = 0; grad && i < n[k]; i++) p[k]->g[i] += save[tot + o + i];
   }
   pv_free(save);
+  return st;
+}
+
+int pv_nn_st_step_norm(pv_nn_st *m, const pv_nn_ns_norm *norm, int batch, const float *x0,
+                       const float *y, pv_nn_reduce reduce, int grad, double *loss, float *pred) {
+  if (!m || !x0) return PV_ERROR(PV_EINVAL, "pv_nn_st_step_norm: NULL argument");
+  if (!norm || norm->kind == PV_NN_NORM_NONE)
+    return pv_nn_st_step(m, batch, x0, y, reduce, grad, loss, pred);
+  int st = pv_nn_ns_norm_check(norm, "pv_nn_st_step_norm");
+  if (st) return st;
+  if (pv_nn_st_dtype(m) != PV_F32) return PV_ERROR(PV_EINVAL, "pv_nn_st_step_norm: float models only");
+  if (grad && (!y || !loss))
+    return PV_ERROR(PV_EINVAL, "pv_nn_st_step_norm: gradients need targets and a loss");
+  pv_nn_st_config c;
+  pv_nn_st_get_config(m, &c);
+  if (batch < 1 || batch > c.max_batch)
+    return PV_ERROR(PV_EINVAL, "pv_nn_st_step_norm: batch %d not in 1..%d", batch, c.max_batch);
+  const size_t S = (size_t)c.n * c.n, nx = (size_t)batch * c.t_in * S, ny = (size_t)batch * c.t_out * S;
+  float *buf = pv_malloc((nx + 2 * ny) * sizeof *buf);
+  if (!buf) return PV_ERROR(PV_ENOMEM, "pv_nn_st_step_norm: %zu floats", nx + 2 * ny);
+  float *xn = buf, *out = buf + nx, *dout = out + ny;
+  const double mu = norm->mean, sd = norm->std;
+  for (size_t i = 0; i < nx; i++) xn[i] = (float)((x0[i] - mu) / sd);
+  st = pv_nn_st_forward(m, batch, xn, out);
+  for (size_t i = 0; !st && i < ny; i++) out[i] = (float)(out[i] * sd + mu);
+  if (!st && y)
+    st = pv_nn_loss_rel_l2(PV_F32, batch, (size_t)c.t_out * S, out, y, reduce, loss,
+                           grad ? dout : NULL);
+  if (!st && grad) {
+    for (size_t i = 0; i < ny; i++) dout[i] = (float)(dout[i] * sd);
+    st = pv_nn_st_backward(m, batch, dout);
+  }
+  if (!st && pred) memcpy(pred, out, ny * sizeof *pred);
+  pv_free(buf);
   return st;
 }

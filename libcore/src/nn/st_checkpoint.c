@@ -155,9 +155,6 @@ int pv_nn_st_load(const char *path, pv_nn_st *m, pv_nn_adam *a, pv_nn_checkpoint
   st = pv__nn_ckpt_read_params(f, path, "params", m->params, m->nparams, w);
   if (!st && a) st = pv__nn_ckpt_read_adam(f, path, m->params, m->nparams, mm, vv, &steps, &lr);
   if (!st) st = pv__nn_ckpt_read_meta(f, path, &tmp);
-  if (!st && tmp.norm.kind != PV_NN_NORM_NONE) /* would be silently ignored */
-    st = PV_ERROR(PV_EFORMAT, "%s: attribute 'norm_kind': space-time models have no data "
-                  "normaliser in this build", path);
   if (st) goto done;
   /* everything read and checked: commit */
   for (size_t k = 0; k < m->nreal; k++) {

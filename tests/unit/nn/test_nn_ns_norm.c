@@ -5,7 +5,8 @@
  * construction and the affine identity f_N'(a w + b) = a f_N(w) + b; its
  * gradient against central differences; train -> checkpoint -> predict
  * reproduces the training's final test error; resume bit for bit; hostile
- * normaliser attributes refused with the model and the file unchanged. */
+ * normaliser attributes refused with the model and the file unchanged;
+ * the space-time models' normalised step (SFNO). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -367,5 +368,132 @@ static void test_train_checkpoint(void) {
   pv_ctx_destroy(&ctx);
 }
 
+/* Space-time models (SFNO here): the step normalises the inputs and maps the
+ * output back. Checked: f_N'(a x + b) = a f_N(x) + b, the gradient against
+ * central differences, train -> checkpoint -> predict reproduces the final
+ * test error, resuming with the other setting refused. */
+static pv_nn_st *st_model(pv_ctx *ctx, uint64_t seed) {
+  pv_nn_st_config c = PV_NN_ST_CONFIG_INIT;
+  c.kind = PV_NN_ST_SFNO;
+  c.t_in = 4; c.t_out = 3; c.latent = 4; c.width = 6; c.expansion = 2; c.layers = 2;
+  c.modes[0] = c.modes[1] = 3; c.modes[2] = 2; c.proj = 8; c.pad_t = 2;
+  c.n = N; c.max_batch = 2;
+  c.act = PV_NN_ACT_GELU; /* smooth: central differences do not straddle ReLU kinks */
+  pv_ctx_set_seed(ctx, seed);
+  pv_nn_st *m = NULL;
+  CHECK_OK(pv_nn_st_create(ctx, PV_F32, &c, &m));
+  return m;
+}
+
+static void test_space_time(void) {
+  pv_ctx *ctx = NULL;
+  CHECK_OK(pv_ctx_create(&ctx));
+  pv_nn_st *m = st_model(ctx, 5);
+  pv_nn_ns_data *d = NULL;
+  CHECK_OK(pv_nn_ns_data_load(ctx, data_path, 0, NTRAIN, &d));
+  pv_nn_ns_norm n1;
+  CHECK_OK(pv_nn_ns_norm_fit(d, &n1));
+  const size_t S = (size_t)N * N, nx = 2 * 4 * S, ny = 2 * 3 * S;
+  float *x0 = pv_malloc(nx * sizeof *x0), *y = pv_malloc(ny * sizeof *y);
+  float *xs = pv_malloc(nx * sizeof *xs), *p1 = pv_malloc(ny * sizeof *p1), *p2 = pv_malloc(ny * sizeof *p2);
+  for (int b = 0; b < 2; b++) {
+    memcpy(x0 + (size_t)b * 4 * S, d->w + (size_t)b * times * S, 4 * S * sizeof *x0);
+    memcpy(y + (size_t)b * 3 * S, d->w + ((size_t)b * times + 4) * S, 3 * S * sizeof *y);
+  }
+  const double a = 1000, b = 5;
+  pv_nn_ns_norm n2 = {PV_NN_NORM_GAUSSIAN, a * n1.mean + b, a * n1.std};
+  for (size_t i = 0; i < nx; i++) xs[i] = (float)(a * x0[i] + b);
+  CHECK_OK(pv_nn_st_step_norm(m, &n1, 2, x0, NULL, PV_NN_REDUCE_SUM, 0, NULL, p1));
+  CHECK_OK(pv_nn_st_step_norm(m, &n2, 2, xs, NULL, PV_NN_REDUCE_SUM, 0, NULL, p2));
+  double dmax = 0, scale = max_abs(p1, ny);
+  for (size_t i = 0; i < ny; i++) dmax = fmax(dmax, fabs(p2[i] - (a * p1[i] + b)));
+  printf("SFNO affine identity (a = 1000, b = 5): max |diff| %.3g of %.3g\n", dmax, a * scale);
+  CHECK(dmax <= 1e-4 * a * scale);
+  /* gradient: directional derivative over all parameters vs central differences */
+  pv_nn_ns_norm nm = {PV_NN_NORM_GAUSSIAN, 3.0, 2.5};
+  float *w, *g;
+  size_t nw;
+  pv_nn_st_flat(m, (void **)&w, (void **)&g, &nw);
+  float *dir = pv_malloc(nw * sizeof *dir);
+  pv_rng r;
+  pv_rng_init(&r, 12, 0);
+  double loss = 0, lp = 0, lm = 0, gd = 0;
+  const double h = 1e-3;
+  for (size_t i = 0; i < nw; i++) dir[i] = pv_rng_uniform(&r) < 0.5 ? -1.0f : 1.0f;
+  pv_nn_st_zero_grad(m);
+  CHECK_OK(pv_nn_st_step_norm(m, &nm, 2, x0, y, PV_NN_REDUCE_SUM, 1, &loss, NULL));
+  for (size_t i = 0; i < nw; i++) gd += (double)dir[i] * g[i];
+  for (size_t i = 0; i < nw; i++) w[i] += (float)(h * dir[i]);
+  CHECK_OK(pv_nn_st_step_norm(m, &nm, 2, x0, y, PV_NN_REDUCE_SUM, 0, &lp, NULL));
+  for (size_t i = 0; i < nw; i++) w[i] -= (float)(2 * h * dir[i]);
+  CHECK_OK(pv_nn_st_step_norm(m, &nm, 2, x0, y, PV_NN_REDUCE_SUM, 0, &lm, NULL));
+  double fd = (lp - lm) / (2 * h);
+  printf("SFNO normalised step: loss %.6g, directional derivative %.6g, central difference %.6g\n",
+         loss, gd, fd);
+  CHECK(fabs(gd) > 1e-3);
+  CHECK_REL(fd, gd, 2e-2); /* a gradient missing the factor std is off by 2.5x */
+  /* relative L2 is scale invariant: data (a x, a y) with (a mean, a std) give the
+   * gradient of (x, y) with (mean, std); a wrong power of std in the output
+   * gradient would scale it by a power of a */
+  float *g1 = pv_malloc(nw * sizeof *g1), *ya = pv_malloc(ny * sizeof *ya);
+  pv_nn_ns_norm n3 = {PV_NN_NORM_GAUSSIAN, a * n1.mean, a * n1.std};
+  for (size_t i = 0; i < nx; i++) xs[i] = (float)(a * x0[i]);
+  for (size_t i = 0; i < ny; i++) ya[i] = (float)(a * y[i]);
+  pv_nn_st_zero_grad(m);
+  CHECK_OK(pv_nn_st_step_norm(m, &n1, 2, x0, y, PV_NN_REDUCE_SUM, 1, &lp, NULL));
+  memcpy(g1, g, nw * sizeof *g1);
+  pv_nn_st_zero_grad(m);
+  CHECK_OK(pv_nn_st_step_norm(m, &n3, 2, xs, ya, PV_NN_REDUCE_SUM, 1, &lm, NULL));
+  double gdiff = 0, gmax = 0;
+  for (size_t i = 0; i < nw; i++) {
+    gdiff = fmax(gdiff, fabs((double)g[i] - g1[i]));
+    gmax = fmax(gmax, fabs((double)g1[i]));
+  }
+  printf("SFNO scaled data: loss %.9g vs %.9g, max |grad diff| %.3g of %.3g\n", lm, lp, gdiff, gmax);
+  CHECK_REL(lm, lp, 1e-5);
+  CHECK(gmax > 0 && gdiff <= 1e-3 * gmax);
+  pv_free(g1); pv_free(ya);
+  pv_free(dir);
+  pv_nn_st_destroy(&m);
+  /* training, checkpoint, evaluation */
+  char ck[4096];
+  snprintf(ck, sizeof ck, "%s", pv_test_path("st_norm.h5"));
+  m = st_model(ctx, 4);
+  pv_nn_ns_train_options o = opts(2);
+  o.checkpoint = ck;
+  pv_nn_ns_train_result r1 = {sizeof r1, 0, 0, 0, 0, NULL, NULL};
+  CHECK_OK(pv_nn_ns_train_st(ctx, data_path, m, &o, &r1));
+  pv_nn_st *e = st_model(ctx, 1234);
+  pv_nn_checkpoint_meta meta;
+  memset(&meta, 0, sizeof meta);
+  meta.struct_size = sizeof meta;
+  CHECK_OK(pv_nn_st_load(ck, e, NULL, &meta));
+  pv_free(meta.config_json);
+  CHECK(meta.norm.kind == PV_NN_NORM_GAUSSIAN && meta.norm.std > 0);
+  CHECK_REL(meta.norm.std, n1.std, 1e-12);
+  pv_nn_ns_data *t = NULL;
+  CHECK_OK(pv_nn_ns_data_load(ctx, data_path, NS - NTEST, NTEST, &t));
+  float *pred = pv_malloc((size_t)NTEST * 3 * S * sizeof *pred);
+  double err = 0;
+  CHECK_OK(pv_nn_ns_predict_st_norm(e, &meta.norm, t, 0, NTEST, 0, pred, NULL, &err));
+  printf("SFNO eval from the checkpoint: %.9g (train's %.9g)\n", err, r1.test_rel_l2);
+  CHECK(err == r1.test_rel_l2);
+  pv_nn_ns_train_options q = o;
+  q.normalize = PV_NN_NORM_NONE;
+  q.resume = 1;
+  q.epochs = 3;
+  int st = pv_nn_ns_train_st(ctx, data_path, e, &q, NULL);
+  CHECK_EQ_INT(st, PV_EFORMAT);
+  CHECK(strstr(pv_error_message(), "norm_kind") != NULL);
+  pv_error_clear();
+  pv_free(r1.train_curve); pv_free(r1.test_curve);
+  pv_free(pred); pv_free(x0); pv_free(y); pv_free(xs); pv_free(p1); pv_free(p2);
+  pv_nn_ns_data_destroy(&t);
+  pv_nn_ns_data_destroy(&d);
+  pv_nn_st_destroy(&m);
+  pv_nn_st_destroy(&e);
+  pv_ctx_destroy(&ctx);
+}
+
 PV_TEST_MAIN(PV_CASE(test_stats), PV_CASE(test_forward_identity), PV_CASE(test_gradient),
-             PV_CASE(test_train_checkpoint))
+             PV_CASE(test_train_checkpoint), PV_CASE(test_space_time))

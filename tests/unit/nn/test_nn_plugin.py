@@ -85,7 +85,7 @@ with tempfile.TemporaryDirectory() as d:
     tn = json.loads(p.stdout)["test_rel_l2"]
     run("--overwrite", "eval", "--samples=2", "--t-out=3", mn, ns, rep)
     en = json.load(open(rep))["rel_l2"]
-    assert abs(en - tn) <= 1e-6 * tn, (en, tn)
+    assert abs(en - tn) <= 1e-5 * tn, (en, tn)  # train prints 6 significant digits
     run("--overwrite", "eval", "--samples=2", "--t-out=3", mn, ns32, rep)
     r32 = json.load(open(rep))
     assert r32["resolution"] == 32 and 0 < r32["rel_l2"] < 10, r32
