@@ -151,6 +151,13 @@ PV_API size_t pv_gp_model_theta_offset(const pv_gp_model *model, int axis);
 /* The reference initialisation (U = 0, reference kernel init, tau = v = 1). */
 PV_API int pv_gp_model_init_params(const pv_gp_model *model, double *p);
 
+/* Ours, not the reference's: the frequencies of each axis placed on the
+ * peaks of the windowed power spectra of the source and of the boundary
+ * data along that axis (one component at 0, the others round robin over the
+ * peaks, largest first, within [0, freq_scale]); weights, length scales, U,
+ * tau and v as pv_gp_model_init_params. */
+PV_API int pv_gp_model_init_spectral(const pv_gp_model *model, double *p);
+
 /* Negative log joint (the reference's loss):
  *   1/2 log|K| + 1/2 U^T K^-1 U + lambda_b (tau/2 |U_b - g|^2 - N_b/2 log tau)
  *   + v/2 |H|^2 - M/2 log v.
@@ -301,9 +308,11 @@ typedef struct pv_gp_run_options {
   int plain;               /* 0: 1-D L-BFGS runs get noise_cap 20, prune_gap 5,
                               log_w_max 6 (where the optim options leave them 0) and
                               grid_bounds; 1: the optim options exactly as given */
+  int init;                /* PV_GP_INIT_REFERENCE (0) or PV_GP_INIT_SPECTRAL */
 } pv_gp_run_options;
+enum { PV_GP_INIT_REFERENCE = 0, PV_GP_INIT_SPECTRAL = 1 };
 #define PV_GP_RUN_OPTIONS_INIT {sizeof(pv_gp_run_options), PV_GP_KERNEL_GM, {0, 0}, 300, 30, \
-                                0, -1, 0, 0, PV_GP_OPTIM_OPTIONS_INIT, 0}
+                                0, -1, 0, 0, PV_GP_OPTIM_OPTIONS_INIT, 0, PV_GP_INIT_REFERENCE}
 
 typedef struct pv_gp_run_result {
   int n[2], ntest[2];      /* grids used */

@@ -20,9 +20,12 @@ struct pv_gp_model {
   double *A[2];                /* U with K_a^-1 applied along axis a */
   double *B, *R, *P, *Qa, *W;  /* M-sized workspaces */
   double *lag, *dk;            /* lag sums (3 n), kernel gradient (9 q) */
-  /* iterative U solve (pcg.c): D_a = Dk_a K_a^-1 (n x n), eigenvectors and
-   * eigenvalues, scratch (n x n), preconditioner diagonals (5 n), M-sized vectors */
-  double *Dm[2], *Qe[2], *Xs[2], *lam[2], *pre[2], *cg[7];
+  /* iterative U solve (pcg.c), per axis: Theta_a (n x n), eigenvectors
+   * Q_a, scratch (n x n), eigenvalues (n), D_a, H_a, groups and prior
+   * (2 n x n + 2 n); M-sized vectors; preconditioner blocks (4 M); groups
+   * (2 (n0 + n1) ints) */
+  double *Dm[2], *Xs[2], *Qe[2], *lam[2], *pre[2], *cg[10], *pcgw;
+  int *pcgi;
   int pcg_iters;               /* PCG iterations of the last U solve */
   /* factorisation cache: K, K^-1, Dk, logdet are those of theta th_cache
    * (3 q d values) when have_factor; chol: 1-D, K's Cholesky factor
@@ -62,12 +65,12 @@ int gp_model_loss_white(gp_model *m, const double *p, const double *gam, double 
  * above; otherwise pv_gp_model_loss). */
 int gp_model_profiled(gp_model *m, double *p, double *loss, double *grad);
 
-/* PCG elimination of U (pcg.c): per-axis setup for the mean zeroth-order
- * coefficient jbar (basis: recompute the preconditioner basis, flip: the
- * other choice of basis), then a solve from the U given (warm start);
- * PV_ENUMERIC when it stalls. */
-int gp_pcg_setup(gp_model *m, double jbar, int flip, int basis);
-int gp_pcg_solve(gp_model *m, double *U, const double *J, const double *fl, double tau,
-                 double v, double tol, int maxit, int *iters);
+/* PCG elimination of U (pcg.c): per-axis eigenvector bases for the current
+ * kernel (basis = 0: keep the last ones, for Gauss-Newton steps), then a
+ * solve from the U given (warm start) with Jr = J - jbar (NULL: J == jbar
+ * everywhere); PV_ENUMERIC when it stalls. */
+int gp_pcg_setup(gp_model *m, int basis);
+int gp_pcg_solve(gp_model *m, double *U, const double *Jr, double jbar, const double *fl,
+                 double tau, double v, double tol, int maxit, int *iters);
 
 #endif

@@ -112,9 +112,12 @@ int pv_gp_model_create(const pv_gp_problem *prob, const pv_gp_model_options *opt
     m->Qe[a] = grab(&st, nn);
     m->Xs[a] = grab(&st, nn);
     m->lam[a] = grab(&st, (size_t)m->n[a]);
-    m->pre[a] = grab(&st, 5 * (size_t)m->n[a]);
+    m->pre[a] = grab(&st, 2 * nn + 2 * (size_t)m->n[a]);
   }
-  for (int k = 0; k < 7; k++) m->cg[k] = grab(&st, M);
+  for (int k = 0; k < 10; k++) m->cg[k] = grab(&st, M);
+  m->pcgw = grab(&st, 4 * M);
+  m->pcgi = st ? NULL : pv_calloc(2 * ((size_t)m->n[0] + (m->d == 2 ? m->n[1] : 1)), sizeof(int));
+  if (!st && !m->pcgi) st = PV_ERROR(PV_ENOMEM, "gp model create");
   m->B = grab(&st, M);
   m->R = grab(&st, M);
   m->P = grab(&st, M);
@@ -151,7 +154,9 @@ void pv_gp_model_destroy(pv_gp_model **model) {
     pv_free(m->Dk[a]); pv_free(m->GK[a]); pv_free(m->GD[a]); pv_free(m->A[a]);
     pv_free(m->Dm[a]); pv_free(m->Qe[a]); pv_free(m->Xs[a]); pv_free(m->lam[a]); pv_free(m->pre[a]);
   }
-  for (int k = 0; k < 7; k++) pv_free(m->cg[k]);
+  for (int k = 0; k < 10; k++) pv_free(m->cg[k]);
+  pv_free(m->pcgw);
+  pv_free(m->pcgi);
   pv_free(m->B); pv_free(m->R); pv_free(m->P); pv_free(m->Qa); pv_free(m->W);
   pv_free(m->lag); pv_free(m->dk);
   pv_free(m->th_cache); pv_free(m->chol); pv_free(m->gam); pv_free(m->ls_X); pv_free(m->ls_gn);

@@ -276,27 +276,21 @@ static int use_pcg(const gp_model *m) {
   return m->d == 2 && m->M > 1024;
 }
 
-/* One linearised solve by PCG from the U in p (warm start); when it stalls,
- * once more from the same start with the other preconditioner basis. u0
- * holds the start (M); first: the first solve for this kernel (the basis is
- * computed; later Gauss-Newton steps reuse it). */
+/* One linearised solve by PCG from the U in p (warm start); first: the
+ * first solve for this kernel (the per-axis bases are computed; later
+ * Gauss-Newton steps reuse them). Jr scratch (M). */
 static int pcg_linearised(gp_model *m, double *p, const double *J, const double *fl,
-                          double *Jr, const double *u0, int first) {
+                          double *Jr, int first) {
   size_t np = pv_gp_model_nparams(m);
   double jbar = 0.0;
   for (size_t i = 0; i < m->M; i++) jbar += J[i];
   jbar /= (double)m->M;
-  int any = 0, st = 0;
+  int any = 0, its = 0;
   for (size_t i = 0; i < m->M; i++) { Jr[i] = J[i] - jbar; if (Jr[i] != 0.0) any = 1; }
-  for (int flip = 0; flip < 2; flip++) {
-    int its = 0;
-    if (flip) { pv_error_clear(); memcpy(p, u0, m->M * sizeof(double)); }
-    st = gp_pcg_setup(m, jbar, flip, first || flip);
-    if (!st) st = gp_pcg_solve(m, p, any ? Jr : NULL, fl, exp(p[np - 2]), exp(p[np - 1]),
-                               m->opt.u_tol, m->opt.u_maxit, &its);
-    m->pcg_iters += its;
-    if (st != PV_ENUMERIC) break;
-  }
+  int st = gp_pcg_setup(m, first);
+  if (!st) st = gp_pcg_solve(m, p, any ? Jr : NULL, jbar, fl, exp(p[np - 2]), exp(p[np - 1]),
+                             m->opt.u_tol, m->opt.u_maxit, &its);
+  m->pcg_iters += its;
   return st;
 }
 
@@ -338,7 +332,7 @@ int pv_gp_model_solve_u(pv_gp_model *m, double *p) {
       fl[i] = m->f[i] + 2.0 * c3 * u * u * u;
       u0[i] = p[i];
     }
-    st = pcg ? pcg_linearised(m, p, J, fl, rhs, u0, it == 0)
+    st = pcg ? pcg_linearised(m, p, J, fl, rhs, it == 0)
              : solve_linearised(m, p, J, fl, Kf, Lf, A, rhs, beta);
     if (!st && c3 != 0.0) st = damp_step(m, p, u0, &Lprev);
     for (size_t i = 0; i < M && !st; i++) { du += (p[i] - u0[i]) * (p[i] - u0[i]); un += p[i] * p[i]; }

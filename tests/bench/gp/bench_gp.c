@@ -15,7 +15,7 @@
 
 typedef struct {
   const char *only, *kernels;
-  int iters, n, adam, joint, verbose, every, fixnoise, plain;
+  int iters, n, adam, joint, verbose, every, fixnoise, plain, spectral;
   double time, jitter, cap, prune, wmax;
 } args;
 
@@ -36,6 +36,7 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
   o.optim.max_iter = a->iters;
   o.optim.max_time = a->time;
   o.optim.fix_noise = a->fixnoise;
+  o.init = a->spectral ? PV_GP_INIT_SPECTRAL : PV_GP_INIT_REFERENCE;
   if (a->jitter > 0) o.jitter = a->jitter;
   /* 1-D L-BFGS defaults (pv_gp_benchmark_run): noise cap 20, pruning gap 5,
    * log-weight bound 6, grid bounds; --plain: none of them */
@@ -64,7 +65,7 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
 }
 
 int main(int argc, char **argv) {
-  args a = {NULL, "stm,gm,se,matern", 2000, 0, 0, 0, 0, 10, 0, 0, 60.0, 0.0, -1.0, -1.0, -1.0};
+  args a = {NULL, "stm,gm,se,matern", 2000, 0, 0, 0, 0, 10, 0, 0, 0, 60.0, 0.0, -1.0, -1.0, -1.0};
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--only") && i + 1 < argc) a.only = argv[++i];
     else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) a.kernels = argv[++i];
@@ -74,6 +75,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--method") && i + 1 < argc) a.adam = !strcmp(argv[++i], "adam");
     else if (!strcmp(argv[i], "--joint")) a.joint = 1;
     else if (!strcmp(argv[i], "--fix-noise")) a.fixnoise = 1;
+    else if (!strcmp(argv[i], "--init") && i + 1 < argc) a.spectral = !strcmp(argv[++i], "spectral");
     else if (!strcmp(argv[i], "--plain")) a.plain = 1;
     else if (!strcmp(argv[i], "--jitter") && i + 1 < argc) a.jitter = atof(argv[++i]);
     else if (!strcmp(argv[i], "--cap") && i + 1 < argc) a.cap = atof(argv[++i]);
