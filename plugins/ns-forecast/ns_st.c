@@ -77,7 +77,7 @@ int ns_run_train_st(pv_ctx *ctx, const pv_args *a) {
                                                                          : PV_NN_NORM_NONE;
   o.epochs = (int)pv_args_int(a, "epochs");
   o.batch = c.max_batch;
-  o.lr = pv_args_real(a, "lr");
+  o.lr = pv_args_has(a, "lr") ? pv_args_real(a, "lr") : 1e-3; /* Adam only: its default */
   o.weight_decay = pv_args_real(a, "weight-decay");
   o.decoupled = pv_args_flag(a, "adamw");
   if (strcmp(pv_args_string(a, "optimizer"), "adam") != 0)
