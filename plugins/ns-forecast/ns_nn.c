@@ -63,6 +63,7 @@ const pv_param ns_train_params[NS_N_TRAIN] = {
     ROPT("ft-lr-weight", "1e-4", 0, 10, "fine-tuning learning rate of the output weights"),
     ROPT("ft-lr-bias", "0.2", 0, 10, "fine-tuning learning rate of the output spectral bias"),
     ROPT("ft-solver-dt", "1e-6", 1e-12, 0.1, "step of --residual-dt=fd"),
+    {"normalize", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "none", 0, 0, "none|gaussian", "data normaliser: none = the peer's protocol; gaussian = the network sees (w - mean) / std, mean and std of the training samples, stored in OUTPUT and applied by eval / predict", NULL},
 };
 
 const pv_param ns_predict_params[NS_N_PREDICT] = {
@@ -147,6 +148,8 @@ int ns_run_train(pv_ctx *ctx, const pv_args *a) {
   o.checkpoint = out;
   o.checkpoint_every = (int)pv_args_int(a, "checkpoint-every");
   o.resume = pv_args_flag(a, "resume");
+  o.normalize = strcmp(pv_args_string(a, "normalize"), "gaussian") == 0 ? PV_NN_NORM_GAUSSIAN
+                                                                         : PV_NN_NORM_NONE;
   o.metrics_csv = pv_args_has(a, "metrics") ? pv_args_string(a, "metrics") : NULL;
   if (o.metrics_csv && (rc = pv_output_check(o.metrics_csv, pv_args_overwrite(a)))) return rc;
   const char *png = pv_args_has(a, "loss-png") ? pv_args_string(a, "loss-png") : NULL;
@@ -167,7 +170,8 @@ int ns_run_train(pv_ctx *ctx, const pv_args *a) {
 
 /* Model from a checkpoint on an n x n grid (zero-shot when n differs from
  * the training grid), sized for `batch` samples per call. */
-static int load_model(pv_ctx *ctx, const char *path, int n, int batch, pv_nn_fno2d **m) {
+static int load_model(pv_ctx *ctx, const char *path, int n, int batch, pv_nn_fno2d **m,
+                      pv_nn_ns_norm *norm) {
   pv_nn_fno2d_config c;
   int rc = pv_nn_fno2d_checkpoint_config(path, &c);
   if (rc) return rc;
@@ -177,7 +181,12 @@ static int load_model(pv_ctx *ctx, const char *path, int n, int batch, pv_nn_fno
   c.n = n;
   c.max_batch = batch;
   rc = pv_nn_fno2d_create(ctx, PV_F32, &c, m);
-  if (!rc) rc = pv_nn_fno2d_load(path, *m, NULL, NULL);
+  pv_nn_checkpoint_meta meta;
+  memset(&meta, 0, sizeof meta);
+  meta.struct_size = sizeof meta;
+  if (!rc) rc = pv_nn_fno2d_load(path, *m, NULL, &meta);
+  pv_free(meta.config_json);
+  if (!rc) *norm = meta.norm; /* the data normaliser trained with (kind NONE: none) */
   return rc;
 }
 
@@ -185,6 +194,7 @@ static int load_model(pv_ctx *ctx, const char *path, int n, int batch, pv_nn_fno
 typedef struct ns_eval_job {
   pv_nn_st *st;                    /* space-time model (fno3d, sfno), or NULL */
   pv_nn_fno2d *m;
+  pv_nn_ns_norm norm;              /* the model's data normaliser, from the checkpoint */
   pv_nn_ns_data *d;
   pv_nn_fno2d_config c;
   float *pred;
@@ -203,12 +213,13 @@ static int eval_run(pv_ctx *ctx, const pv_args *a, int count, int t0, int *t_out
   if (!rc) rc = ns_model_kind(path, pv_args_has(a, "model") ? pv_args_string(a, "model") : "auto", kind,
                               sizeof kind);
   if (!rc && strcmp(kind, "fno2d") != 0) { /* FNO-3D, SFNO: one call per sample */
-    rc = ns_load_st(ctx, path, info.res, count < 4 ? count : 4, t0, info.times, t_out, &j->st);
+    rc = ns_load_st(ctx, path, info.res, count < 4 ? count : 4, t0, info.times, t_out, &j->st,
+                    &j->norm);
     pv_nn_st_config sc;
     if (!rc) rc = pv_nn_st_get_config(j->st, &sc);
     if (!rc) j->c.t_in = sc.t_in;
   } else if (!rc) {
-    rc = load_model(ctx, path, info.res, count < 20 ? count : 20, &j->m);
+    rc = load_model(ctx, path, info.res, count < 20 ? count : 20, &j->m, &j->norm);
     if (!rc) rc = pv_nn_fno2d_get_config(j->m, &j->c);
   }
   if (!rc && *t_out <= 0) *t_out = info.times - t0 - j->c.t_in;
@@ -224,8 +235,12 @@ static int eval_run(pv_ctx *ctx, const pv_args *a, int count, int t0, int *t_out
   if (!j->pred || !j->step_err) return PV_ERROR(PV_ENOMEM, "prediction buffers");
   struct timespec a0, a1;
   clock_gettime(CLOCK_MONOTONIC, &a0);
-  if (j->st) rc = pv_nn_ns_predict_st(j->st, j->d, 0, count, t0, j->pred, j->step_err, &j->err);
-  else rc = pv_nn_ns_predict(j->m, j->d, 0, count, t0, *t_out, j->pred, j->step_err, &j->err);
+  if (j->st)
+    rc = pv_nn_ns_predict_st_norm(j->st, &j->norm, j->d, 0, count, t0, j->pred, j->step_err,
+                                  &j->err);
+  else
+    rc = pv_nn_ns_predict_norm(j->m, &j->norm, j->d, 0, count, t0, *t_out, j->pred, j->step_err,
+                               &j->err);
   clock_gettime(CLOCK_MONOTONIC, &a1);
   j->seconds = (double)(a1.tv_sec - a0.tv_sec) + 1e-9 * (double)(a1.tv_nsec - a0.tv_nsec);
   return rc;

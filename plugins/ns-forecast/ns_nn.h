@@ -5,7 +5,7 @@
 
 #include <parseval/parseval.h>
 
-#define NS_N_TRAIN 39
+#define NS_N_TRAIN 40
 #define NS_N_PREDICT 7
 #define NS_N_EVAL 9
 extern const pv_param ns_train_params[NS_N_TRAIN];
@@ -25,7 +25,7 @@ int ns_model_kind(const char *path, const char *want, char *kind, size_t cap);
 /* Float space-time model from a checkpoint on an n x n grid, batch per call;
  * *t_out <= 0: all frames after t0 + t_in of `times` (set on return). */
 int ns_load_st(pv_ctx *ctx, const char *path, int n, int batch, int t0, int times, int *t_out,
-               pv_nn_st **m);
+               pv_nn_st **m, pv_nn_ns_norm *norm);
 /* PNG of the per-epoch train loss and test error. */
 int ns_loss_plot(const char *path, int overwrite, const pv_nn_ns_train_result *r);
 

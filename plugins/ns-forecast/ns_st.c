@@ -22,7 +22,7 @@ int ns_model_kind(const char *path, const char *want, char *kind, size_t cap) {
 }
 
 int ns_load_st(pv_ctx *ctx, const char *path, int n, int batch, int t0, int times, int *t_out,
-               pv_nn_st **m) {
+               pv_nn_st **m, pv_nn_ns_norm *norm) {
   pv_nn_st_config c;
   int rc = pv_nn_st_checkpoint_config(path, &c);
   if (rc) return rc;
@@ -37,7 +37,12 @@ int ns_load_st(pv_ctx *ctx, const char *path, int n, int batch, int t0, int time
   c.t_out = *t_out;
   c.max_batch = batch;
   rc = pv_nn_st_create(ctx, PV_F32, &c, m);
-  if (!rc) rc = pv_nn_st_load(path, *m, NULL, NULL);
+  pv_nn_checkpoint_meta meta;
+  memset(&meta, 0, sizeof meta);
+  meta.struct_size = sizeof meta;
+  if (!rc) rc = pv_nn_st_load(path, *m, NULL, &meta);
+  pv_free(meta.config_json);
+  if (!rc) *norm = meta.norm; /* the data normaliser trained with (kind NONE: none) */
   return rc;
 }
 
@@ -68,6 +73,8 @@ int ns_run_train_st(pv_ctx *ctx, const pv_args *a) {
   o.ntest = (int)pv_args_int(a, "ntest");
   o.t0 = (int)pv_args_int(a, "t0");
   o.t_out = c.t_out;
+  o.normalize = strcmp(pv_args_string(a, "normalize"), "gaussian") == 0 ? PV_NN_NORM_GAUSSIAN
+                                                                         : PV_NN_NORM_NONE;
   o.epochs = (int)pv_args_int(a, "epochs");
   o.batch = c.max_batch;
   o.lr = ns_train_lr(a);
@@ -295,7 +302,14 @@ int ns_run_finetune(pv_ctx *ctx, const pv_args *a) {
   if (!rc && (!j.rel0 || !j.rel1 || !j.res0 || !j.res1 || !j.rest || !j.base || !j.refined || !j.truth))
     rc = PV_ERROR(PV_ENOMEM, "fine-tuning results");
   if (!rc) rc = pv_nn_st_create(ctx, PV_F64, &c, &base);
-  if (!rc) rc = pv_nn_st_load(bpath, base, NULL, NULL);
+  pv_nn_checkpoint_meta meta;
+  memset(&meta, 0, sizeof meta);
+  meta.struct_size = sizeof meta;
+  if (!rc) rc = pv_nn_st_load(bpath, base, NULL, &meta);
+  pv_free(meta.config_json);
+  if (!rc && meta.norm.kind != PV_NN_NORM_NONE) /* the residual loss runs on raw fields */
+    rc = PV_ERROR(PV_EINVAL, "%s: attribute 'norm_kind': fine-tuning a model trained with "
+                  "--normalize is not implemented", bpath);
   if (!rc) rc = pv_nn_ns_data_load(ctx, in, info.samples - count, count, &d);
   for (int s = 0; !rc && s < count; s++)
     rc = ft_one(ctx, base, modes, d->w + (size_t)s * d->times * S, t0, &fo, &j, s);

@@ -301,7 +301,12 @@ PV_API void pv_nn_adam_set_steps(pv_nn_adam *a, int64_t steps);
  *     on load), nparams (parameter tensors), nreal (parameter reals),
  *     epoch, step, rng_s0..rng_s3 (pv_rng state words as int64 bit patterns),
  *     rng_spare, rng_has_spare, config (JSON text, the caller's), and when
- *     an optimiser is stored: adam_steps, adam_lr.
+ *     an optimiser is stored: adam_steps, adam_lr;
+ *     with a data normaliser (meta->norm, pv_nn_ns_norm): norm_kind
+ *     "gaussian", norm_mean, norm_std (float64). Absent: no normaliser. On
+ *     load, norm_mean / norm_std without norm_kind, an unknown kind, a
+ *     non-finite mean or a std that is not finite and > 0 are PV_EFORMAT
+ *     naming the file and attribute, before anything changes.
  *   /params/<name>     float32, the parameter's logical shape, complex
  *                      parameters with a trailing axis of 2 (re, im)
  *   /adam/m/<name>, /adam/v/<name>  float32, same shapes (optional)
@@ -325,12 +330,26 @@ PV_API void pv_nn_adam_set_steps(pv_nn_adam *a, int64_t steps);
  * length and that values are finite before anything changes: a checkpoint
  * of another optimiser or model shape is PV_EFORMAT naming the file and the
  * attribute or dataset. */
+/* Data normaliser of the Navier-Stokes training verbs (stored with the
+ * model, see the checkpoint layout): kind PV_NN_NORM_GAUSSIAN feeds the
+ * network (w - mean) / std and maps its output back (out * std + mean)
+ * before the loss, so losses and errors stay in physical units. One scalar
+ * mean and standard deviation (population, computed in double over every
+ * frame of the training samples only): independent of the grid, so a model
+ * trained at 64 x 64 still runs zero-shot at 256 x 256. */
+typedef enum pv_nn_norm_kind { PV_NN_NORM_NONE = 0, PV_NN_NORM_GAUSSIAN = 1 } pv_nn_norm_kind;
+typedef struct pv_nn_ns_norm {
+  int kind;          /* pv_nn_norm_kind */
+  double mean, std;  /* vorticity units; std > 0 and finite for GAUSSIAN */
+} pv_nn_ns_norm;
+
 typedef struct pv_nn_checkpoint_meta {
   size_t struct_size;   /* sizeof(pv_nn_checkpoint_meta) */
   int64_t epoch, step;  /* training position */
   pv_rng rng;           /* the training loop's generator (shuffling) */
   char *config_json;    /* save: borrowed (may be NULL); load: pv_malloc'd or NULL,
                          * the caller frees */
+  pv_nn_ns_norm norm;   /* data normaliser (zero: none) */
 } pv_nn_checkpoint_meta;
 
 typedef struct pv_nn_optim pv_nn_optim;                 /* parseval/nn_optim.h */
@@ -382,8 +401,9 @@ PV_API int pv_nn_fno2d_load_state(const char *path, pv_nn_fno2d *m, const pv_nn_
  * t (linspace(0, 1, t_out)); Linear(t_in+3 -> width); pad_t zero frames
  * appended in time; `layers` x [SpectralConv3d(modes) + Conv1x1], GELU
  * between layers (not after the last); padding removed; Linear(width ->
- * proj) -> GELU -> Linear(proj -> 1). No normaliser (the reference's
- * UnitGaussianNormalizer is not applied; the data are O(1)).
+ * proj) -> GELU -> Linear(proj -> 1). The model itself has no normaliser
+ * (the reference's UnitGaussianNormalizer is not applied; the data are
+ * O(1)); the training verbs offer a scalar one (pv_nn_ns_norm).
  *
  * SFNO (Spectral-Refiner, Cao et al. 2025, torch-cfd fno/sfno.py), width W:
  *   lifting: x + PE (channels x, y, t = k/100 grids and W-3 channels
@@ -573,10 +593,13 @@ typedef struct pv_nn_ns_train_options {
                             * decoupled, lifting/projection (group 1) on its auxiliary
                             * AdamW; its state is checkpointed as Adam's (resume is
                             * bit for bit) */
+  int normalize;           /* pv_nn_norm_kind: NONE (default, the peer's protocol) or
+                            * GAUSSIAN (pv_nn_ns_norm_fit over the training samples,
+                            * stored in the checkpoint) */
 } pv_nn_ns_train_options;
 #define PV_NN_NS_TRAIN_OPTIONS_INIT \
   { sizeof(pv_nn_ns_train_options), 100, 50, 0, 10, 30, 20, 1e-3, 1e-4, 0, 10, 0.5, 0, NULL, 0, 0, \
-    NULL, 0 }
+    NULL, 0, 0 }
 
 typedef struct pv_nn_ns_train_result {
   size_t struct_size;      /* sizeof(pv_nn_ns_train_result) */
@@ -600,6 +623,28 @@ PV_API int pv_nn_ns_train(pv_ctx *ctx, const char *path, pv_nn_fno2d *m,
  * PV_EINVAL when d's resolution differs from the model's. */
 PV_API int pv_nn_ns_predict(pv_nn_fno2d *m, const pv_nn_ns_data *d, int first, int count,
                             int t0, int t_out, float *pred, double *step_err, double *err);
+/* The same through a data normaliser (norm NULL or kind NONE: as above),
+ * e.g. meta.norm of the checkpoint m was loaded from; pred and the errors
+ * are in physical units. PV_EINVAL for an invalid norm. */
+PV_API int pv_nn_ns_predict_norm(pv_nn_fno2d *m, const pv_nn_ns_norm *norm,
+                                 const pv_nn_ns_data *d, int first, int count, int t0, int t_out,
+                                 float *pred, double *step_err, double *err);
+/* pv_nn_fno2d_rollout (float model) through a data normaliser: x0, y and
+ * pred in physical units, the network sees (w - mean) / std and its output
+ * is mapped back before the loss; gradients (grad = 1) are with respect to
+ * m's parameters and accumulate as in pv_nn_fno2d_rollout. Implemented by
+ * folding the affine maps into the lifting (lift.*) and the last projection
+ * (proj2.*) for the call and restoring them bit for bit afterwards. */
+PV_API int pv_nn_fno2d_rollout_norm(pv_nn_fno2d *m, const pv_nn_ns_norm *norm, int batch, int T,
+                                    const float *x0, const float *y, pv_nn_reduce reduce,
+                                    int grad, double *loss, float *pred);
+/* Gaussian normaliser of d: mean and population standard deviation of all
+ * d->samples x d->times frames, two passes in double. PV_ENUMERIC when the
+ * data are constant (std 0). */
+PV_API int pv_nn_ns_norm_fit(const pv_nn_ns_data *d, pv_nn_ns_norm *out);
+/* PV_OK when n is usable (kind NONE, or GAUSSIAN with finite mean and
+ * finite std > 0); else PV_EINVAL naming `where` and the field. */
+PV_API int pv_nn_ns_norm_check(const pv_nn_ns_norm *n, const char *where);
 
 /* pv_nn_ns_train for a space-time model (FNO-3D, SFNO; float, n = the
  * data's resolution, o->t_out = the model's t_out): one call maps the t_in
@@ -613,6 +658,18 @@ PV_API int pv_nn_ns_train_st(pv_ctx *ctx, const char *path, pv_nn_st *m,
  * relative L2 (averaged over samples). */
 PV_API int pv_nn_ns_predict_st(pv_nn_st *m, const pv_nn_ns_data *d, int first, int count, int t0,
                                float *pred, double *step_err, double *err);
+/* The same through a data normaliser (norm NULL or kind NONE: as above). */
+PV_API int pv_nn_ns_predict_st_norm(pv_nn_st *m, const pv_nn_ns_norm *norm, const pv_nn_ns_data *d,
+                                    int first, int count, int t0, float *pred, double *step_err,
+                                    double *err);
+/* pv_nn_st_step (float model) through a data normaliser: x0, y and pred in
+ * physical units; the network sees (x0 - mean) / std, its output is mapped
+ * back (out * std + mean) before the loss, and the gradient of the output
+ * is scaled by std before pv_nn_st_backward. Buffers of batch x (t_in +
+ * 2 t_out) frames are allocated per call. */
+PV_API int pv_nn_st_step_norm(pv_nn_st *m, const pv_nn_ns_norm *norm, int batch, const float *x0,
+                              const float *y, pv_nn_reduce reduce, int grad, double *loss,
+                              float *pred);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,5 @@
 /* ckpt_io.c - checkpoint pieces shared by every model (see ckpt_io.h). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <parseval/alloc.h>
@@ -138,7 +139,58 @@ int pv__nn_ckpt_write_meta(pv_h5 *f, const pv_nn_checkpoint_meta *meta) {
   if (!st) st = pv_h5_set_attr_double(f, "/", "rng_spare", meta->rng.spare);
   if (!st) st = pv_h5_set_attr_int(f, "/", "rng_has_spare", meta->rng.has_spare);
   if (!st) st = pv_h5_set_attr_string(f, "/", "config", meta->config_json ? meta->config_json : "{}");
+  if (!st && meta->struct_size >= sizeof *meta && meta->norm.kind != PV_NN_NORM_NONE) {
+    st = pv_nn_ns_norm_check(&meta->norm, "checkpoint normaliser");
+    if (!st) st = pv_h5_set_attr_string(f, "/", "norm_kind", "gaussian");
+    if (!st) st = pv_h5_set_attr_double(f, "/", "norm_mean", meta->norm.mean);
+    if (!st) st = pv_h5_set_attr_double(f, "/", "norm_std", meta->norm.std);
+  }
   return st;
+}
+
+/* Root attribute key present (readable as anything)? */
+static int has_attr(pv_h5 *f, const char *key) {
+  int depth = pv_error_depth();
+  double v;
+  char *s = NULL;
+  int yes = pv_h5_get_attr_double(f, "/", key, &v) == 0 || pv_h5_get_attr_string(f, "/", key, &s) == 0;
+  pv_free(s);
+  pv_error_truncate(depth);
+  return yes;
+}
+
+/* norm_kind / norm_mean / norm_std (absent: no normaliser), validated. */
+static int read_norm(pv_h5 *f, const char *path, pv_nn_ns_norm *n) {
+  memset(n, 0, sizeof *n);
+  char *kind = NULL;
+  int depth = pv_error_depth();
+  if (pv_h5_get_attr_string(f, "/", "norm_kind", &kind)) {
+    pv_error_truncate(depth);
+    if (has_attr(f, "norm_kind"))
+      return PV_ERROR(PV_EFORMAT, "%s: attribute 'norm_kind' is not a string", path);
+    if (has_attr(f, "norm_mean") || has_attr(f, "norm_std"))
+      return PV_ERROR(PV_EFORMAT, "%s: attribute 'norm_mean' / 'norm_std' without 'norm_kind': "
+                      "normaliser of unknown kind", path);
+    return PV_OK;
+  }
+  int known = strcmp(kind, "gaussian") == 0;
+  if (!known) {
+    int st = PV_ERROR(PV_EFORMAT, "%s: attribute 'norm_kind' = '%.40s' unknown (this build knows "
+                      "'gaussian')", path, kind);
+    pv_free(kind);
+    return st;
+  }
+  pv_free(kind);
+  n->kind = PV_NN_NORM_GAUSSIAN;
+  int st = pv__nn_ckpt_get_double(f, path, "norm_mean", &n->mean);
+  if (!st) st = pv__nn_ckpt_get_double(f, path, "norm_std", &n->std);
+  if (st) return st;
+  if (!isfinite(n->mean))
+    return PV_ERROR(PV_EFORMAT, "%s: attribute 'norm_mean' = %g is not finite", path, n->mean);
+  if (!isfinite(n->std) || !(n->std > 0))
+    return PV_ERROR(PV_EFORMAT, "%s: attribute 'norm_std' = %g is not finite and positive", path,
+                    n->std);
+  return PV_OK;
 }
 
 int pv__nn_ckpt_read_meta(pv_h5 *f, const char *path, pv_nn_checkpoint_meta *meta) {
@@ -154,6 +206,7 @@ int pv__nn_ckpt_read_meta(pv_h5 *f, const char *path, pv_nn_checkpoint_meta *met
   if (!st) st = pv__nn_ckpt_get_int(f, path, "rng_has_spare", &v);
   if (!st) meta->rng.has_spare = v != 0;
   if (!st) st = pv__nn_ckpt_get_double(f, path, "rng_spare", &meta->rng.spare);
+  if (!st) st = read_norm(f, path, &meta->norm);
   if (st) return st;
   int depth = pv_error_depth();
   meta->config_json = NULL;

@@ -75,6 +75,9 @@ void pv__nn_train_config_json(char *buf, size_t cap, const char *path, const pv_
            "\"step_size\": %d, \"gamma\": %g, \"seed\": %llu, \"optimizer\": %d}",
            path, o->ntrain, o->ntest, o->t0, o->t_out, o->epochs, o->batch, o->lr, o->weight_decay, o->decoupled,
            o->step_size, o->gamma, (unsigned long long)o->seed, o->optimizer);
+  size_t n = strlen(buf);
+  if (o->normalize == PV_NN_NORM_GAUSSIAN && n > 0 && buf[n - 1] == '}' && n + 32 < cap)
+    snprintf(buf + n - 1, cap - n + 1, ", \"normalize\": \"gaussian\"}"); /* plain runs' text unchanged */
   for (char *p = buf; *p; p++)
     if (*p == '\\') *p = '/';
 }

@@ -78,7 +78,17 @@ static void gather(const pv_nn_ns_data *d, const size_t *idx, int b, int t0, int
 
 int pv_nn_ns_predict(pv_nn_fno2d *m, const pv_nn_ns_data *d, int first, int count, int t0,
                      int t_out, float *pred, double *step_err, double *err) {
+  return pv_nn_ns_predict_norm(m, NULL, d, first, count, t0, t_out, pred, step_err, err);
+}
+
+int pv_nn_ns_predict_norm(pv_nn_fno2d *m, const pv_nn_ns_norm *norm, const pv_nn_ns_data *d,
+                          int first, int count, int t0, int t_out, float *pred, double *step_err,
+                          double *err) {
   if (!m || !d || !pred) return PV_ERROR(PV_EINVAL, "pv_nn_ns_predict: NULL argument");
+  if (norm) {
+    int sn = pv_nn_ns_norm_check(norm, "pv_nn_ns_predict");
+    if (sn) return sn;
+  }
   pv_nn_fno2d_config c;
   pv_nn_fno2d_get_config(m, &c);
   if (d->res != c.n)
@@ -101,7 +111,7 @@ int pv_nn_ns_predict(pv_nn_fno2d *m, const pv_nn_ns_data *d, int first, int coun
     for (int i = 0; i < b; i++) idx[i] = (size_t)(first + s0 + i);
     gather(d, idx, b, t0, c.t_in, t_out, x0, NULL);
     float *pb = pred + (size_t)s0 * t_out * S;
-    st = pv_nn_fno2d_rollout(m, b, t_out, x0, NULL, PV_NN_REDUCE_SUM, 0, NULL, pb);
+    st = pv_nn_fno2d_rollout_norm(m, norm, b, t_out, x0, NULL, PV_NN_REDUCE_SUM, 0, NULL, pb);
     for (int i = 0; !st && i < b; i++) {
       const float *truth = d->w + (idx[i] * (size_t)d->times + (size_t)(t0 + c.t_in)) * S;
       double e2 = 0, y2 = 0;
@@ -140,11 +150,12 @@ typedef struct ns_job {
   double lr_now;
   pv_nn_fno2d_config c;
   pv_nn_ns_data *train, *test;
+  pv_nn_ns_norm norm;  /* data normaliser (kind NONE: none) */
   char config[512];   /* JSON of the protocol, stored in checkpoints */
 } ns_job;
 
 static int save_ckpt(ns_job *j, int64_t epoch, int64_t step, const pv_rng *rng) {
-  pv_nn_checkpoint_meta meta = {sizeof meta, epoch, step, *rng, j->config};
+  pv_nn_checkpoint_meta meta = {sizeof meta, epoch, step, *rng, j->config, j->norm};
   pv_nn_train_state ts = PV_NN_TRAIN_STATE_INIT;
   if (j->opt) ts.optim = j->opt;
   else ts.adam = j->adam;
@@ -169,6 +180,9 @@ static int check_job(const ns_job *j, const pv_ns_dataset_info *info, const char
                     o->step_size, o->gamma, o->lr, o->checkpoint_every);
   if (o->resume && !o->checkpoint)
     return PV_ERROR(PV_EINVAL, "training options: resume needs a checkpoint path");
+  if (o->normalize != PV_NN_NORM_NONE && o->normalize != PV_NN_NORM_GAUSSIAN)
+    return PV_ERROR(PV_EINVAL, "training options: normalize %d unknown (0 none, 1 gaussian)",
+                    o->normalize);
   return PV_OK;
 }
 
@@ -187,7 +201,8 @@ static int run_epoch(ns_job *j, int e, int b0, pv_rng *rng, float *x0, float *y,
     gather(j->train, perm + (size_t)bi * o->batch, b, o->t0, j->c.t_in, o->t_out, x0, y);
     double loss = 0;
     pv_nn_fno2d_zero_grad(j->m);
-    st = pv_nn_fno2d_rollout(j->m, b, o->t_out, x0, y, PV_NN_REDUCE_SUM, 1, &loss, NULL);
+    st = pv_nn_fno2d_rollout_norm(j->m, &j->norm, b, o->t_out, x0, y, PV_NN_REDUCE_SUM, 1, &loss,
+                                  NULL);
     if (!st && !isfinite(loss))
       st = PV_ERROR(PV_ENUMERIC, "training diverged: loss %g at epoch %d batch %d", loss, e, bi);
     if (!st) st = j->opt ? pv_nn_optim_step(j->opt, j->lr_now) : pv_nn_adam_step(j->adam);
@@ -226,6 +241,11 @@ static int train_loop(ns_job *j, pv_nn_ns_train_result *res) {
     st = pv_nn_fno2d_load_state(o->checkpoint, j->m, &ts, &meta);
     if (st) return st;
     pv_free(meta.config_json);
+    if (meta.norm.kind != j->norm.kind)
+      return PV_ERROR(PV_EFORMAT, "%s: attribute 'norm_kind': the run was trained with normaliser "
+                      "%s, this one asks for %s", o->checkpoint,
+                      meta.norm.kind ? "gaussian" : "none", j->norm.kind ? "gaussian" : "none");
+    j->norm = meta.norm; /* the stored statistics (the same training split: the same values) */
     e0 = (int)meta.epoch;
     b0 = (int)meta.step;
     rng = meta.rng;
@@ -247,12 +267,12 @@ static int train_loop(ns_job *j, pv_nn_ns_train_result *res) {
     if (st) break;
     const double secs = pv__nn_now_s() - t;
     last_loss = loss_sum / o->ntrain / o->t_out;
-    if (o->ntest) st = pv_nn_ns_predict(j->m, j->test, 0, o->ntest, o->t0, o->t_out, pred, NULL, &test_err);
+    if (o->ntest) st = pv_nn_ns_predict_norm(j->m, &j->norm, j->test, 0, o->ntest, o->t0, o->t_out, pred, NULL, &test_err);
     if (!st) st = pv__nn_epoch_log_add(&log, e, j->lr_now, last_loss, test_err, secs);
   }
   if (!st && o->checkpoint) st = save_ckpt(j, o->epochs, 0, &rng);
   if (!st && log.ran == 0 && o->ntest)
-    st = pv_nn_ns_predict(j->m, j->test, 0, o->ntest, o->t0, o->t_out, pred, NULL, &test_err);
+    st = pv_nn_ns_predict_norm(j->m, &j->norm, j->test, 0, o->ntest, o->t0, o->t_out, pred, NULL, &test_err);
   if (!st && res) pv__nn_epoch_log_result(&log, last_loss, test_err, res);
   pv_free(x0); pv_free(y); pv_free(pred);
   pv__nn_epoch_log_free(&log);
@@ -290,6 +310,12 @@ int pv_nn_ns_train(pv_ctx *ctx, const char *path, pv_nn_fno2d *m, const pv_nn_ns
   }
   if (!st) st = pv_nn_ns_data_load(ctx, path, 0, o->ntrain, &j.train);
   if (!st && o->ntest) st = pv_nn_ns_data_load(ctx, path, info.samples - o->ntest, o->ntest, &j.test);
+  if (!st && o->normalize == PV_NN_NORM_GAUSSIAN) { /* the training split only */
+    st = pv_nn_ns_norm_fit(j.train, &j.norm);
+    if (!st)
+      pv_log(ctx, PV_LOG_INFO, "nn", "normaliser: mean %.6g, std %.6g over %d training samples",
+             j.norm.mean, j.norm.std, o->ntrain);
+  }
   if (!st) st = train_loop(&j, res);
   pv_nn_adam_destroy(&j.adam);
   pv_nn_optim_destroy(&j.opt);

@@ -5,8 +5,9 @@
  * hostile content. The input picks one of three valid tiny checkpoints
  * (FNO-2D with Adam, SFNO, FNO-3D) and a target model, then rewrites root
  * attributes in place: integers (architecture, counts, steps, RNG),
- * doubles (learning rate, SFNO scales; NaN and infinities included) and
- * strings (format, model, optimiser, configuration). The file is then read
+ * doubles (learning rate, SFNO scales, data normaliser mean and std; NaN
+ * and infinities included) and strings (format, model, optimiser,
+ * configuration, normaliser kind). The file is then read
  * as the readers' callers do: model name, stored configuration (a model is
  * built from it when small), and a load into the target. Contract checked:
  * no crash, no leak, and a failed load leaves the target's weights as they
@@ -34,8 +35,8 @@ static const char *const int_keys[] = {
     "t_in", "width", "modes", "layers", "proj", "n", "nparams", "nreal", "version", "epoch", "step",
     "adam_steps", "rng_has_spare", "rng_s0", "t_out", "modes_x", "modes_y", "modes_t", "pad_t", "latent",
     "expansion", "out_modes_x", "out_modes_y", "out_modes_t", "act", "optim_steps"};
-static const char *const dbl_keys[] = {"adam_lr", "rng_spare", "beta", "delta"};
-static const char *const str_keys[] = {"format", "model", "optimizer", "config"};
+static const char *const dbl_keys[] = {"adam_lr", "rng_spare", "beta", "delta", "norm_mean", "norm_std"};
+static const char *const str_keys[] = {"format", "model", "optimizer", "config", "norm_kind"};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static pv_nn_fno2d_config tiny_fno2d(void) {

@@ -89,7 +89,7 @@ static void test_resume_bitwise(void) {
   pv_rng_init(&r1, 5, 0);
   train(m1, a1, &r1, 3);
   const char *path = pv_test_path("ck.h5");
-  pv_nn_checkpoint_meta meta = {sizeof meta, 0, 3, r1, "{\"lr\": 0.001}"};
+  pv_nn_checkpoint_meta meta = {sizeof meta, 0, 3, r1, "{\"lr\": 0.001}", {PV_NN_NORM_NONE, 0, 0}};
   CHECK_OK(pv_nn_fno2d_save(path, 0, m1, a1, &meta));
   CHECK_STATUS(pv_nn_fno2d_save(path, 0, m1, a1, &meta), PV_EEXIST);
   train(m1, a1, &r1, 3); /* uninterrupted: steps 4..6 */

@@ -111,7 +111,7 @@ static void test_resume_each_optimiser(void) {
     train(m1, o1, s1, &r1, 3);
     char path[4096];
     snprintf(path, sizeof path, "%s", pv_test_path("optim_ck.h5"));
-    pv_nn_checkpoint_meta meta = {sizeof meta, 0, 3, r1, NULL};
+    pv_nn_checkpoint_meta meta = {sizeof meta, 0, 3, r1, NULL, {PV_NN_NORM_NONE, 0, 0}};
     pv_nn_train_state ts1 = PV_NN_TRAIN_STATE_INIT, ts2 = PV_NN_TRAIN_STATE_INIT;
     ts1.optim = o1; ts1.nsigma = 1; ts1.sigma = &s1; ts1.sigma_names = names;
     ts2.optim = o2; ts2.nsigma = 1; ts2.sigma = &s2; ts2.sigma_names = names;

@@ -78,4 +78,17 @@ with tempfile.TemporaryDirectory() as d:
     # another architecture's checkpoint cannot be resumed
     p = run("--overwrite", "train", "--epochs=3", "--resume", "--width=7", *tr[:-1], ns, model, ok=False)
     assert p.returncode != 0 and "architecture" in p.stderr, p.stderr
+    # --normalize=gaussian: the statistics go into the checkpoint; eval applies them and
+    # reproduces train's final test error (same samples: the last 2); zero-shot at 32 x 32
+    mn = os.path.join(d, "norm.h5")
+    p = run("train", "--epochs=2", "--normalize=gaussian", *tr, ns, mn)
+    tn = json.loads(p.stdout)["test_rel_l2"]
+    run("--overwrite", "eval", "--samples=2", "--t-out=3", mn, ns, rep)
+    en = json.load(open(rep))["rel_l2"]
+    assert abs(en - tn) <= 1e-5 * tn, (en, tn)  # train prints 6 significant digits
+    run("--overwrite", "eval", "--samples=2", "--t-out=3", mn, ns32, rep)
+    r32 = json.load(open(rep))
+    assert r32["resolution"] == 32 and 0 < r32["rel_l2"] < 10, r32
+    p = run("--overwrite", "train", "--epochs=3", "--resume", *tr, ns, mn, ok=False)
+    assert p.returncode != 0 and "norm_kind" in p.stderr, p.stderr
 print("ok")
