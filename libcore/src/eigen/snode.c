@@ -23,24 +23,6 @@ struct pv_eig_snode {
   int factored;
 };
 
-/* A non-owning cholmod_sparse header over C, read as symmetric (lower). */
-static cholmod_sparse view_lower(const pv_sparse *C) {
-  cholmod_sparse s;
-  memset(&s, 0, sizeof s);
-  s.nrow = s.ncol = (size_t)C->nrow;
-  s.nzmax = (size_t)C->p[C->ncol];
-  s.p = C->p;
-  s.i = C->i;
-  s.x = C->x;
-  s.stype = -1;
-  s.itype = CHOLMOD_LONG;
-  s.xtype = CHOLMOD_REAL;
-  s.dtype = CHOLMOD_DOUBLE;
-  s.sorted = 1;
-  s.packed = 1;
-  return s;
-}
-
 int pv_eig_snode_create(const pv_sparse *C, pv_eig_snode **out) {
   *out = NULL;
   pv_eig_snode *f = pv_calloc(1, sizeof *f);
@@ -52,7 +34,7 @@ int pv_eig_snode_create(const pv_sparse *C, pv_eig_snode **out) {
   f->cm.supernodal = CHOLMOD_SUPERNODAL;
   f->cm.quick_return_if_not_posdef = 1;
   f->n = C->nrow;
-  cholmod_sparse s = view_lower(C);
+  cholmod_sparse s = pv_sparse_cholmod_lower_(C);
   f->L = cholmod_l_analyze(&s, &f->cm);
   f->Y = pv_malloc(sizeof(double) * NRHS * (size_t)(f->n > 0 ? f->n : 1));
   if (!f->L || !f->Y) {
@@ -67,7 +49,7 @@ int pv_eig_snode_create(const pv_sparse *C, pv_eig_snode **out) {
 
 int pv_eig_snode_factorize(pv_eig_snode *f, const pv_sparse *C) {
   f->factored = 0;
-  cholmod_sparse s = view_lower(C);
+  cholmod_sparse s = pv_sparse_cholmod_lower_(C);
   int ok = cholmod_l_factorize(&s, f->L, &f->cm);
   if (!ok || f->cm.status == CHOLMOD_OUT_OF_MEMORY)
     return PV_ERROR(f->cm.status == CHOLMOD_OUT_OF_MEMORY ? PV_ENOMEM : PV_EINVAL,

@@ -20,8 +20,7 @@ struct pv_sparse_chol {
   int factored;
 };
 
-/* A non-owning cholmod_sparse header over A, read as symmetric (lower). */
-static cholmod_sparse view_lower(const pv_sparse *A) {
+cholmod_sparse pv_sparse_cholmod_lower_(const pv_sparse *A) {
   cholmod_sparse s;
   memset(&s, 0, sizeof s);
   s.nrow = (size_t)A->nrow;
@@ -60,7 +59,7 @@ int pv_sparse_chol_create(pv_ctx *ctx, const pv_sparse *A, pv_sparse_chol **out)
    * unknowns but its analysis costs about as much as those solves save. */
   f->n = A->nrow;
   f->nnz_pattern = A->p[A->ncol];
-  cholmod_sparse s = view_lower(A);
+  cholmod_sparse s = pv_sparse_cholmod_lower_(A);
   f->L = cholmod_l_analyze(&s, &f->cm);
   if (!f->L) {
     int code = f->cm.status == CHOLMOD_OUT_OF_MEMORY ? PV_ENOMEM : PV_EINVAL;
@@ -82,7 +81,7 @@ int pv_sparse_chol_factorize(pv_sparse_chol *f, const pv_sparse *A, double shift
     if (A->x[k] != A->x[k])
       return PV_ERROR(PV_EINVAL, "cholesky factorize: entry %lld is NaN", (long long)k);
   f->factored = 0;
-  cholmod_sparse s = view_lower(A);
+  cholmod_sparse s = pv_sparse_cholmod_lower_(A);
   double beta[2] = {shift, 0};
   int ok = cholmod_l_factorize_p(&s, beta, NULL, 0, f->L, &f->cm);
   if (!ok || f->cm.status == CHOLMOD_OUT_OF_MEMORY)

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include <cholmod.h>
+
 #include <parseval/sparse.h>
 
 struct pv_sparse {
@@ -21,5 +23,9 @@ int pv_sparse_alloc_(int64_t nrow, int64_t ncol, int64_t nnz, pv_sparse **out);
 /* *sym = 1 when A is symmetric within tol (as pv_sparse_is_symmetric);
  * returns PV_ENOMEM if the check could not be made. */
 int pv_sparse_symmetry_(const pv_sparse *A, double tol, int *sym);
+
+/* A non-owning cholmod_sparse header over A (int64 indices, double values),
+ * read as symmetric with its lower triangle. */
+cholmod_sparse pv_sparse_cholmod_lower_(const pv_sparse *A);
 
 #endif
