@@ -69,15 +69,14 @@ void pv__nn_epoch_log_free(pv__nn_epoch_log *l) {
 }
 
 void pv__nn_train_config_json(char *buf, size_t cap, const char *path, const pv_nn_ns_train_options *o) {
+  /* plain runs keep the text they always had: "normalize" only when set */
   snprintf(buf, cap,
            "{\"data\": \"%.200s\", \"ntrain\": %d, \"ntest\": %d, \"t0\": %d, \"t_out\": %d, "
            "\"epochs\": %d, \"batch\": %d, \"lr\": %g, \"weight_decay\": %g, \"adamw\": %d, "
-           "\"step_size\": %d, \"gamma\": %g, \"seed\": %llu, \"optimizer\": %d}",
+           "\"step_size\": %d, \"gamma\": %g, \"seed\": %llu, \"optimizer\": %d%s}",
            path, o->ntrain, o->ntest, o->t0, o->t_out, o->epochs, o->batch, o->lr, o->weight_decay, o->decoupled,
-           o->step_size, o->gamma, (unsigned long long)o->seed, o->optimizer);
-  size_t n = strlen(buf);
-  if (o->normalize == PV_NN_NORM_GAUSSIAN && n > 0 && buf[n - 1] == '}' && n + 32 < cap)
-    snprintf(buf + n - 1, cap - n + 1, ", \"normalize\": \"gaussian\"}"); /* plain runs' text unchanged */
+           o->step_size, o->gamma, (unsigned long long)o->seed, o->optimizer,
+           o->normalize == PV_NN_NORM_GAUSSIAN ? ", \"normalize\": \"gaussian\"" : "");
   for (char *p = buf; *p; p++)
     if (*p == '\\') *p = '/';
 }
