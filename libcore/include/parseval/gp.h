@@ -239,10 +239,11 @@ typedef struct pv_gp_optim_options {
                               max_time): one per loss evaluation, with profile_u one
                               per linear solve for U (1-D: a Gauss-Newton step each,
                               at least one per evaluation); 0: none */
-  double prune_share;      /* > 0 (with prune_gap, 1-D): also prune components whose
-                              share of the prior energy of U (a' K_i a / sum_j
-                              a' K_j a, a = K^-1 U: the posterior mean's split into
-                              components) is below this; 0: weight gap only */
+  double prune_share;      /* > 0 (with prune_gap, 1-D, profile_u): also prune the
+                              components whose share of the prior energy of U
+                              (a' K_i a / sum_j a' K_j a, a = K^-1 U: the posterior
+                              mean's split into components) is below this; 0: the
+                              weight gap only */
 } pv_gp_optim_options;
 #define PV_GP_OPTIM_OPTIONS_INIT {sizeof(pv_gp_optim_options), PV_GP_LBFGS, 1000, 0, \
                                   1e-12, 0.01, 20, 0, NULL, {300, 300}, 0, NULL, NULL, 0, 0, 0, 0, \
