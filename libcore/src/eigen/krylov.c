@@ -200,8 +200,11 @@ static int cholqr(ks *s, double *W, int nw, double *G, int *fail) {
   int st = pv_eig_op_bmul(s->op, nw, W, s->BW);
   if (st)
     return st;
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, nw, nw, (int)n, 1.0, W, (int)n, s->BW,
-              (int)n, 0.0, G, nw);
+  if (nw == 8) /* the thin kernel: OpenBLAS packs even an 8 x 8 result's operands */
+    pv_eig_thin_tn8(n, 8, W, s->BW, G);
+  else
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, nw, nw, (int)n, 1.0, W, (int)n, s->BW,
+                (int)n, 0.0, G, nw);
   *fail = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', nw, G, nw) != 0;
   double dmin = INFINITY, dmax = 0;
   for (int c = 0; c < nw && !*fail; c++) {
@@ -421,8 +424,7 @@ static int sweep(ks *s, int j, double *W, double *Hc, double *drop) {
       Hc[i + (int64_t)c * s->ldh] += qi;
       qq[c] += qi * qi;
     }
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, b, b, (int)n, 1.0, Vj, (int)n, s->BW, (int)n,
-              0.0, Ej, b);
+  pv_eig_thin_tn8(n, b, Vj, s->BW, Ej); /* b = 8 here: 8 x 8, no BLAS call overhead */
   *drop = 0; /* relative to what remains of the column (Pythagoras) */
   for (int c = 0; c < b; c++) {
     double dd = 0, ee = 0, ww = bdot(n, W + c * n, s->BW + c * n);
@@ -433,8 +435,7 @@ static int sweep(ks *s, int j, double *W, double *Hc, double *drop) {
     ww -= dd + ee + qq[c];
     *drop = fmax(*drop, ww > 0 ? dd / ww : 1);
   }
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, b, b, -1.0, Vj, (int)n, Ej, b, 1.0,
-              W, (int)n);
+  pv_eig_thin_nn8(n, b, Vj, Ej, W);
   for (int c = 0; c < b; c++)
     for (int r = 0; r < b; r++)
       Hc[j + r + (int64_t)c * s->ldh] += Ej[r + c * b];
@@ -553,8 +554,11 @@ static int converged(ks *s, int mact, double *worst, int *lockable) {
   double *G = s->R + b * b;
   if (cmul(s, b, s->V + (int64_t)mact * n, n, s->BW))
     return *worst = INFINITY, *lockable = 0;
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, b, b, (int)n, 1.0, s->BW, (int)n, s->BW,
-              (int)n, 0.0, G, b);
+  if (b == 8)
+    pv_eig_thin_tn8(n, 8, s->BW, s->BW, G);
+  else
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, b, b, (int)n, 1.0, s->BW, (int)n, s->BW,
+                (int)n, 0.0, G, b);
   double lmax = s->p->lambda_floor;
   for (int i = 0; i < k; i++)
     lmax = fmax(lmax, fabs(s->p->sigma + 1.0 / s->tho[i]));

@@ -1,9 +1,9 @@
-/* snode.c - CHOLMOD supernodal factor of C = A - sigma B with our own
+/* snode.c - CHOLMOD's L L^T factor of C = A - sigma B with our own
  * interleaved multi-right-hand-side solve (see snode.h).
  *
- * After the numeric factorisation the supernodal L is copied into a
- * column-compressed form without its exact zeros, and CHOLMOD's values are
- * freed. Relaxed amalgamation pads supernodes with structural zeros (they
+ * After the numeric factorisation L (supernodal or simplicial, CHOLMOD's
+ * choice) is copied into a column-compressed form without its exact zeros,
+ * and CHOLMOD's values are freed. Relaxed amalgamation pads supernodes with structural zeros (they
  * stay exactly 0.0: every product that updates them has a zero factor);
  * the sweeps visited them too, 57% more entries than nnz(L) at 5k
  * unknowns, 38% at 20k. Skipping exact zeros changes no rounding (the
@@ -48,7 +48,11 @@ int pv_eig_snode_create(const pv_sparse *C, pv_eig_snode **out) {
   cholmod_l_start(&f->cm);
   f->cm.print = 0;
   f->cm.error_handler = pv_cholmod_error_handler;
-  f->cm.supernodal = CHOLMOD_SUPERNODAL;
+  /* CHOLMOD's own choice (flops / nnz(L) below 40: simplicial, which at
+   * 5k-20k unknowns factorises faster than a supernodal factor of small
+   * supernodes); either is copied into the same compressed form. */
+  f->cm.supernodal = CHOLMOD_AUTO;
+  f->cm.final_ll = 1;
   f->cm.quick_return_if_not_posdef = 1;
   f->n = C->nrow;
   cholmod_sparse s = pv_sparse_cholmod_lower_(C);
@@ -85,36 +89,65 @@ static int64_t column_entries(const cholmod_factor *L, int64_t s, int64_t j, int
   return c;
 }
 
-/* The column-compressed copy of the supernodal L (two passes: count, fill). */
+/* Column k of a simplicial L L^T factor: diagonal first, then the rest. */
+static int64_t simplicial_entries(const cholmod_factor *L, int64_t k, int32_t *ri, double *lx) {
+  const int64_t *lp = L->p, *li = L->i, *lnz = L->nz;
+  const double *x = L->x;
+  int64_t c = 0;
+  for (int64_t q = lp[k] + 1; q < lp[k] + lnz[k]; q++)
+    if (x[q] != 0) {
+      if (ri)
+        ri[c] = (int32_t)li[q], lx[c] = x[q];
+      c++;
+    }
+  return c;
+}
+
+/* Entries of column k (counted only when ri == NULL); *d its diagonal. */
+static int64_t entries(const cholmod_factor *L, const int64_t *col_super, int64_t k, int32_t *ri,
+                       double *lx, double *d) {
+  if (!L->is_super) {
+    *d = ((const double *)L->x)[((const int64_t *)L->p)[k]];
+    return simplicial_entries(L, k, ri, lx);
+  }
+  const int64_t *super = L->super, *pi = L->pi, *px = L->px;
+  int64_t s = col_super[k], j = k - super[s];
+  *d = ((const double *)L->x)[px[s] + j * (pi[s + 1] - pi[s]) + j];
+  return column_entries(L, s, j, ri, lx);
+}
+
+/* The column-compressed copy of L (two passes: count, fill); f->d doubles
+ * as the column -> supernode map during the count. */
 static int compress(pv_eig_snode *f) {
   const cholmod_factor *L = f->L;
-  const int64_t *super = L->super, *pi = L->pi, *px = L->px;
-  int64_t n = f->n, ns = (int64_t)L->nsuper;
+  int64_t n = f->n;
   free_compressed(f);
   if (n > INT32_MAX)
     return PV_ERROR(PV_EINVAL, "eigen: %lld unknowns exceed the solve's 32-bit row indices",
                     (long long)n);
   f->cp = pv_malloc(sizeof(int64_t) * (size_t)(n + 1));
   f->d = pv_malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
-  if (!f->cp || !f->d)
+  int64_t *col_super = L->is_super ? pv_malloc(sizeof(int64_t) * (size_t)(n > 0 ? n : 1)) : NULL;
+  if (!f->cp || !f->d || (L->is_super && !col_super)) {
+    pv_free(col_super);
     return PV_ERROR(PV_ENOMEM, "eigen: compressed factor of order %lld", (long long)n);
+  }
+  for (int64_t s = 0; L->is_super && s < (int64_t)L->nsuper; s++)
+    for (int64_t k = ((const int64_t *)L->super)[s]; k < ((const int64_t *)L->super)[s + 1]; k++)
+      col_super[k] = s;
   f->cp[0] = 0;
-  for (int64_t s = 0; s < ns; s++)
-    for (int64_t k = super[s]; k < super[s + 1]; k++)
-      f->cp[k + 1] = f->cp[k] + column_entries(L, s, k - super[s], NULL, NULL);
+  for (int64_t k = 0; k < n; k++)
+    f->cp[k + 1] = f->cp[k] + entries(L, col_super, k, NULL, NULL, f->d + k);
   int64_t nz = f->cp[n];
   f->ri = pv_malloc(sizeof(int32_t) * (size_t)(nz > 0 ? nz : 1));
   f->lx = pv_malloc(sizeof(double) * (size_t)(nz > 0 ? nz : 1));
-  if (!f->ri || !f->lx)
+  if (!f->ri || !f->lx) {
+    pv_free(col_super);
     return PV_ERROR(PV_ENOMEM, "eigen: compressed factor with %lld entries", (long long)nz);
-  for (int64_t s = 0; s < ns; s++) {
-    int64_t nsr = pi[s + 1] - pi[s];
-    for (int64_t k = super[s]; k < super[s + 1]; k++) {
-      int64_t j = k - super[s];
-      f->d[k] = ((const double *)L->x)[px[s] + j * nsr + j];
-      column_entries(L, s, j, f->ri + f->cp[k], f->lx + f->cp[k]);
-    }
   }
+  for (int64_t k = 0; k < n; k++)
+    entries(L, col_super, k, f->ri + f->cp[k], f->lx + f->cp[k], f->d + k);
+  pv_free(col_super);
   return 0;
 }
 
@@ -128,13 +161,13 @@ int pv_eig_snode_factorize(pv_eig_snode *f, const pv_sparse *C) {
   if (f->cm.status == CHOLMOD_NOT_POSDEF || f->L->minor < f->L->n)
     return PV_ERROR(PV_ENUMERIC, "eigen: shifted matrix is not positive definite: pivot %lld of %lld",
                     (long long)f->L->minor, (long long)f->n);
-  if (!f->L->is_super || !f->L->is_ll)
-    return PV_ERROR(PV_EINTERNAL, "eigen: CHOLMOD returned a simplicial or LDL' factor");
+  if (!f->L->is_ll)
+    return PV_ERROR(PV_EINTERNAL, "eigen: CHOLMOD returned an LDL' factor");
   f->rcond = cholmod_l_rcond(f->L, &f->cm);
   int st = compress(f);
   /* CHOLMOD's values are no longer needed (supernodal symbolic remains, so
    * a later factorisation reuses the analysis). */
-  if (!st && !cholmod_l_change_factor(CHOLMOD_PATTERN, 1, 1, 1, 1, f->L, &f->cm))
+  if (!st && !cholmod_l_change_factor(CHOLMOD_PATTERN, 1, f->L->is_super, 1, 1, f->L, &f->cm))
     st = PV_ERROR(PV_EINTERNAL, "eigen: CHOLMOD could not drop the factor values");
   f->factored = !st;
   return st;

@@ -126,10 +126,13 @@ static void test_smallest_vs_dsygvd(void) {
   pv_eigen_options opt = PV_EIGEN_OPTIONS_INIT;
   opt.sigma = 0.5 * (p.w[0] + p.w[1]);
   CHECK_STATUS(pv_eigen_pencil_solve(NULL, p.A, p.B, k, &opt, lam, X, p.n, NULL), PV_ENUMERIC);
-  /* The residual function agrees with an independent dense evaluation. */
+  /* The residual the solver reports (computed from its vectors with
+   * C = A - sigma B) agrees with pv_eigen_residual (A and B separately) up
+   * to the rounding of the residual vectors themselves: eps (||A|| +
+   * |lambda| ||B||) / lambda_max ~ 1e-15 here. */
   double res, each[25];
   CHECK_OK(pv_eigen_residual(p.A, p.B, k, lam, X, p.n, &res, each));
-  CHECK_NEAR(res, info.max_residual, 1e-20 + 1e-6 * res);
+  CHECK_NEAR(res, info.max_residual, 1e-14 + 1e-6 * res);
   free(X);
   free_pencil(&p);
 }
