@@ -13,12 +13,15 @@
  * active columns only; new blocks are still orthogonalised against them.
  * When the previous cycle came within 1e4 of the target, convergence is also
  * tested every second block of a cycle, which ends the last cycle early.
- * With block 8, a block's full pass (rounding-level coefficients) is
- * deferred by one step and shares one sweep over V with the next block's
- * coefficient product; H is rewritten exactly for it (see expand_deferred).
- * The residual of a Ritz pair in the original pencil is
- * exactly ||(A - sigma B) V_res s|| / |theta| with s = R E^T y, which gives
- * the stopping test without forming the vectors. */
+ * With block 8 and a basis too large for the cache, a block's full pass
+ * (rounding-level coefficients) is deferred by one step and shares one
+ * sweep over V with the next block's coefficient product; H is rewritten
+ * exactly for it (see expand_deferred). The residual of a Ritz pair in the
+ * original pencil is exactly ||(A - sigma B) V_res s|| / (|theta| ||x||_2)
+ * with s = R E^T y, which gives the stopping test without forming the
+ * vectors when ||x||_2 is bounded below through lambda_max(B); near the
+ * target the vectors' own norms replace that bound (refine_estimates). The
+ * final vectors' residual is then computed explicitly and reported. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
