@@ -76,7 +76,7 @@ static void free_compressed(pv_eig_snode *f) {
 }
 
 /* Nonzero strictly lower entries of column j of supernode s (rows in the
- * supernode's row-list order); with out == NULL only counted. */
+ * supernode's row-list order); with ri == NULL only counted. */
 static int64_t column_entries(const cholmod_factor *L, int64_t s, int64_t j, int32_t *ri,
                               double *lx) {
   const int64_t *pi = L->pi, *px = L->px, *ls = L->s;
@@ -91,7 +91,8 @@ static int64_t column_entries(const cholmod_factor *L, int64_t s, int64_t j, int
   return c;
 }
 
-/* Column k of a simplicial L L^T factor: diagonal first, then the rest. */
+/* Nonzero strictly lower entries of column k of a simplicial L L^T factor
+ * (CHOLMOD stores the diagonal first); with ri == NULL only counted. */
 static int64_t simplicial_entries(const cholmod_factor *L, int64_t k, int32_t *ri, double *lx) {
   const int64_t *lp = L->p, *li = L->i, *lnz = L->nz;
   const double *x = L->x;
@@ -118,8 +119,8 @@ static int64_t entries(const cholmod_factor *L, const int64_t *col_super, int64_
   return column_entries(L, s, j, ri, lx);
 }
 
-/* The column-compressed copy of L (two passes: count, fill); f->d doubles
- * as the column -> supernode map during the count. */
+/* The column-compressed copy of L (two passes: count, fill); col_super
+ * maps a column to its supernode (supernodal L only). */
 static int compress(pv_eig_snode *f) {
   const cholmod_factor *L = f->L;
   int64_t n = f->n;
