@@ -7,7 +7,7 @@ packages="build-essential cmake ninja-build pkg-config git python3 python3-numpy
   clang libclang-rt-14-dev libomp-14-dev \
   libfftw3-dev libfftw3-mpi-dev libgdal-dev libhdf5-dev libmatio-dev libpng-dev zlib1g-dev \
   libsuitesparse-dev libgsl-dev libopenblas-dev liblapacke-dev \
-  libopenmpi-dev openmpi-bin"
+  libopenmpi-dev openmpi-bin valgrind"
 if [ "${1:-}" = "--bench" ]; then
   packages="$packages python3-numpy python3-scipy python3-sklearn python3-torch python3-gdal hyperfine"
 fi

@@ -2,7 +2,8 @@
 # The whole test suite on a fresh Debian 12 machine (as root): install
 # dependencies, build with clang, -Wall -Wextra -Werror, AddressSanitizer +
 # UndefinedBehaviorSanitizer and libFuzzer targets, then run ctest
-# (unit, golden, fuzz corpora + short fuzz runs, install, MPI at 2 ranks).
+# (unit, golden, fuzz corpora + short fuzz runs, install, MPI at 2 ranks);
+# then the C tests under valgrind on a plain gcc build (scripts/valgrind.sh).
 # .ci/run calls exactly this script.
 set -eu
 cd "$(dirname "$0")/.."
@@ -20,3 +21,5 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OPENBLAS_NUM_THREADS=1
 ctest --test-dir "$build" --output-on-failure -j 2 --timeout 900
+# The same C tests once more under valgrind's memcheck, on a plain gcc build.
+sh scripts/valgrind.sh

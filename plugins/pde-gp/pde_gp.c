@@ -124,6 +124,26 @@ static int write_report(const pv_args *args, const pv_gp_benchmark *b, const pv_
   pv_json_kv_number(j, "seconds_eliminating_u", r->optim.solve_seconds);
   pv_json_kv_number(j, "seconds_loss_and_gradient", r->optim.loss_seconds);
   pv_json_kv_number(j, "loss", r->optim.loss);
+  pv_json_kv_int(j, "work", r->optim.work);
+  pv_json_kv_int(j, "stop_reason", r->optim.stop_reason);
+  pv_json_key(j, "stages");   /* staged (pruning) 1-D runs: budgets and use per stage */
+  pv_json_array_begin(j);
+  for (int k = 0; k < r->optim.stages; k++) {
+    const pv_gp_stage_record *sr = &r->optim.stage[k];
+    pv_json_object_begin(j);
+    pv_json_kv_int(j, "work_limit", sr->work_limit);
+    pv_json_kv_int(j, "iteration_limit", sr->iter_limit);
+    pv_json_kv_int(j, "work", sr->work);
+    pv_json_kv_int(j, "iterations", sr->iterations);
+    pv_json_kv_int(j, "evaluations", sr->evaluations);
+    pv_json_kv_int(j, "pruned", sr->pruned);
+    pv_json_kv_int(j, "pruning_undone", sr->undone);
+    pv_json_kv_int(j, "restarts", sr->restarts);
+    pv_json_kv_int(j, "stop_reason", sr->stop_reason);
+    pv_json_kv_number(j, "loss", sr->loss);
+    pv_json_object_end(j);
+  }
+  pv_json_array_end(j);
   pv_json_kv_string(j, "method", o->optim.method == PV_GP_ADAM ? "adam" : "lbfgs");
   pv_json_kv_string(j, "u_elimination", r->profiled ? "exact solve (variable projection)" : "joint");
   pv_json_key(j, "provenance");

@@ -198,7 +198,9 @@ typedef struct pv_gp_optim_options {
   size_t struct_size;
   pv_gp_method method;
   int max_iter;            /* iterations (Adam steps or L-BFGS accepted steps) */
-  double max_time;         /* wall seconds, <= 0: none */
+  double max_time;         /* wall seconds, <= 0: none; an outer safety stop only (the
+                              run then depends on the machine load): use max_work
+                              and max_iter for reproducible budgets */
   double tol;              /* stop when |dloss| <= tol (1 + |loss|) over 10 steps */
   double lr;               /* Adam learning rate (0.01) */
   int lbfgs_m;             /* L-BFGS memory (20) */
@@ -216,11 +218,15 @@ typedef struct pv_gp_optim_options {
                               the profiled loss is unbounded below in tau (two exact
                               boundary values) and, past ~1e-9 relative residuals,
                               only rounding decides; 0: none */
-  double prune_gap;        /* > 0 (L-BFGS): three stages (40/30/30 % of the budget);
-                              before the 2nd and 3rd, components whose log weight is
-                              more than prune_gap below their axis' largest are
-                              removed (weight 0, frozen); a stage ending above the
-                              loss before its pruning is undone. 0: one run */
+  double prune_gap;        /* > 0 (L-BFGS): three stages, ending at 40 %, 70 % and 100 %
+                              of max_work and of max_iter (or earlier, at convergence:
+                              tol or a failed line search); before the 2nd and 3rd,
+                              components whose log weight is more than prune_gap below
+                              their axis' largest are removed (weight 0, frozen); a
+                              stage ending above the loss before its pruning is undone.
+                              The stage boundaries are counts, never clock readings:
+                              the same inputs give the same result whatever the load,
+                              unless max_time binds. 0: one run */
   int grid_bounds;         /* 1 (L-BFGS): envelopes resolved by the grid (Gaussian
                               l h^2 <= 1, Matern sqrt(5) l h <= 1) and |mu| <= 1/(2h):
                               finer components alias the derivative operators at the
@@ -230,9 +236,35 @@ typedef struct pv_gp_optim_options {
                               fixed jitter, cond(K) grows with the weight and past
                               w ~ e^6 (for solutions of unit size) rounding, not the
                               loss, steers the weights; 0: none */
+  long max_work;           /* > 0: budget in work units, deterministic (unlike
+                              max_time): one per loss evaluation, with profile_u one
+                              per linear solve for U (1-D: a Gauss-Newton step each,
+                              at least one per evaluation); 0: none */
+  double prune_share;      /* > 0 (with prune_gap, 1-D, profile_u): also prune the
+                              components whose share of the prior energy of U
+                              (a' K_i a / sum_j a' K_j a, a = K^-1 U: the posterior
+                              mean's split into components) is below this; 0: the
+                              weight gap only */
 } pv_gp_optim_options;
 #define PV_GP_OPTIM_OPTIONS_INIT {sizeof(pv_gp_optim_options), PV_GP_LBFGS, 1000, 0, \
-                                  1e-12, 0.01, 20, 0, NULL, {300, 300}, 0, NULL, NULL, 0, 0, 0, 0, 0}
+                                  1e-12, 0.01, 20, 0, NULL, {300, 300}, 0, NULL, NULL, 0, 0, 0, 0, \
+                                  0, 0, 0}
+
+/* One L-BFGS stage of a staged (pruning) run. Budgets are cumulative limits
+ * from the start of the run (0: none); the other counts are the stage's own. */
+typedef struct pv_gp_stage_record {
+  long work_limit;         /* the stage ends when the run's work reaches this */
+  int iter_limit;          /* ... or its iterations reach this */
+  long work;               /* work units used in the stage */
+  int iterations, evaluations;
+  int pruned;              /* components pruned before the stage */
+  int undone;              /* 1: the stage ended above the loss before its pruning,
+                              which was undone */
+  int restarts;            /* fresh L-BFGS runs after the first (last stage) */
+  int stop_reason;         /* as pv_gp_optim_result.stop_reason, of its last run */
+  double loss;             /* at the stage's end (after any undo) */
+} pv_gp_stage_record;
+#define PV_GP_STAGES_MAX 3
 
 typedef struct pv_gp_optim_result {
   int iterations;          /* iterations done */
@@ -240,10 +272,14 @@ typedef struct pv_gp_optim_result {
   double loss;             /* final loss */
   double rel_l2;           /* final relative L2 on the test grid (NaN without exact) */
   double seconds;          /* wall time */
-  int stop_reason;         /* 0 iterations, 1 tolerance, 2 time, 3 monitor, 4 line search */
+  int stop_reason;         /* 0 iterations, 1 tolerance, 2 time, 3 monitor, 4 line search,
+                              5 work budget */
   double solve_seconds;    /* of which in the elimination of U (profile_u) */
   double loss_seconds;     /* of which in loss + gradient evaluations */
   long pcg_iterations;     /* PCG iterations in the eliminations of U (2-D) */
+  long work;               /* work units used (see max_work) */
+  int stages;              /* staged runs: stages done, recorded in stage[] */
+  pv_gp_stage_record stage[PV_GP_STAGES_MAX];
 } pv_gp_optim_result;
 
 /* Minimise the loss from p (updated in place, the final iterate). Progress
@@ -307,10 +343,12 @@ typedef struct pv_gp_run_options {
   double lambda_b;         /* <= 0: the benchmark's */
   pv_gp_optim_options optim; /* method, iterations, time, tolerance, monitor */
   int plain;               /* 0: 1-D L-BFGS runs get noise_cap 20, prune_gap 5,
-                              log_w_max 6 (where the optim options leave them 0) and
-                              grid_bounds; 2-D profiled L-BFGS runs get fix_noise 2
-                              (v kept at 1, tau learned) and noise_cap 10 where
-                              those are 0; 1: the optim options exactly as given */
+                              prune_share 1e-3, log_w_max 6, max_work 2e11 / n^3 linear
+                              solves (3125 at n = 400, ~40 s on one quiet core; where
+                              the optim options leave them 0) and grid_bounds; 2-D
+                              profiled L-BFGS runs get fix_noise 2 (v kept at 1, tau
+                              learned) and noise_cap 10 where those are 0; 1: the
+                              optim options exactly as given */
   int init;                /* PV_GP_INIT_REFERENCE (0) or PV_GP_INIT_SPECTRAL */
   int coarse_n;            /* 2-D, 0 < coarse_n < n: first optimise on a coarse_n^2
                               grid for 30 % of the time budget, then on the full
@@ -348,7 +386,7 @@ PV_API int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b,
  *   [kernel]    kind = gm|stm|se|matern   q = 30   freq_scale = F   jitter = 1e-6
  *   [weights]   lambda_b = 200
  *   [optimizer] method = lbfgs|adam  iters = N  time = s  tol = x  lr = x
- *               memory = m  ntest = 300  fix_noise = 0|1|2
+ *               memory = m  ntest = 300  fix_noise = 0|1|2  work = N (max_work)
  * The source is re-derived from the exact solution under the operator. */
 typedef struct pv_gp_problem_file {
   pv_gp_benchmark bench;   /* solution by name, domain and operator */

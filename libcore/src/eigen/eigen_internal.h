@@ -26,6 +26,12 @@ int pv_eig_op_apply(pv_eig_op *op, int nv, const double *X, double *Y);
 /* Y = B X (copy when B is the identity). */
 int pv_eig_op_bmul(pv_eig_op *op, int nv, const double *X, double *Y);
 
+/* Y = C X for nv <= 8 vectors (X n x nv with leading dimension ldx, Y with
+ * ldy), C symmetric CSC; XI is n x 8 scratch (64-byte aligned); nthr
+ * OpenMP threads above 20k rows (cmul.c). */
+void pv_eig_cmul8(const pv_sparse *C, int nv, const double *X, int64_t ldx, double *XI, double *Y,
+                  int64_t ldy, int nthr);
+
 typedef struct pv_eig_ks_params {
   int k;     /* wanted pairs: largest |theta| of OP */
   int block; /* block size */
@@ -40,9 +46,11 @@ typedef struct pv_eig_ks_params {
 
 /* Block Krylov-Schur on OP: the k eigenvalues theta of largest magnitude
  * (theta[k], descending |theta|) and B-orthonormal Ritz vectors X (n x k,
- * leading dimension ldx). *restarts receives the cycles used. Returns
- * PV_ENOTCONV (outputs filled) when max_restarts is exhausted. */
+ * leading dimension ldx). *restarts receives the cycles used; *residual the
+ * residual measure computed explicitly from X (with C = A - sigma B), or NAN
+ * when the run did not converge. Returns PV_ENOTCONV (outputs filled) when
+ * max_restarts is exhausted. */
 int pv_eig_krylov_schur(pv_eig_op *op, const pv_eig_ks_params *p, double *theta, double *X,
-                        int64_t ldx, int *restarts);
+                        int64_t ldx, int *restarts, double *residual);
 
 #endif

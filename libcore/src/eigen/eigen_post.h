@@ -20,7 +20,9 @@ int pv_eig_shift_identity(const pv_sparse *A, double sigma, pv_sparse **C);
 int pv_eig_shift_candidates(const pv_sparse *A, const pv_sparse *B, double sigma, double *cand);
 /* Floor of lambda_max in the residual measure: 1e-6 max_j |a_jj| / b_jj. */
 double pv_eig_lambda_floor(const pv_sparse *A, const pv_sparse *B);
-/* Sign convention, ascending order, residual measure and lambda_max. */
+/* Sign convention, ascending order, residual measure and lambda_max. *res
+ * is in-out: the measure when the caller computed it already from these
+ * vectors (sign and order do not change it), NAN to compute it here. */
 int pv_eig_finish(const pv_sparse *A, const pv_sparse *B, int k, double *lambda, double *X,
                   int64_t ldx, double *res, double *lmax);
 

@@ -111,5 +111,5 @@ int pv_eig_finish(const pv_sparse *A, const pv_sparse *B, int k, double *lambda,
   *lmax = pv_eig_lambda_floor(A, B);
   for (int i = 0; i < k; i++)
     *lmax = fmax(*lmax, fabs(lambda[i]));
-  return pv_eigen_residual(A, B, k, lambda, X, ldx, res, NULL);
+  return isnan(*res) ? pv_eigen_residual(A, B, k, lambda, X, ldx, res, NULL) : 0;
 }

@@ -1,5 +1,6 @@
 /* snode.h - the shift-invert factor of PV_EIGEN_SMALLEST: CHOLMOD's
- * supernodal L L^T of C = A - sigma B (analysed once, factorised per shift),
+ * L L^T of C = A - sigma B (analysed once, factorised per shift; supernodal
+ * or simplicial as CHOLMOD chooses), copied without its exact zeros and
  * solved by our own multi-right-hand-side triangular sweeps (not installed).
  *
  * CHOLMOD's supernodal solve runs a small dense BLAS call per supernode,

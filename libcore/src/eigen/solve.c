@@ -146,7 +146,7 @@ static int run_krylov(pv_ctx *ctx, const pv_sparse *A, const pv_sparse *B, int k
                           bmax,
                           pv_eig_lambda_floor(A, B),
                           ctx ? pv_ctx_seed(ctx) : 0};
-    st = pv_eig_krylov_schur(&op, &p, lambda, X, ldx, &inf->restarts);
+    st = pv_eig_krylov_schur(&op, &p, lambda, X, ldx, &inf->restarts, &inf->max_residual);
     if (!st || st == PV_ENOTCONV)
       for (int i = 0; i < k; i++)
         lambda[i] = inf->sigma + 1.0 / lambda[i];
@@ -165,7 +165,7 @@ int pv_eigen_pencil_solve(pv_ctx *ctx, const pv_sparse *A, const pv_sparse *B, i
                           const pv_eigen_options *opt, double *lambda, double *X, int64_t ldx,
                           pv_eigen_info *info) {
   pv_eigen_options o;
-  pv_eigen_info inf = {.struct_size = sizeof inf, .sigma = NAN};
+  pv_eigen_info inf = {.struct_size = sizeof inf, .sigma = NAN, .max_residual = NAN};
   int st = read_options(opt, &o), block, basis, dense;
   if (st)
     return st;

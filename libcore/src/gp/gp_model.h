@@ -42,6 +42,7 @@ struct pv_gp_model {
   double *gam, *ls_X, *ls_gn;
   int have_X;
   double t_solve;              /* seconds of the U solve in the last gp_model_profiled */
+  long lsq_solves;             /* 1-D dense least-squares solves so far (work count) */
 };
 typedef struct pv_gp_model gp_model;
 
@@ -59,6 +60,12 @@ void gp_model_white_operator(gp_model *m);
  * Needs gp_model_factor and gp_model_white_operator for p's theta. */
 int gp_model_loss_white(gp_model *m, const double *p, const double *gam, double *loss,
                         double *grad);
+
+/* 1-D: the share of each mixture component in the prior energy of U,
+ * share[i] = a^T K_i a / sum_j a^T K_j a with a = K^-1 U and K_i the
+ * covariance of component i alone (the posterior mean splits as
+ * U = sum_i K_i a + jitter a); q values. Factorises for p's theta. */
+int gp_model_component_share(gp_model *m, const double *p, double *share);
 
 /* Profiled evaluation (solve.c): U in p replaced by the minimiser over U,
  * then the loss and its gradient in the other parameters (1-D: the beta form

@@ -188,6 +188,30 @@ int gp_model_loss_white(gp_model *m, const double *p, const double *gam, double 
   return 0;
 }
 
+int gp_model_component_share(gp_model *m, const double *p, double *share) {
+  if (m->d != 1) return PV_ERROR(PV_EUNSUPPORTED, "gp component share: 1-D only");
+  int st = gp_model_factor(m, p);
+  if (st) return st;
+  int n = m->n[0], q = m->q;
+  double *al = m->A[0], *c = m->lag, tot = 0.0;
+  memcpy(al, p, (size_t)n * sizeof(double));   /* alpha = K^-1 U = L^-T L^-1 U */
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, m->chol, n, al, 1);
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, n, m->chol, n, al, 1);
+  for (int l = 0; l < n; l++) {   /* autocorrelation of alpha, both signs of the lag */
+    double s = 0.0;
+    for (int i = 0; i + l < n; i++) s += al[i] * al[i + l];
+    c[l] = l ? 2.0 * s : s;
+  }
+  for (int i = 0; i < q; i++) share[i] = 0.0;
+  for (int l = 0; l < n; l++) {   /* d k / d log w_i = k_i */
+    pv_gp_kernel_grad(m->opt.kind, q, p + m->M, l * m->h[0], m->dk);
+    for (int i = 0; i < q; i++) share[i] += c[l] * m->dk[i];
+  }
+  for (int i = 0; i < q; i++) tot += share[i];
+  for (int i = 0; i < q; i++) share[i] = tot > 0.0 ? share[i] / tot : 0.0;
+  return 0;
+}
+
 int pv_gp_model_loss(pv_gp_model *m, const double *p, double *loss, double *grad) {
   if (!m || !p || !loss) return PV_ERROR(PV_EINVAL, "gp loss: NULL argument");
   int st = gp_model_factor(m, p);

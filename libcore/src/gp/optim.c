@@ -25,12 +25,14 @@ typedef struct {
   double *uacc;        /* profile: U of the last accepted point (M) */
   double *lo, *hi;     /* box bounds per parameter (NULL: none; L-BFGS, projected) */
   unsigned char *mask; /* 1: parameter frozen (a pruned component), NULL: none */
-  int force;           /* evaluate even past the deadline (a stage's start) */
+  int force;           /* evaluate even past the deadline or budget (a stage's start) */
   int have_uacc;       /* uacc holds the U of an accepted point */
+  long work, work_limit; /* work units used; the current limit (0: none) */
 } objective;
 
 #define GP_TIMEOUT 1   /* evaluate(): the deadline passed, nothing evaluated */
 #define GP_BADSTART 2  /* run_lbfgs(): the (pruned) start has no finite loss */
+#define GP_BUDGET 3    /* evaluate(): the work budget is spent, nothing evaluated */
 
 static double now_s(void) {
   struct timespec ts;
@@ -42,8 +44,10 @@ static double now_s(void) {
  * +inf with status 0 so the line search backs off; other errors propagate. */
 static int evaluate(objective *o, const double *x, double *f, double *g) {
   if (o->deadline > 0 && o->evals > 0 && !o->force && now_s() > o->deadline) return GP_TIMEOUT;
+  if (o->work_limit > 0 && o->evals > 0 && !o->force && o->work >= o->work_limit) return GP_BUDGET;
   memcpy(o->p + o->off, x, o->nx * sizeof(double));
   o->evals++;
+  long solves0 = o->m->lsq_solves;
   int st = 0;
   double t0 = now_s();
   o->m->t_solve = 0.0;
@@ -57,6 +61,8 @@ static int evaluate(objective *o, const double *x, double *f, double *g) {
     st = pv_gp_model_loss(o->m, o->p, f, o->gfull);
   }
   double t1 = now_s();
+  long solves = o->profile ? o->m->lsq_solves - solves0 : 0;
+  o->work += solves > 1 ? solves : 1;
   o->t_solve += o->m->t_solve;
   o->t_loss += t1 - t0 - o->m->t_solve;
   if (st == PV_ENUMERIC) { pv_error_clear(); *f = INFINITY; return 0; }
@@ -137,7 +143,7 @@ static int run_adam(objective *ob, monitor_state *ms, double *x, double *g, doub
   int st = 0, why = 0, it;
   for (it = 1; it <= o->max_iter; it++) {
     st = evaluate(ob, x, &f, g);
-    if (st == GP_TIMEOUT) { st = 0; why = 2; break; }
+    if (st == GP_TIMEOUT || st == GP_BUDGET) { why = st == GP_TIMEOUT ? 2 : 5; st = 0; break; }
     if (st) break;
     if (!isfinite(f)) { st = PV_ERROR(PV_ENUMERIC, "gp adam: loss not finite at step %d", it); break; }
     double c1 = 1.0 - pow(b1, it), c2 = 1.0 - pow(b2, it);
@@ -152,7 +158,9 @@ static int run_adam(objective *ob, monitor_state *ms, double *x, double *g, doub
   res->iterations = it > o->max_iter ? o->max_iter : it;
   res->stop_reason = why;
   ob->deadline = 0;
+  ob->force = 1;
   if (!st) st = evaluate(ob, x, &f, g);
+  ob->force = 0;
   res->loss = f;
   return st;
 }
@@ -208,10 +216,10 @@ static int run_lbfgs(objective *ob, monitor_state *ms, double *x, double *g, dou
       for (size_t i = 0; i < n; i++) xn[i] = x[i] + step * d[i];
       for (size_t i = 0; ob->hi && i < n; i++) xn[i] = fmax(ob->lo[i], fmin(xn[i], ob->hi[i]));
       st = evaluate(ob, xn, &fn, gn);
-      if (st == GP_TIMEOUT) break;
+      if (st == GP_TIMEOUT || st == GP_BUDGET) break;
       if (!st && isfinite(fn) && fn <= f + 1e-4 * step * gd) { ok = 1; break; }
     }
-    if (st == GP_TIMEOUT) { st = 0; why = 2; break; }
+    if (st == GP_TIMEOUT || st == GP_BUDGET) { why = st == GP_TIMEOUT ? 2 : 5; st = 0; break; }
     if (st) break;
     if (!ok) {
       if (count == 0) { why = 4; break; }
@@ -240,45 +248,77 @@ static int run_lbfgs(objective *ob, monitor_state *ms, double *x, double *g, dou
 }
 
 /* Pruning (the Jeffreys prior's sparsity, made exact): components whose
- * log weight is more than `gap` below the largest of their axis get weight
- * exp(-600) = 0 and are frozen. Returns the number pruned. */
-static int prune(objective *ob, const pv_gp_model *m, double *x, double gap) {
+ * log weight is more than `gap` below the largest of their axis, or (1-D,
+ * share_min > 0) whose share of the prior energy of U is below share_min,
+ * get weight exp(-600) = 0 and are frozen; the component with the largest
+ * share is always kept. Returns the number pruned (negative: error). */
+static int prune(objective *ob, pv_gp_model *m, double *x, double gap, double share_min) {
   int q = m->q, count = 0;
+  double share[1000];
+  int use_share = share_min > 0 && m->d == 1 && ob->off == m->M;
+  if (use_share) {
+    memcpy(ob->p + ob->off, x, ob->nx * sizeof(double));
+    int st = gp_model_component_share(m, ob->p, share);
+    if (st == PV_ENUMERIC) { pv_error_clear(); use_share = 0; }
+    else if (st) return -st;
+  }
   for (int a = 0; a < m->d; a++) {
     size_t t = m->M + 3 * (size_t)q * a - ob->off;
-    double mx = -INFINITY;
+    double mx = -INFINITY, smax = -1.0;
     for (int i = 0; i < q; i++)
-      if (!ob->mask[t + i]) mx = fmax(mx, x[t + i]);
-    for (int i = 0; i < q; i++)
-      if (!ob->mask[t + i] && x[t + i] < mx - gap) {
-        x[t + i] = -600.0;
-        for (int k = 0; k < 3; k++) ob->mask[t + i + (size_t)k * q] = 1;
-        count++;
+      if (!ob->mask[t + i]) {
+        mx = fmax(mx, x[t + i]);
+        if (use_share) smax = fmax(smax, share[i]);
       }
+    for (int i = 0; i < q; i++) {
+      if (ob->mask[t + i]) continue;
+      int drop = x[t + i] < mx - gap;
+      if (use_share && share[i] < share_min && share[i] < smax) drop = 1;
+      if (!drop) continue;
+      x[t + i] = -600.0;
+      for (int k = 0; k < 3; k++) ob->mask[t + i + (size_t)k * q] = 1;
+      count++;
+    }
   }
   return count;
 }
 
 /* L-BFGS in stages: the first three end at 40 %, 70 % and 100 % of the
- * time (or iteration) budget, with pruning before the second and third; a
- * stage that ends at a higher loss than the one before its pruning is
- * undone (parameters, U and mask restored) and pruning stops. A stage that
- * stops early (line search, tolerance) is followed by a fresh L-BFGS
- * (memory cleared) while the budget lasts and the loss still decreases. */
+ * work budget and of the iteration budget (whichever comes first), or
+ * earlier at convergence (tolerance, failed line search), with pruning
+ * before the second and third; a stage that ends at a higher loss than the
+ * one before its pruning is undone (parameters, U and mask restored) and
+ * pruning stops. The last stage is followed by fresh L-BFGS runs (memory
+ * cleared) while the budgets last and the loss still decreases. Every
+ * boundary is a count, so the result does not depend on the machine's
+ * load; the wall-clock limit (ob->deadline) only stops the whole run. */
 static int run_staged(objective *ob, monitor_state *ms, double *x, double *g, double *w,
                       double *xs, double *us, unsigned char *ms_mask, pv_gp_optim_result *res) {
   const pv_gp_optim_options *o = ms->opt;
   static const double frac[3] = {0.4, 0.7, 1.0};
-  double t_end = ob->deadline, fs = INFINITY, flast = INFINITY;
+  double fs = INFINITY, flast = INFINITY;
   int st = 0, active = 1, pruned = 0, used = 0;
   for (int stage = 0; !st && stage < 1000; stage++) {
     int k = stage < 3 ? stage : 2;
-    if (t_end > 0) ob->deadline = ms->t0 + frac[k] * (t_end - ms->t0);
+    pv_gp_stage_record *rec = &res->stage[k];
+    ob->work_limit = o->max_work > 0 ? (long)(frac[k] * (double)o->max_work) : 0;
     int lim = k < 2 ? (int)(frac[k] * o->max_iter) - used : o->max_iter - used;
+    if (stage < 3) {
+      rec->work_limit = ob->work_limit;
+      rec->iter_limit = used + (lim > 0 ? lim : 0);
+      rec->pruned = pruned;
+      res->stages = k + 1;
+    } else {
+      rec->restarts++;
+    }
     for (int j = 0; j < 10; j++) ms->hist[j] = NAN;
-    int before = res->iterations;
+    int before = res->iterations, ev0 = ob->evals;
+    long w0 = ob->work;
     st = run_lbfgs(ob, ms, x, g, w, lim > 0 ? lim : 0, res);
     used += res->iterations - before;
+    rec->iterations += res->iterations - before;
+    rec->evaluations += ob->evals - ev0;
+    rec->work += ob->work - w0;
     if (st == GP_BADSTART) { st = 0; res->loss = INFINITY; }
     if (st) break;
     if (pruned && !(res->loss <= fs)) {   /* pruning did not pay: undo it */
@@ -287,9 +327,13 @@ static int run_staged(objective *ob, monitor_state *ms, double *x, double *g, do
       if (ob->off) memcpy(ob->p, us, ob->off * sizeof(double));
       memcpy(ob->mask, ms_mask, ob->nx);
       res->loss = fs;
+      rec->undone = 1;
       active = 0;
     }
-    if (res->stop_reason == 3 || (t_end > 0 && now_s() >= t_end) || used >= o->max_iter) break;
+    rec->loss = res->loss;
+    rec->stop_reason = res->stop_reason;
+    if (res->stop_reason == 3 || res->stop_reason == 2 || used >= o->max_iter ||
+        (o->max_work > 0 && ob->work >= o->max_work)) break;
     if (stage >= 2 && !(res->loss < flast - 1e-12 * fabs(flast))) break;   /* restarts stalled */
     flast = res->loss;
     pruned = 0;
@@ -298,10 +342,11 @@ static int run_staged(objective *ob, monitor_state *ms, double *x, double *g, do
       if (ob->off) memcpy(us, ob->p, ob->off * sizeof(double));
       memcpy(ms_mask, ob->mask, ob->nx);
       fs = res->loss;
-      pruned = prune(ob, ob->m, x, o->prune_gap);
+      pruned = prune(ob, ob->m, x, o->prune_gap, o->prune_share);
+      if (pruned < 0) { st = -pruned; break; }
     }
   }
-  ob->deadline = t_end;
+  ob->work_limit = o->max_work;
   return st;
 }
 
@@ -335,14 +380,16 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
     return PV_ERROR(PV_EINVAL, "gp optimise: NULL argument or options struct_size too small");
   if (opt->max_iter < 0 || opt->lbfgs_m < 1 || opt->lbfgs_m > 64 || !(opt->lr > 0) ||
       (unsigned)opt->method > 1 || !(opt->tol >= 0) || !(opt->noise_cap >= 0) || !(opt->prune_gap >= 0) ||
-      !(opt->log_w_max >= 0) || opt->fix_noise < 0 || opt->fix_noise > 2)
-    return PV_ERROR(PV_EINVAL, "gp optimise: max_iter %d, lbfgs_m %d (1..64), lr %g, tol %g",
-                    opt->max_iter, opt->lbfgs_m, opt->lr, opt->tol);
+      !(opt->log_w_max >= 0) || opt->max_work < 0 || !(opt->prune_share >= 0) || !(opt->prune_share < 1) ||
+      opt->fix_noise < 0 || opt->fix_noise > 2)
+    return PV_ERROR(PV_EINVAL, "gp optimise: max_iter %d, lbfgs_m %d (1..64), lr %g, tol %g, "
+                    "max_work %ld, prune_share %g (0..1)", opt->max_iter, opt->lbfgs_m, opt->lr,
+                    opt->tol, opt->max_work, opt->prune_share);
   memset(res, 0, sizeof *res);
   size_t np = pv_gp_model_nparams(m), off = opt->profile_u ? m->M : 0, nx = np - off;
   size_t mem = (size_t)opt->lbfgs_m, wn = 3 * nx + mem + 2 * mem * nx;
   objective ob = {m, p, pv_malloc(np * sizeof(double)), off, nx, opt->fix_noise,
-                  opt->profile_u, 0, 0.0, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, 0, 0};
+                  opt->profile_u, 0, 0.0, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
   double *x = pv_malloc(nx * sizeof(double)), *g = pv_malloc(nx * sizeof(double));
   double *w = pv_calloc(opt->method == PV_GP_ADAM ? 2 * nx : wn, sizeof(double));
   int st = 0;
@@ -351,6 +398,7 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
     st = PV_ERROR(PV_ENOMEM, "gp optimise: %zu parameters", np);
   monitor_state ms = {ctx, opt, m, now_s(), 0.0, {0}};
   if (opt->max_time > 0) ob.deadline = ms.t0 + opt->max_time;
+  ob.work_limit = opt->max_work;
   double *box = NULL;
   if (!st && opt->method == PV_GP_LBFGS &&
       (opt->noise_cap > 0 || opt->grid_bounds || opt->log_w_max > 0)) {
@@ -384,6 +432,7 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
   res->solve_seconds = ob.t_solve;
   res->loss_seconds = ob.t_loss;
   res->pcg_iterations = ob.pcg_iters;
+  res->work = ob.work;
   res->seconds = now_s() - ms.t0;
   res->rel_l2 = st ? NAN : test_error(m, p, opt);
   pv_free(ob.gfull); pv_free(ob.uacc); pv_free(x); pv_free(g); pv_free(w);

@@ -75,6 +75,14 @@ static int coarse_stage(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_model
   return st;
 }
 
+/* The 1-D default work budget (linear least-squares solves, each ~3.3 n^3
+ * flops): 2e11 / n^3, 3125 solves at n = 400 and 274 at n = 900, about
+ * 40 s on one quiet core here; a count, so runs are reproducible. */
+static long run_work_budget(int n) {
+  double w = 2e11 / ((double)n * n * n);
+  return w < 100.0 ? 100 : w > 1e6 ? 1000000 : (long)w;
+}
+
 static int run_checks(const pv_gp_benchmark *b, const pv_gp_run_options *o, int n[2], int nt[2]) {
   if (!b || !o || o->struct_size < sizeof(pv_gp_run_options))
     return PV_ERROR(PV_EINVAL, "gp benchmark run: NULL argument or struct_size too small");
@@ -125,6 +133,8 @@ int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_o
     if (oo.noise_cap == 0) oo.noise_cap = 20.0;
     if (oo.prune_gap == 0) oo.prune_gap = 5.0;
     if (oo.log_w_max == 0) oo.log_w_max = 6.0;
+    if (oo.prune_share == 0) oo.prune_share = 1e-3;
+    if (oo.max_work == 0) oo.max_work = run_work_budget(n[0]);
     oo.grid_bounds = 1;
   }
   /* 2-D with U eliminated (unless plain): v fixed at its start (1) and log

@@ -167,6 +167,7 @@ static int solve_linearised_1d(gp_model *m, double *p, const double *J, const do
   for (size_t i = 0; i < n; i++) b[nb + i] = sv * fl[i];
   memset(b + nb + n, 0, n * sizeof(double));
   memcpy(Q, A, rows * n * sizeof(double));
+  m->lsq_solves++;
   lapack_int lw = (lapack_int)(LS_WORK * n), N = (lapack_int)n, R = (lapack_int)rows;
   if (LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, R, N, Q, R, tq, work, lw) != 0)
     return PV_ERROR(PV_ENUMERIC, "gp solve u: QR factorisation failed");

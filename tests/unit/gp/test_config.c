@@ -33,7 +33,8 @@ static const char *GOOD =
     "lr = 0.02\n"
     "memory = 7\n"
     "ntest = 50\n"
-    "fix_noise = 1\n";
+    "fix_noise = 1\n"
+    "work = 500\n";
 
 /* Parse text expecting failure; the message must contain every needle. */
 static void expect_error(const char *text, size_t len, const char *n1, const char *n2) {
@@ -73,6 +74,7 @@ static void test_full_file(void) {
   CHECK_EQ_INT(pf.run.optim.lbfgs_m, 7);
   CHECK_EQ_INT(pf.run.ntest, 50);
   CHECK_EQ_INT(pf.run.optim.fix_noise, 1);
+  CHECK_EQ_INT(pf.run.optim.max_work, 500);
   /* defaults: the benchmark's operator and grid when not given; CRLF lines */
   const char *crlf = "[problem]\r\nsolution = advection-sin\r\n";
   CHECK_OK(pv_gp_problem_file_parse(crlf, strlen(crlf), "crlf.ini", &pf));

@@ -51,6 +51,10 @@ for tag, extra in (("poisson", []), ("helmholtz", ["--c0=-30"])):
     check(rep["rel_l2"] < 1e-2, f"{tag}: reported error {rep['rel_l2']}")
     check(abs(math.log10(rep["rel_l2"] / grid_err)) < 1.5, f"{tag}: report vs grid error")
     check(rep["provenance"]["app"] == "pde-gp", f"{tag}: provenance")
+    # 1-D staged route: the default work budget 2e11 / n^3 and its stage split
+    st = rep["stages"]
+    check(1 <= len(st) <= 3 and rep["work"] == sum(s["work"] for s in st), f"{tag}: stages {st}")
+    check(st[0]["work_limit"] == int(0.4 * (2e11 / 150 ** 3)), f"{tag}: stage budget {st[0]}")
     for png in outs[1:3]:
         check(open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n", f"{tag}: {png} is not a PNG")
     check(os.path.exists(outs[0] + ".json"), f"{tag}: npy sidecar")
