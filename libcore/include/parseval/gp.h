@@ -212,7 +212,8 @@ typedef struct pv_gp_optim_options {
   int monitor_every;       /* 0: never */
   pv_gp_monitor_fn monitor;
   void *user;
-  int fix_noise;           /* 1: keep log tau and log v at their values in p */
+  int fix_noise;           /* 1: keep log tau and log v at their values in p;
+                              2: keep log v only (learn log tau) */
   double noise_cap;        /* > 0: upper bound on log tau and log v (L-BFGS, projected);
                               the profiled loss is unbounded below in tau (two exact
                               boundary values) and, past ~1e-9 relative residuals,
@@ -344,13 +345,19 @@ typedef struct pv_gp_run_options {
   int plain;               /* 0: 1-D L-BFGS runs get noise_cap 20, prune_gap 5,
                               prune_share 1e-3, log_w_max 6, max_work 2e11 / n^3 linear
                               solves (3125 at n = 400, ~40 s on one quiet core; where
-                              the optim options leave them 0) and grid_bounds; 1: the
+                              the optim options leave them 0) and grid_bounds; 2-D
+                              profiled L-BFGS runs get fix_noise 2 (v kept at 1, tau
+                              learned) and noise_cap 10 where those are 0; 1: the
                               optim options exactly as given */
   int init;                /* PV_GP_INIT_REFERENCE (0) or PV_GP_INIT_SPECTRAL */
+  int coarse_n;            /* 2-D, 0 < coarse_n < n: first optimise on a coarse_n^2
+                              grid for 30 % of the time budget, then on the full
+                              grid from its kernel, noise levels and GP mean (the
+                              parameters are in physical units); 0: off */
 } pv_gp_run_options;
 enum { PV_GP_INIT_REFERENCE = 0, PV_GP_INIT_SPECTRAL = 1 };
 #define PV_GP_RUN_OPTIONS_INIT {sizeof(pv_gp_run_options), PV_GP_KERNEL_GM, {0, 0}, 300, 30, \
-                                0, -1, 0, 0, PV_GP_OPTIM_OPTIONS_INIT, 0, PV_GP_INIT_REFERENCE}
+                                0, -1, 0, 0, PV_GP_OPTIM_OPTIONS_INIT, 0, PV_GP_INIT_REFERENCE, 0}
 
 typedef struct pv_gp_run_result {
   int n[2], ntest[2];      /* grids used */
@@ -379,7 +386,7 @@ PV_API int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b,
  *   [kernel]    kind = gm|stm|se|matern   q = 30   freq_scale = F   jitter = 1e-6
  *   [weights]   lambda_b = 200
  *   [optimizer] method = lbfgs|adam  iters = N  time = s  tol = x  lr = x
- *               memory = m  ntest = 300  fix_noise = 0|1  work = N (max_work)
+ *               memory = m  ntest = 300  fix_noise = 0|1|2  work = N (max_work)
  * The source is re-derived from the exact solution under the operator. */
 typedef struct pv_gp_problem_file {
   pv_gp_benchmark bench;   /* solution by name, domain and operator */

@@ -227,7 +227,7 @@ static int apply_rest(cfg *c, pv_gp_run_options *r) {
   if (!st) st = opt_real(c, "optimizer", "lr", &r->optim.lr, 1e-12, 10, 0);
   if (!st) st = opt_int(c, "optimizer", "memory", &r->optim.lbfgs_m, 1, 64);
   if (!st) st = opt_int(c, "optimizer", "ntest", &r->ntest, 2, 5000);
-  if (!st) st = opt_int(c, "optimizer", "fix_noise", &r->optim.fix_noise, 0, 1);
+  if (!st) st = opt_int(c, "optimizer", "fix_noise", &r->optim.fix_noise, 0, 2);
   int work = 0;
   if (!st) st = opt_int(c, "optimizer", "work", &work, 1, 100000000);
   if (!st && work > 0) r->optim.max_work = work;

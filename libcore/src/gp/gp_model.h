@@ -75,9 +75,11 @@ int gp_model_profiled(gp_model *m, double *p, double *loss, double *grad);
 /* PCG elimination of U (pcg.c): per-axis eigenvector bases for the current
  * kernel (basis = 0: keep the last ones, for Gauss-Newton steps), then a
  * solve from the U given (warm start) with Jr = J - jbar (NULL: J == jbar
- * everywhere); PV_ENUMERIC when it stalls. */
+ * everywhere) to tol relative to the right-hand side or, eta > 0, to eta
+ * times the start's relative residual; res (may be NULL): the start's and
+ * the end's relative residuals; PV_ENUMERIC when it stalls. */
 int gp_pcg_setup(gp_model *m, int basis);
 int gp_pcg_solve(gp_model *m, double *U, const double *Jr, double jbar, const double *fl,
-                 double tau, double v, double tol, int maxit, int *iters);
+                 double tau, double v, double tol, double eta, int maxit, int *iters, double *res);
 
 #endif

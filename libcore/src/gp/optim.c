@@ -17,7 +17,7 @@ typedef struct {
   pv_gp_model *m;
   double *p, *gfull;   /* full parameters and gradient */
   size_t off, nx;      /* optimised slice p[off .. off + nx) */
-  int fix_noise;       /* zero the log tau, log v gradient */
+  int fix_noise;       /* 1: zero the log tau, log v gradient; 2: log v only */
   int profile, evals;
   double deadline;     /* wall-clock limit (seconds since epoch), 0: none */
   double t_solve, t_loss; /* time spent eliminating U and in the loss */
@@ -68,7 +68,8 @@ static int evaluate(objective *o, const double *x, double *f, double *g) {
   if (st == PV_ENUMERIC) { pv_error_clear(); *f = INFINITY; return 0; }
   if (st) return st;
   memcpy(g, o->gfull + o->off, o->nx * sizeof(double));
-  if (o->fix_noise) g[o->nx - 2] = g[o->nx - 1] = 0.0;
+  if (o->fix_noise) g[o->nx - 1] = 0.0;                 /* log v */
+  if (o->fix_noise == 1) g[o->nx - 2] = 0.0;            /* log tau */
   for (size_t i = 0; o->hi && i < o->nx; i++)   /* at a bound and pushing out: no gradient */
     if ((x[i] >= o->hi[i] && g[i] < 0.0) || (x[i] <= o->lo[i] && g[i] > 0.0)) g[i] = 0.0;
   for (size_t i = 0; o->mask && i < o->nx; i++)
@@ -379,14 +380,15 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
     return PV_ERROR(PV_EINVAL, "gp optimise: NULL argument or options struct_size too small");
   if (opt->max_iter < 0 || opt->lbfgs_m < 1 || opt->lbfgs_m > 64 || !(opt->lr > 0) ||
       (unsigned)opt->method > 1 || !(opt->tol >= 0) || !(opt->noise_cap >= 0) || !(opt->prune_gap >= 0) ||
-      !(opt->log_w_max >= 0) || opt->max_work < 0 || !(opt->prune_share >= 0) || !(opt->prune_share < 1))
+      !(opt->log_w_max >= 0) || opt->max_work < 0 || !(opt->prune_share >= 0) || !(opt->prune_share < 1) ||
+      opt->fix_noise < 0 || opt->fix_noise > 2)
     return PV_ERROR(PV_EINVAL, "gp optimise: max_iter %d, lbfgs_m %d (1..64), lr %g, tol %g, "
                     "max_work %ld, prune_share %g (0..1)", opt->max_iter, opt->lbfgs_m, opt->lr,
                     opt->tol, opt->max_work, opt->prune_share);
   memset(res, 0, sizeof *res);
   size_t np = pv_gp_model_nparams(m), off = opt->profile_u ? m->M : 0, nx = np - off;
   size_t mem = (size_t)opt->lbfgs_m, wn = 3 * nx + mem + 2 * mem * nx;
-  objective ob = {m, p, pv_malloc(np * sizeof(double)), off, nx, opt->fix_noise != 0,
+  objective ob = {m, p, pv_malloc(np * sizeof(double)), off, nx, opt->fix_noise,
                   opt->profile_u, 0, 0.0, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
   double *x = pv_malloc(nx * sizeof(double)), *g = pv_malloc(nx * sizeof(double));
   double *w = pv_calloc(opt->method == PV_GP_ADAM ? 2 * nx : wn, sizeof(double));

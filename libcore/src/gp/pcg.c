@@ -36,6 +36,7 @@
 
 #define FAIL_TOL 1e-3 /* relative residual above which a stopped solve is a failure */
 #define STALL 100     /* iterations without reducing the residual 4-fold: stalled (rounding) */
+#define STALL_INEXACT 20 /* the same for an inexact Newton step (the caller stops at the floor) */
 #define REFINE 1e-6   /* a first pass that stalls above this relative residual is refined */
 #define REFINE_IT 100 /* iterations of a refinement pass */
 
@@ -378,7 +379,7 @@ static double dotp(const double *a, const double *b, size_t n) {
  * |r|_{P^-1} <= tol |Q' bfull|_{P^-1} (*relres: that ratio at the end),
  * after maxit iterations or on stagnation; *iters: the count. */
 static int inner_solve(op *op_, const double *ru, const double *bfull, double *dU, double tol,
-                       int maxit, int *iters, double *relres) {
+                       double eta, int maxit, int *iters, double *relres, double *relres0) {
   op o = *op_;
   gp_model *m = o.m;
   size_t M = m->M;
@@ -402,8 +403,11 @@ static int inner_solve(op *op_, const double *ru, const double *bfull, double *d
   precond_apply(&o, st0, sz0, st1, sz1, g0, g1, s1, pk, r, z);
   memcpy(pd, z, M * sizeof(double));
   double rz = dotp(r, z, M), ref = rzb > 0 ? rzb : 1.0, best = rz;
+  double stop = fmax(tol * tol * ref, eta * eta * rz);   /* inexact: eta of the start */
   int it = 0, since_best = 0;
-  while (rz > tol * tol * ref && it < maxit && since_best < STALL) {
+  *relres0 = sqrt(rz / ref);
+  int stall = eta > 0.0 ? STALL_INEXACT : STALL;
+  while (rz > stop && it < maxit && since_best < stall) {
     normal_apply(&o, pd, q, e);
     double pq = dotp(pd, q, M);
     if (!(pq > 0.0)) break;
@@ -453,10 +457,14 @@ static void u_apply(op *o, const double *x, double *y) {
  * values, zeroth-order coefficient minus jbar; NULL: none) and source fl:
  * the residual of the warm start in U coordinates (K^-1 and D_a applied
  * directly), the correction by PCG in c coordinates to tol relative to the
- * right-hand side; a pass that stalls above REFINE is refined once.
- * *iters: PCG iterations in all. */
+ * right-hand side, or (eta > 0, an inexact Newton step) to eta times the
+ * start's residual, whichever is reached first; a pass that stalls above
+ * REFINE is refined once. *iters: PCG iterations in all; res (may be
+ * NULL): the start's and the end's relative residuals (for a linearisation
+ * at U, the first is the loss gradient in U relative to the right-hand
+ * side). */
 int gp_pcg_solve(gp_model *m, double *U, const double *Jr, double jbar, const double *fl,
-                 double tau, double v, double tol, int maxit, int *iters) {
+                 double tau, double v, double tol, double eta, int maxit, int *iters, double *res) {
   size_t M = m->M;
   op o = {m, m->n[0], m->d == 2 ? m->n[1] : 1, jbar, m->opt.lambda_b * tau, v, Jr,
           m->B, m->P, m->Qa, m->W};
@@ -469,20 +477,28 @@ int gp_pcg_solve(gp_model *m, double *U, const double *Jr, double jbar, const do
   }
   for (size_t i = 0; i < M; i++) bu[i] += v * (jbar + (Jr ? Jr[i] : 0.0)) * fl[i];
   for (size_t k = 0; k < m->nb; k++) bu[m->bidx[k]] += o.lt * m->g[k];
-  double rel = 1.0;
+  double rel = 1.0, rel0 = 1.0, goal = tol;
   *iters = 0;
   for (int pass = 0; pass < 2; pass++) {
     u_apply(&o, U, ru);
     for (size_t i = 0; i < M; i++) ru[i] = bu[i] - ru[i];
     int its = 0, lim = pass == 0 ? maxit : (maxit - *iters < REFINE_IT ? maxit - *iters : REFINE_IT);
     if (lim <= 0) break;
-    int st = inner_solve(&o, ru, bu, dU, tol, lim, &its, &rel);
+    double r0 = 1.0;
+    int st = inner_solve(&o, ru, bu, dU, tol, pass == 0 ? eta : eta * rel0 / rel, lim, &its, &rel, &r0);
+    if (pass == 0) {
+      rel0 = r0;
+      if (eta > 0.0) goal = fmax(tol, eta * rel0);
+    }
     *iters += its;
     if (st) return st;
     for (size_t i = 0; i < M; i++) U[i] += dU[i];
-    if (rel <= REFINE || rel <= tol) break;
+    if (rel <= REFINE || rel <= goal) break;
   }
-  if (!(rel <= FAIL_TOL))
+  if (res) { res[0] = rel0; res[1] = rel; }
+  /* a stopped solve fails above FAIL_TOL; an inexact step that still
+   * halved the residual is a descent step for the caller's damping */
+  if (!(rel <= FAIL_TOL) && !(eta > 0.0 && rel <= 0.5 * rel0))
     return PV_ERROR(PV_ENUMERIC, "gp pcg: U solve stalled at relative residual %.2e after %d iterations",
                     rel, *iters);
   for (size_t i = 0; i < M; i++)

@@ -75,6 +75,7 @@ static void test_pcg_equals_dense_20(void) {
   g_tol = 1e-14;   /* to the rounding floor: both solutions are then the exact minimiser */
   pv_gp_benchmark poisson = *pv_gp_benchmark_find("poisson_2d-sin_add_cos");
   pv_gp_benchmark adv = *pv_gp_benchmark_find("advection-sin");
+  pv_gp_benchmark ac = *pv_gp_benchmark_find("allencahn_2d-mix-sincos");
   pv_gp_benchmark mixed = adv;   /* u_t = 0.01 u_xx - 0.2 u_x-like: c2 on axis 0, c1 on axis 1 */
   mixed.c2[0] = 0.01; mixed.c1[0] = 0.0; mixed.c1[1] = 1.0;
   /* tol: U agreement; first derivatives (non-normal Theta in the eigenvector
@@ -84,7 +85,11 @@ static void test_pcg_equals_dense_20(void) {
     {&poisson, PV_GP_KERNEL_STM, 30, 20.0, 0.0, 0.0, 1e-10},   /* the reference's init kernel */
     {&adv, PV_GP_KERNEL_STM, 4, 4.0, 2.0, -2.0, 1e-9},
     {&adv, PV_GP_KERNEL_GM, 30, 40.0, 0.0, 0.0, 1e-9},
-    {&mixed, PV_GP_KERNEL_GM, 4, 4.0, 1.0, 0.0, 1e-9}};
+    {&mixed, PV_GP_KERNEL_GM, 4, 4.0, 1.0, 0.0, 1e-9},
+    /* Allen-Cahn: Gauss-Newton on u^3, inexact PCG steps (pcg.c, solve.c) vs
+     * dense least-squares steps to 1e-12 */
+    {&ac, PV_GP_KERNEL_GM, 30, 30.0, 0.0, 0.0, 1e-8},
+    {&ac, PV_GP_KERNEL_STM, 30, 30.0, 0.0, 0.0, 1e-8}};
   for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
     double Lp, Ld;
     double d = pcg_vs_dense(c[k].b, 20, c[k].kind, c[k].q, c[k].F, c[k].lt, c[k].lv, &Lp, &Ld);
@@ -152,5 +157,29 @@ static void test_spectral_init(void) {
   }
 }
 
+/* Allen-Cahn 2-D end to end on a small grid (48^2, spectral start, the 2-D
+ * default route: v fixed, tau learned up to the cap), from a 24^2 coarse
+ * start: the final GP mean against the exact solution on the 300^2 test
+ * grid, and the coarse stage's steps counted in the totals. */
+static void test_allencahn_coarse_start(void) {
+  const pv_gp_benchmark *b = pv_gp_benchmark_find("allencahn_2d-mix-sincos");
+  pv_gp_run_options o = PV_GP_RUN_OPTIONS_INIT;
+  o.n[0] = o.n[1] = 48;
+  o.coarse_n = 24;
+  o.init = PV_GP_INIT_SPECTRAL;
+  o.optim.max_iter = 20;
+  pv_gp_run_result r;
+  CHECK_OK(pv_gp_benchmark_run(NULL, b, &o, NULL, NULL, NULL, &r));
+  printf("allencahn_2d 48^2 from a 24^2 start: rel L2 %.3e, %d iterations, %d evaluations, %ld PCG\n",
+         r.optim.rel_l2, r.optim.iterations, r.optim.evaluations, r.optim.pcg_iterations);
+  CHECK(r.n[0] == 48 && r.n[1] == 48);
+  CHECK(r.optim.iterations > 6);   /* 6 on the coarse grid, then the fine ones */
+  CHECK(r.optim.rel_l2 < 1e-2);    /* the reference's logged error: 2.6e-3 */
+  o.coarse_n = 48;                 /* not coarser: ignored, the same as without */
+  o.optim.max_iter = 0;
+  CHECK_OK(pv_gp_benchmark_run(NULL, b, &o, NULL, NULL, NULL, &r));
+  CHECK(r.optim.iterations == 0);
+}
+
 PV_TEST_MAIN(PV_CASE(test_pcg_equals_dense_20), PV_CASE(test_true_frequency_one_solve),
-             PV_CASE(test_spectral_init))
+             PV_CASE(test_spectral_init), PV_CASE(test_allencahn_coarse_start))
