@@ -98,6 +98,58 @@ static int run_checks(const pv_gp_benchmark *b, const pv_gp_run_options *o, int 
   return 0;
 }
 
+/* The model options of a benchmark run: the run's overrides, else the
+ * benchmark's own freq_scale and lambda_b. */
+static pv_gp_model_options run_model_options(const pv_gp_benchmark *b, const pv_gp_run_options *opt) {
+  pv_gp_model_options mo = PV_GP_MODEL_OPTIONS_INIT;
+  mo.kind = opt->kind;
+  mo.q = opt->q;
+  mo.freq_scale[0] = mo.freq_scale[1] = opt->freq_scale > 0 ? opt->freq_scale : b->freq_scale;
+  mo.lambda_b = opt->lambda_b > 0 ? opt->lambda_b : b->lambda_b;
+  if (opt->jitter > 0) mo.jitter = opt->jitter;
+  return mo;
+}
+
+/* The default route per dimension (unless plain); zero fields only, so an
+ * explicit option always wins. n0: grid points per axis. */
+static void run_route_defaults(const pv_gp_benchmark *b, const pv_gp_run_options *opt, int n0,
+                               pv_gp_optim_options *o) {
+  if (!opt->plain && b->dim == 1 && o->method == PV_GP_LBFGS) {
+    if (o->noise_cap == 0) o->noise_cap = 20.0;
+    if (o->prune_gap == 0) o->prune_gap = 5.0;
+    if (o->log_w_max == 0) o->log_w_max = 6.0;
+    if (o->prune_share == 0) o->prune_share = 1e-3;
+    if (o->max_work == 0) o->max_work = run_work_budget(n0);
+    o->grid_bounds = 1;
+  }
+  /* 2-D with U eliminated (unless plain): v fixed at its start (1) and log
+   * tau learned up to GP_RUN_TAU_CAP_2D. The profiled loss is unbounded below
+   * in both: the exact boundary data can be fitted ever more closely (tau)
+   * and the M residuals nearly solved exactly on the grid (v); past the cap
+   * the PCG tolerances, relative to a right-hand side dominated by the
+   * boundary or PDE term, stop resolving U and the test error grows */
+  if (!opt->plain && b->dim == 2 && o->profile_u && o->method == PV_GP_LBFGS) {
+    if (o->fix_noise == 0) o->fix_noise = 2;
+    if (o->noise_cap == 0) o->noise_cap = GP_RUN_TAU_CAP_2D;
+  }
+}
+
+static double seconds_since(const struct timespec *t0) {
+  struct timespec t1;
+  timespec_get(&t1, TIME_UTC);
+  return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
+}
+
+/* The coarse stage counts in the run's totals. */
+static void add_coarse_totals(pv_gp_optim_result *r, const pv_gp_optim_result *c) {
+  r->iterations += c->iterations;
+  r->evaluations += c->evaluations;
+  r->pcg_iterations += c->pcg_iterations;
+  r->seconds += c->seconds;
+  r->solve_seconds += c->solve_seconds;
+  r->loss_seconds += c->loss_seconds;
+}
+
 int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_options *opt,
                         double *u, double *pred, double *exact, pv_gp_run_result *res) {
   int n[2], nt[2];
@@ -113,12 +165,7 @@ int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_o
   if (!f || !ub || !ex) st = PV_ERROR(PV_ENOMEM, "gp benchmark run: %zu grid points", M);
   if (!st) st = pv_gp_benchmark_problem(b, n, f, ub, &pr);
   if (!st) st = pv_gp_benchmark_fields(b, nt, ex, NULL);
-  pv_gp_model_options mo = PV_GP_MODEL_OPTIONS_INIT;
-  mo.kind = opt->kind;
-  mo.q = opt->q;
-  mo.freq_scale[0] = mo.freq_scale[1] = opt->freq_scale > 0 ? opt->freq_scale : b->freq_scale;
-  mo.lambda_b = opt->lambda_b > 0 ? opt->lambda_b : b->lambda_b;
-  if (opt->jitter > 0) mo.jitter = opt->jitter;
+  pv_gp_model_options mo = run_model_options(b, opt);
   if (!st) st = pv_gp_model_create(&pr, &mo, &m);
   if (!st && !(p = pv_malloc(pv_gp_model_nparams(m) * sizeof(double))))
     st = PV_ERROR(PV_ENOMEM, "gp benchmark run: parameters");
@@ -129,27 +176,10 @@ int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_o
   oo.ntest[0] = nt[0];
   oo.ntest[1] = nt[1];
   oo.profile_u = opt->profile != 0;
-  if (!opt->plain && b->dim == 1 && oo.method == PV_GP_LBFGS) {
-    if (oo.noise_cap == 0) oo.noise_cap = 20.0;
-    if (oo.prune_gap == 0) oo.prune_gap = 5.0;
-    if (oo.log_w_max == 0) oo.log_w_max = 6.0;
-    if (oo.prune_share == 0) oo.prune_share = 1e-3;
-    if (oo.max_work == 0) oo.max_work = run_work_budget(n[0]);
-    oo.grid_bounds = 1;
-  }
-  /* 2-D with U eliminated (unless plain): v fixed at its start (1) and log
-   * tau learned up to GP_RUN_TAU_CAP_2D. The profiled loss is unbounded below
-   * in both: the exact boundary data can be fitted ever more closely (tau)
-   * and the M residuals nearly solved exactly on the grid (v); past the cap
-   * the PCG tolerances, relative to a right-hand side dominated by the
-   * boundary or PDE term, stop resolving U and the test error grows */
-  if (!opt->plain && b->dim == 2 && oo.profile_u && oo.method == PV_GP_LBFGS) {
-    if (oo.fix_noise == 0) oo.fix_noise = 2;
-    if (oo.noise_cap == 0) oo.noise_cap = GP_RUN_TAU_CAP_2D;
-  }
+  run_route_defaults(b, opt, n[0], &oo);
   pv_gp_optim_result cr;
   memset(&cr, 0, sizeof cr);
-  struct timespec t0, t1;   /* the time budget covers the coarse stage and the first solves */
+  struct timespec t0;   /* the time budget covers the coarse stage and the first solves */
   timespec_get(&t0, TIME_UTC);
   int coarse = b->dim == 2 && oo.profile_u && opt->coarse_n > 1 && opt->coarse_n < n[0] &&
                opt->coarse_n < n[1];
@@ -163,23 +193,13 @@ int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_o
   /* the noise levels of a coarse start are kept: only the first solve */
   if (!st && oo.profile_u && b->dim == 2)
     st = noise_warmup(m, p, n, mo.lambda_b, coarse ? 1 : oo.fix_noise, oo.noise_cap);
-  timespec_get(&t1, TIME_UTC);
-  if (oo.max_time > 0)
-    oo.max_time = fmax(oo.max_time - (double)(t1.tv_sec - t0.tv_sec) - 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
-                       1e-3);
+  if (oo.max_time > 0) oo.max_time = fmax(oo.max_time - seconds_since(&t0), 1e-3);
   /* 2-D, after the first solves: a U solve that needs more than this many
    * PCG iterations is a trial point far from the current one (the line
    * search then backs off, and the warm start makes the shorter step cheap) */
   if (!st && b->dim == 2) ((gp_model *)m)->opt.u_maxit = GP_RUN_PCG_MAXIT;
   if (!st) st = pv_gp_model_optimize(ctx, m, p, &oo, &res->optim);
-  if (!st && coarse) {   /* the coarse stage counts in the totals */
-    res->optim.iterations += cr.iterations;
-    res->optim.evaluations += cr.evaluations;
-    res->optim.pcg_iterations += cr.pcg_iterations;
-    res->optim.seconds += cr.seconds;
-    res->optim.solve_seconds += cr.solve_seconds;
-    res->optim.loss_seconds += cr.loss_seconds;
-  }
+  if (!st && coarse) add_coarse_totals(&res->optim, &cr);
   if (!st && pred) st = pv_gp_model_predict(m, p, nt, pred);
   if (!st && u) st = pv_gp_model_predict(m, p, n, u);   /* the GP mean at the nodes */
   if (!st) {
