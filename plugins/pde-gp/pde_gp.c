@@ -32,6 +32,10 @@ static int parse_method(const pv_args *args, pv_gp_run_options *o) {
   o->ntest = (int)pv_args_int(args, "ntest");
   const char *pr = pv_args_string(args, "profile");
   o->profile = strcmp(pr, "auto") == 0 ? -1 : strcmp(pr, "always") == 0 ? 1 : 0;
+  const char *in = pv_args_string(args, "init");
+  o->init = strcmp(in, "spectral") == 0 ? PV_GP_INIT_SPECTRAL
+            : strcmp(in, "reference") == 0 ? PV_GP_INIT_REFERENCE : PV_GP_INIT_AUTO;
+  if (pv_args_has(args, "coarse")) o->coarse_n = (int)pv_args_int(args, "coarse");
   return 0;
 }
 
@@ -146,6 +150,8 @@ static int write_report(const pv_args *args, const pv_gp_benchmark *b, const pv_
   pv_json_array_end(j);
   pv_json_kv_string(j, "method", o->optim.method == PV_GP_ADAM ? "adam" : "lbfgs");
   pv_json_kv_string(j, "u_elimination", r->profiled ? "exact solve (variable projection)" : "joint");
+  pv_json_kv_string(j, "init", r->init == PV_GP_INIT_SPECTRAL ? "spectral" : "reference");
+  pv_json_kv_int(j, "coarse_grid", r->coarse_n);
   pv_json_key(j, "provenance");
   pv_provenance_to_json(prov, j);
   pv_json_object_end(j);
@@ -155,7 +161,7 @@ static int write_report(const pv_args *args, const pv_gp_benchmark *b, const pv_
   return st;
 }
 
-#define N_SOLVE 19
+#define N_SOLVE 21
 static const pv_param solve_params[N_SOLVE];
 
 static int solve_outputs(pv_gp_run_result *r, const pv_gp_benchmark *b, double *u,
@@ -268,7 +274,14 @@ static int run_bench(pv_ctx *ctx, const pv_args *args) {
   {"ntest", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, "300", 2, 5000,  \
    NULL, "test grid points per axis for the relative L2 error", NULL},                          \
   {"profile", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "auto", 0, 0, "auto|always|never",            \
-   "eliminate U by an exact solve per evaluation (auto = always: dense 1-D, PCG 2-D)", NULL}
+   "eliminate U by an exact solve per evaluation (auto = always: dense 1-D, PCG 2-D)", NULL},   \
+  {"init", PV_PARAM_CHOICE, PV_ROLE_OPTION, 0, "auto", 0, 0, "auto|reference|spectral",         \
+   "mixture start: the reference's (log w = -log Q, mu spread over the band) or from the "      \
+   "source and boundary spectra (auto: spectral in 2-D)", NULL},                                \
+  {"coarse", PV_PARAM_INT, PV_ROLE_OPTION, PV_PARAM_OPTIONAL | PV_PARAM_HAS_MIN | PV_PARAM_HAS_MAX, \
+   NULL, 0, 100000, NULL,                                                                       \
+   "2-D: learn the kernel on a coarse N x N grid first (30 % of the budget); 0 off; default: "  \
+   "n/4 for nonlinear problems on grids of 300 or more", NULL}
 
 static const pv_param solve_params[N_SOLVE] = {
     {"solution", PV_PARAM_PATH, PV_ROLE_OUTPUT, 0, NULL, 0, 0, NULL,
@@ -304,7 +317,7 @@ static const pv_param solve_params[N_SOLVE] = {
     COMMON_PARAMS,
 };
 
-#define N_BENCH 9
+#define N_BENCH 11
 static const pv_param bench_params[N_BENCH] = {
     {"only", PV_PARAM_STRING, PV_ROLE_OPTION, PV_PARAM_OPTIONAL, NULL, 0, 0, NULL,
      "run the benchmarks whose name contains this text", NULL},

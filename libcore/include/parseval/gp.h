@@ -349,23 +349,28 @@ typedef struct pv_gp_run_options {
                               profiled L-BFGS runs get fix_noise 2 (v kept at 1, tau
                               learned) and noise_cap 10 where those are 0; 1: the
                               optim options exactly as given */
-  int init;                /* PV_GP_INIT_REFERENCE (0) or PV_GP_INIT_SPECTRAL */
+  int init;                /* PV_GP_INIT_REFERENCE, PV_GP_INIT_SPECTRAL, or
+                              PV_GP_INIT_AUTO (default): spectral in 2-D, the
+                              reference's in 1-D and in plain runs */
   int coarse_n;            /* 2-D, 0 < coarse_n < n: first optimise on a coarse_n^2
                               grid for 30 % of the time budget, then on the full
                               grid from its kernel, noise levels and GP mean (the
-                              parameters are in physical units); 0: off */
+                              parameters are in physical units); 0: off; < 0
+                              (default): n / 4 for nonlinear 2-D problems on grids
+                              of 300 or more per axis (not in plain runs), else off */
 } pv_gp_run_options;
-enum { PV_GP_INIT_REFERENCE = 0, PV_GP_INIT_SPECTRAL = 1 };
+enum { PV_GP_INIT_AUTO = -1, PV_GP_INIT_REFERENCE = 0, PV_GP_INIT_SPECTRAL = 1 };
 #define PV_GP_RUN_OPTIONS_INIT {sizeof(pv_gp_run_options), PV_GP_KERNEL_GM, {0, 0}, 300, 30, \
-                                0, -1, 0, 0, PV_GP_OPTIM_OPTIONS_INIT, 0, PV_GP_INIT_REFERENCE, 0}
+                                0, -1, 0, 0, PV_GP_OPTIM_OPTIONS_INIT, 0, PV_GP_INIT_AUTO, -1}
 
 typedef struct pv_gp_run_result {
   int n[2], ntest[2];      /* grids used */
   int profiled;            /* U eliminated by exact solves */
+  int init, coarse_n;      /* the start used (auto resolved): PV_GP_INIT_*, coarse grid (0: none) */
   pv_gp_optim_result optim;/* iterations, time, loss, rel_l2 (final iterate) */
 } pv_gp_run_result;
 
-/* Solve benchmark b (or a modified copy) from the reference initialisation.
+/* Solve benchmark b (or a modified copy) from the initialisation opt chooses.
  * u (may be NULL; prod n values) receives the GP mean on the collocation
  * grid (U - jitter K^-1 U, the reference's prediction at the nodes), pred
  * and exact (may be NULL; ntest^dim values) the GP mean and the
@@ -387,6 +392,7 @@ PV_API int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b,
  *   [weights]   lambda_b = 200
  *   [optimizer] method = lbfgs|adam  iters = N  time = s  tol = x  lr = x
  *               memory = m  ntest = 300  fix_noise = 0|1|2  work = N (max_work)
+ *               init = auto|reference|spectral  coarse = N (coarse_n; 0: off)
  * The source is re-derived from the exact solution under the operator. */
 typedef struct pv_gp_problem_file {
   pv_gp_benchmark bench;   /* solution by name, domain and operator */

@@ -205,6 +205,7 @@ static int apply_problem(cfg *c, pv_gp_problem_file *out) {
   return 0;
 }
 
+/* [kernel] and [weights]. */
 static int apply_rest(cfg *c, pv_gp_run_options *r) {
   entry *e;
   int st = 0;
@@ -216,7 +217,14 @@ static int apply_rest(cfg *c, pv_gp_run_options *r) {
   if (!st) st = opt_real(c, "kernel", "freq_scale", &r->freq_scale, 1e-12, 1e9, 0);
   if (!st) st = opt_real(c, "kernel", "jitter", &r->jitter, 1e-15, 1, 0);
   if (!st) st = opt_real(c, "weights", "lambda_b", &r->lambda_b, 1e-12, 1e12, 0);
-  if (!st && (e = find(c, "optimizer", "method")) != NULL) {
+  return st;
+}
+
+/* [optimizer]: method, stopping, start (init, coarse grid), noise, work. */
+static int apply_optimizer(cfg *c, pv_gp_run_options *r) {
+  entry *e;
+  int st = 0;
+  if ((e = find(c, "optimizer", "method")) != NULL) {
     if (!strcmp(e->val, "lbfgs")) r->optim.method = PV_GP_LBFGS;
     else if (!strcmp(e->val, "adam")) r->optim.method = PV_GP_ADAM;
     else return FIELD_ERR(c, e, "'%s' is not lbfgs or adam", e->val);
@@ -231,6 +239,13 @@ static int apply_rest(cfg *c, pv_gp_run_options *r) {
   int work = 0;
   if (!st) st = opt_int(c, "optimizer", "work", &work, 1, 100000000);
   if (!st && work > 0) r->optim.max_work = work;
+  if (!st && (e = find(c, "optimizer", "init")) != NULL) {
+    if (!strcmp(e->val, "auto")) r->init = PV_GP_INIT_AUTO;
+    else if (!strcmp(e->val, "reference")) r->init = PV_GP_INIT_REFERENCE;
+    else if (!strcmp(e->val, "spectral")) r->init = PV_GP_INIT_SPECTRAL;
+    else return FIELD_ERR(c, e, "'%s' is not auto, reference or spectral", e->val);
+  }
+  if (!st) st = opt_int(c, "optimizer", "coarse", &r->coarse_n, 0, 100000);
   return st;
 }
 
@@ -250,6 +265,7 @@ int pv_gp_problem_file_parse(const char *text, size_t len, const char *name,
   int st = split_lines(c, text, len);
   if (!st) st = apply_problem(c, &res);
   if (!st) st = apply_rest(c, &res.run);
+  if (!st) st = apply_optimizer(c, &res.run);
   for (int i = 0; i < c->n && !st; i++)
     if (!c->e[i].used)
       st = PV_ERROR(PV_EINVAL, "%s:%d: unknown field [%s] %s", name, c->e[i].line, c->e[i].sec,

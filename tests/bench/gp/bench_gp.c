@@ -4,7 +4,8 @@
  * Error: relative L2 of the final iterate on the 300-per-axis test grid;
  * ref_s: the logged wall time of the reference run (unrecorded hardware).
  *   bench_gp [--only NAME] [--kernels gm,stm,se,matern] [--iters N]
- *            [--time SEC] [--n N] [--method lbfgs|adam] [--joint] [--verbose] */
+ *            [--time SEC] [--n N] [--method lbfgs|adam] [--joint] [--verbose]
+ *            [--init auto|reference|spectral] [--coarse N] (full list: README.md) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 
 typedef struct {
   const char *only, *kernels;
-  int iters, n, adam, joint, verbose, every, fixnoise, plain, spectral, coarse;
+  int iters, n, adam, joint, verbose, every, fixnoise, plain, init, coarse;
   double time, jitter, cap, prune, wmax, share;
   long work;
 } args;
@@ -62,7 +63,7 @@ static void print_stages(const pv_gp_optim_result *r) {
 
 static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args *a,
                    double *err, double *secs, int *iters, double split[2], long *pcg, int *evals,
-                   double *cpu, pv_gp_optim_result *out) {
+                   double *cpu, pv_gp_run_result *out) {
   pv_gp_run_options o = PV_GP_RUN_OPTIONS_INIT;
   o.kind = kind;
   if (a->n > 0) o.n[0] = o.n[1] = a->n;
@@ -72,7 +73,7 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
   o.optim.max_iter = a->iters;
   o.optim.max_time = a->time;
   o.optim.fix_noise = a->fixnoise;
-  o.init = a->spectral ? PV_GP_INIT_SPECTRAL : PV_GP_INIT_REFERENCE;
+  o.init = a->init;
   if (a->jitter > 0) o.jitter = a->jitter;
   /* 1-D L-BFGS defaults (pv_gp_benchmark_run): noise cap 20, pruning gap 5,
    * log-weight bound 6, grid bounds; --plain: none of them */
@@ -105,7 +106,7 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
     *secs = (double)(w1.tv_sec - w0.tv_sec) + 1e-9 * (double)(w1.tv_nsec - w0.tv_nsec);
     *pcg = r.optim.pcg_iterations;
     *evals = r.optim.evaluations;
-    *out = r.optim;
+    *out = r;
     split[0] = r.optim.solve_seconds / r.optim.seconds;
     split[1] = r.optim.loss_seconds / r.optim.seconds;
     if (a->verbose)
@@ -118,8 +119,8 @@ static int run_one(const pv_gp_benchmark *b, pv_gp_kernel_kind kind, const args 
 }
 
 int main(int argc, char **argv) {
-  args a = {NULL, "stm,gm,se,matern", 2000, 0, 0, 0, 0, 10, 0, 0, 0, 0, 60.0, 0.0, -1.0, -1.0, -1.0,
-            -1.0, 0};
+  args a = {NULL, "stm,gm,se,matern", 2000, 0, 0, 0, 0, 10, 0, 0, PV_GP_INIT_AUTO, -1, 60.0, 0.0, -1.0,
+            -1.0, -1.0, -1.0, 0};
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--only") && i + 1 < argc) a.only = argv[++i];
     else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) a.kernels = argv[++i];
@@ -131,7 +132,11 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--joint")) a.joint = 1;
     else if (!strcmp(argv[i], "--fix-noise")) a.fixnoise = 1;
     else if (!strcmp(argv[i], "--fix-v")) a.fixnoise = 2;
-    else if (!strcmp(argv[i], "--init") && i + 1 < argc) a.spectral = !strcmp(argv[++i], "spectral");
+    else if (!strcmp(argv[i], "--init") && i + 1 < argc) {
+      const char *v = argv[++i];
+      a.init = !strcmp(v, "spectral") ? PV_GP_INIT_SPECTRAL : !strcmp(v, "reference") ? PV_GP_INIT_REFERENCE
+               : PV_GP_INIT_AUTO;
+    }
     else if (!strcmp(argv[i], "--plain")) a.plain = 1;
     else if (!strcmp(argv[i], "--jitter") && i + 1 < argc) a.jitter = atof(argv[++i]);
     else if (!strcmp(argv[i], "--cap") && i + 1 < argc) a.cap = atof(argv[++i]);
@@ -158,14 +163,19 @@ int main(int argc, char **argv) {
       double err = NAN, secs = NAN, split[2] = {NAN, NAN}, cpu = NAN;
       int it = 0, ev = 0;
       long pcg = 0;
-      pv_gp_optim_result r = {0};
-      run_one(b, kind, &a, &err, &secs, &it, split, &pcg, &ev, &cpu, &r);
+      pv_gp_run_result rr;
+      memset(&rr, 0, sizeof rr);
+      run_one(b, kind, &a, &err, &secs, &it, split, &pcg, &ev, &cpu, &rr);
+      const pv_gp_optim_result *r = &rr.optim;
       char rs[16] = "-";
       if (b->ref_seconds[kind] > 0) snprintf(rs, sizeof rs, "%.0f", b->ref_seconds[kind]);
       printf("%-24s %-6s %10.3e %10.3e %8.2f %7.1f %6.1f %8s %6d %5d %6ld %7ld %7.0f %6.0f\n",
              b->name, tok, err, b->ref_err[kind], err / b->ref_err[kind], secs, cpu, rs, it, ev,
-             r.work, pcg, 100 * split[0], 100 * split[1]);
-      print_stages(&r);
+             r->work, pcg, 100 * split[0], 100 * split[1]);
+      if (b->dim == 2 && isfinite(err))
+        printf("  # start: %s initialisation, coarse grid %d (0: none)\n",
+               rr.init == PV_GP_INIT_SPECTRAL ? "spectral" : "reference", rr.coarse_n);
+      print_stages(r);
       fflush(stdout);
     }
   }

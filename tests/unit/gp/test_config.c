@@ -34,7 +34,9 @@ static const char *GOOD =
     "memory = 7\n"
     "ntest = 50\n"
     "fix_noise = 1\n"
-    "work = 500\n";
+    "work = 500\n"
+    "init = spectral\n"
+    "coarse = 20\n";
 
 /* Parse text expecting failure; the message must contain every needle. */
 static void expect_error(const char *text, size_t len, const char *n1, const char *n2) {
@@ -75,12 +77,16 @@ static void test_full_file(void) {
   CHECK_EQ_INT(pf.run.ntest, 50);
   CHECK_EQ_INT(pf.run.optim.fix_noise, 1);
   CHECK_EQ_INT(pf.run.optim.max_work, 500);
+  CHECK_EQ_INT(pf.run.init, PV_GP_INIT_SPECTRAL);
+  CHECK_EQ_INT(pf.run.coarse_n, 20);
   /* defaults: the benchmark's operator and grid when not given; CRLF lines */
   const char *crlf = "[problem]\r\nsolution = advection-sin\r\n";
   CHECK_OK(pv_gp_problem_file_parse(crlf, strlen(crlf), "crlf.ini", &pf));
   CHECK_NEAR(pf.bench.c1[0], 200, 0);
   CHECK_EQ_INT(pf.run.n[0], 200);   /* the benchmark's grid */
   CHECK_EQ_INT(pf.run.q, 30);
+  CHECK_EQ_INT(pf.run.init, PV_GP_INIT_AUTO);   /* resolved by the run: spectral in 2-D */
+  CHECK_EQ_INT(pf.run.coarse_n, -1);
   /* from disk */
   const char *path = pv_test_path("problem.ini");
   CHECK_OK(pv_file_write_atomic(path, GOOD, strlen(GOOD), 1));
@@ -137,6 +143,10 @@ static void test_bad_fields(void) {
   expect_error(t, strlen(t), "unknown field", "width");
   t = "[problem]\nsolution = poisson_1d-mix_sin\n[optimizer]\nmethod = newton\n";
   expect_error(t, strlen(t), "method", "newton");
+  t = "[problem]\nsolution = poisson_1d-mix_sin\n[optimizer]\ninit = random\n";
+  expect_error(t, strlen(t), "init", "random");
+  t = "[problem]\nsolution = poisson_1d-mix_sin\n[optimizer]\ncoarse = -3\n";
+  expect_error(t, strlen(t), "coarse", NULL);
   t = "[problem]\nsolution = poisson_1d-mix_sin\nsolution = poisson_1d-mix_sin\n";
   expect_error(t, strlen(t), "repeated", "line 2");
   t = "solution = poisson_1d-mix_sin\n";

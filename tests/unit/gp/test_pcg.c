@@ -157,6 +157,35 @@ static void test_spectral_init(void) {
   }
 }
 
+/* StM advection at 120^2, the first solve of a run (spectral start, tau =
+ * v = 1): the preconditioned residual stays near 0.2 for hundreds of
+ * iterations before CG converges; it used to be stopped there as stalled
+ * (the gradient below was then 2.2 times its start; init_spectral sets
+ * tau = v = 1). Now it converges: the
+ * loss gradient in U (loss.c, its own formulas) falls below 1e-4 of its
+ * value at U = 0 (the right-hand side; its rounding floor is ~1e-6 here:
+ * K^-1 U at cond(K) ~ 1e10). */
+static void test_stm_advection_plateau(void) {
+  const pv_gp_benchmark *b = pv_gp_benchmark_find("advection-sin");
+  fixture fx = {0};
+  make(&fx, b, 120, PV_GP_KERNEL_STM, 30, b->freq_scale, PV_GP_USOLVE_PCG, 0.0, 0.0);
+  CHECK_OK(pv_gp_model_init_spectral(fx.m, fx.p));
+  size_t np = pv_gp_model_nparams(fx.m), M = pv_gp_model_npoints(fx.m);
+  double *g = pv_malloc(np * sizeof(double)), L0, L1, g0 = 0.0, g1 = 0.0;
+  memset(fx.p, 0, M * sizeof(double));
+  CHECK_OK(pv_gp_model_loss(fx.m, fx.p, &L0, g));
+  for (size_t i = 0; i < M; i++) g0 += g[i] * g[i];
+  CHECK_OK(pv_gp_model_solve_u(fx.m, fx.p));
+  CHECK_OK(pv_gp_model_loss(fx.m, fx.p, &L1, g));
+  for (size_t i = 0; i < M; i++) g1 += g[i] * g[i];
+  printf("StM advection 120^2: |dL/dU| %.3e of its value at U = 0, loss %.6e -> %.6e\n", sqrt(g1 / g0),
+         L0, L1);
+  CHECK(sqrt(g1 / g0) < 1e-4);
+  CHECK(L1 < L0);
+  pv_free(g);
+  fixture_free(&fx);
+}
+
 /* Allen-Cahn 2-D end to end on a small grid (48^2, spectral start, the 2-D
  * default route: v fixed, tau learned up to the cap), from a 24^2 coarse
  * start: the final GP mean against the exact solution on the 300^2 test
@@ -175,11 +204,17 @@ static void test_allencahn_coarse_start(void) {
   CHECK(r.n[0] == 48 && r.n[1] == 48);
   CHECK(r.optim.iterations > 6);   /* 6 on the coarse grid, then the fine ones */
   CHECK(r.optim.rel_l2 < 1e-2);    /* the reference's logged error: 2.6e-3 */
+  CHECK(r.init == PV_GP_INIT_SPECTRAL && r.coarse_n == 24);
   o.coarse_n = 48;                 /* not coarser: ignored, the same as without */
   o.optim.max_iter = 0;
   CHECK_OK(pv_gp_benchmark_run(NULL, b, &o, NULL, NULL, NULL, &r));
-  CHECK(r.optim.iterations == 0);
+  CHECK(r.optim.iterations == 0 && r.coarse_n == 0);
+  o.coarse_n = -1;                 /* auto: no coarse start below 300 per axis */
+  o.init = PV_GP_INIT_AUTO;        /* auto: spectral in 2-D */
+  CHECK_OK(pv_gp_benchmark_run(NULL, b, &o, NULL, NULL, NULL, &r));
+  CHECK(r.coarse_n == 0 && r.init == PV_GP_INIT_SPECTRAL);
 }
 
 PV_TEST_MAIN(PV_CASE(test_pcg_equals_dense_20), PV_CASE(test_true_frequency_one_solve),
-             PV_CASE(test_spectral_init), PV_CASE(test_allencahn_coarse_start))
+             PV_CASE(test_spectral_init), PV_CASE(test_stm_advection_plateau),
+             PV_CASE(test_allencahn_coarse_start))

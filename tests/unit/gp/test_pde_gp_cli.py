@@ -51,6 +51,7 @@ for tag, extra in (("poisson", []), ("helmholtz", ["--c0=-30"])):
     check(rep["rel_l2"] < 1e-2, f"{tag}: reported error {rep['rel_l2']}")
     check(abs(math.log10(rep["rel_l2"] / grid_err)) < 1.5, f"{tag}: report vs grid error")
     check(rep["provenance"]["app"] == "pde-gp", f"{tag}: provenance")
+    check(rep["init"] == "reference" and rep["coarse_grid"] == 0, f"{tag}: 1-D start {rep['init']}")
     # 1-D staged route: the default work budget 2e11 / n^3 and its stage split
     st = rep["stages"]
     check(1 <= len(st) <= 3 and rep["work"] == sum(s["work"] for s in st), f"{tag}: stages {st}")
@@ -58,6 +59,17 @@ for tag, extra in (("poisson", []), ("helmholtz", ["--c0=-30"])):
     for png in outs[1:3]:
         check(open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n", f"{tag}: {png} is not a PNG")
     check(os.path.exists(outs[0] + ".json"), f"{tag}: npy sidecar")
+
+# 2-D: the spectral start by default, a coarse grid on request
+outs = [os.path.join(tmp, f"ac2{s}") for s in (".npy", ".png", "_err.png", ".json")]
+r = run(["solve", "--problem=allencahn_2d-mix-sincos", "--n=48", "--coarse=24", "--iters=20", "--time=120"]
+        + outs)
+check(r.returncode == 0, f"2-D coarse: exit {r.returncode}: {r.stderr}")
+if r.returncode == 0:
+    rep = json.load(open(outs[3]))
+    print(f"allen-cahn 48^2 from 24^2: test rel L2 {rep['rel_l2']:.3e}")
+    check(rep["init"] == "spectral" and rep["coarse_grid"] == 24, f"2-D start {rep['init']} {rep['coarse_grid']}")
+    check(rep["rel_l2"] < 1e-2, f"2-D coarse: error {rep['rel_l2']}")   # reference: 2.6e-3
 
 bad = [os.path.join(tmp, f"bad{s}") for s in (".npy", ".png", "_err.png", ".json")]
 r = run(["solve", "--problem=poisson_1d-single_sin", "--c2=1,1"] + bad)
