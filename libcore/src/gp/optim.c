@@ -30,7 +30,7 @@ typedef struct {
   long work, work_limit; /* work units used; the current limit (0: none) */
 } objective;
 
-#define GP_TIMEOUT 1   /* evaluate(): the deadline passed, nothing evaluated */
+#define GP_TIMEOUT 1   /* evaluate(): the deadline passed or would, nothing evaluated */
 #define GP_BADSTART 2  /* run_lbfgs(): the (pruned) start has no finite loss */
 #define GP_BUDGET 3    /* evaluate(): the work budget is spent, nothing evaluated */
 
@@ -43,7 +43,12 @@ static double now_s(void) {
 /* f and g at x (nx). Numerical failures (non-PD kernels, overflow) return
  * +inf with status 0 so the line search backs off; other errors propagate. */
 static int evaluate(objective *o, const double *x, double *f, double *g) {
-  if (o->deadline > 0 && o->evals > 0 && !o->force && now_s() > o->deadline) return GP_TIMEOUT;
+  /* the wall-clock limit is kept, not just checked: stop before an
+   * evaluation that would end past it (estimated by the mean so far;
+   * Allen-Cahn 400^2 evaluations take ~2-20 s) */
+  if (o->deadline > 0 && o->evals > 0 && !o->force &&
+      now_s() + (o->t_solve + o->t_loss) / o->evals > o->deadline)
+    return GP_TIMEOUT;
   if (o->work_limit > 0 && o->evals > 0 && !o->force && o->work >= o->work_limit) return GP_BUDGET;
   memcpy(o->p + o->off, x, o->nx * sizeof(double));
   o->evals++;
