@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <parseval/alloc.h>
+#include <parseval/ctx.h>
 #include <parseval/error.h>
 #include <parseval/gp.h>
 #include "gp_model.h"
@@ -97,6 +98,40 @@ static int run_checks(const pv_gp_benchmark *b, const pv_gp_run_options *o, int 
   if (b->dim == 1 && n[0] > 4000)
     return PV_ERROR(PV_EINVAL, "gp benchmark run: 1-D grid of %d points (at most 4000)", n[0]);
   return 0;
+}
+
+/* The coarse start of a run (coarse_stage) with a share of the budget (oo's
+ * iteration budget reduced by what it used), then the first solve on the
+ * fine grid (U in p). Its kernel can be unusable there (a baseline's weights
+ * grown until K's eigenvalues are lost to rounding at the fine spacing):
+ * then the parameters are restored and 1 is returned (the run continues
+ * without it, the coarse stage's time spent); 0 when used; a negative
+ * status on error. */
+static int coarse_start(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_model_options *mo,
+                        pv_gp_optim_options *oo, int nc, pv_gp_model *m, double *p, const int n[2],
+                        pv_gp_optim_result *cr) {
+  size_t np = pv_gp_model_nparams(m), M = pv_gp_model_npoints(m);
+  double *save = pv_malloc(np * sizeof(double));
+  if (!save) return PV_ERROR(PV_ENOMEM, "gp coarse start: %zu parameters", np);
+  memcpy(save, p, np * sizeof(double));
+  pv_gp_optim_options oc = *oo;
+  oc.max_time = GP_RUN_COARSE_SHARE * oo->max_time;
+  oc.max_iter = (int)(GP_RUN_COARSE_SHARE * oo->max_iter);
+  oc.monitor = NULL;   /* the caller's monitor knows the fine grid's layout only */
+  int st = coarse_stage(ctx, b, mo, &oc, nc, M, np, p, n, cr);
+  if (!st) oo->max_iter = oo->max_iter > cr->iterations ? oo->max_iter - cr->iterations : 1;
+  double L = 0.0;
+  if (!st) st = pv_gp_model_solve_u(m, p);
+  if (!st) st = pv_gp_model_loss(m, p, &L, NULL);
+  if (st == PV_ENUMERIC || (!st && !isfinite(L))) {
+    pv_log(ctx, PV_LOG_WARN, "gp", "coarse start undone: its kernel fails on the %d x %d grid (%s)",
+           n[0], n[1], st ? pv_error_message() : "loss not finite");
+    pv_error_clear();
+    memcpy(p, save, np * sizeof(double));
+    st = 1;
+  }
+  pv_free(save);
+  return st;
 }
 
 /* The model options of a benchmark run: the run's overrides, else the
@@ -204,23 +239,21 @@ int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_o
   int coarse = b->dim == 2 && oo.profile_u && coarse_n > 1 && coarse_n < n[0] && coarse_n < n[1];
   res->init = init;
   res->coarse_n = coarse ? coarse_n : 0;
-  if (!st && coarse) {   /* a share of the budget on the coarse grid, the rest here */
-    pv_gp_optim_options oc = oo;
-    oc.max_time = GP_RUN_COARSE_SHARE * oo.max_time;
-    oc.max_iter = (int)(GP_RUN_COARSE_SHARE * oo.max_iter);
-    st = coarse_stage(ctx, b, &mo, &oc, coarse_n, M, pv_gp_model_nparams(m), p, n, &cr);
-    oo.max_iter = oo.max_iter > cr.iterations ? oo.max_iter - cr.iterations : 1;
+  int ran_coarse = coarse;
+  if (!st && coarse) {
+    st = coarse_start(ctx, b, &mo, &oo, coarse_n, m, p, n, &cr);
+    if (st > 0) { coarse = 0; res->coarse_n = 0; st = 0; }   /* undone: the fine start as is */
   }
-  /* the noise levels of a coarse start are kept: only the first solve */
-  if (!st && oo.profile_u && b->dim == 2)
-    st = noise_warmup(m, p, n, mo.lambda_b, coarse ? 1 : oo.fix_noise, oo.noise_cap);
+  /* a coarse start has made the first solve and its noise levels are kept */
+  if (!st && oo.profile_u && b->dim == 2 && !coarse)
+    st = noise_warmup(m, p, n, mo.lambda_b, oo.fix_noise, oo.noise_cap);
   if (oo.max_time > 0) oo.max_time = fmax(oo.max_time - seconds_since(&t0), 1e-3);
   /* 2-D, after the first solves: a U solve that needs more than this many
    * PCG iterations is a trial point far from the current one (the line
    * search then backs off, and the warm start makes the shorter step cheap) */
   if (!st && b->dim == 2) ((gp_model *)m)->opt.u_maxit = GP_RUN_PCG_MAXIT;
   if (!st) st = pv_gp_model_optimize(ctx, m, p, &oo, &res->optim);
-  if (!st && coarse) add_coarse_totals(&res->optim, &cr);
+  if (!st && ran_coarse) add_coarse_totals(&res->optim, &cr);   /* its work counts, used or not */
   if (!st && pred) st = pv_gp_model_predict(m, p, nt, pred);
   if (!st && u) st = pv_gp_model_predict(m, p, n, u);   /* the GP mean at the nodes */
   if (!st) {
