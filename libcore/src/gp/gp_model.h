@@ -27,6 +27,8 @@ struct pv_gp_model {
   double *Dm[2], *Xs[2], *Qe[2], *lam[2], *pre[2], *cg[10], *pcgw;
   int *pcgi;
   int pcg_iters;               /* PCG iterations of the last U solve */
+  double deadline;             /* gp_now_s() at which PCG gives up (the run's first
+                                  solves; 0: none) */
   /* factorisation cache: K, K^-1, Dk, logdet are those of theta th_cache
    * (3 q d values) when have_factor; chol: 1-D, K's Cholesky factor
    * (row-major lower = column-major upper R, R^T R = K) */
@@ -45,6 +47,9 @@ struct pv_gp_model {
   long lsq_solves;             /* 1-D dense least-squares solves so far (work count) */
 };
 typedef struct pv_gp_model gp_model;
+
+/* Wall-clock seconds (TIME_UTC) with sub-microsecond resolution. */
+double gp_now_s(void);
 
 /* Kernel matrices and inverses of every axis for the theta in p. */
 int gp_model_factor(gp_model *m, const double *p);

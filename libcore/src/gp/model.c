@@ -1,6 +1,7 @@
 /* model.c - a PDE problem bound to per-axis kernels: validation, parameter
  * layout and the reference initialisation. The loss lives in loss.c. */
 #include <math.h>
+#include <time.h>
 #include <string.h>
 #include <parseval/alloc.h>
 #include <parseval/error.h>
@@ -189,4 +190,10 @@ int pv_gp_model_init_params(const pv_gp_model *model, double *p) {
     if (st) return st;
   }
   return 0;
+}
+
+double gp_now_s(void) {
+  struct timespec ts;
+  timespec_get(&ts, TIME_UTC);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }

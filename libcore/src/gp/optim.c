@@ -7,7 +7,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <parseval/alloc.h>
 #include <parseval/error.h>
 #include <parseval/gp.h>
@@ -34,12 +33,6 @@ typedef struct {
 #define GP_BADSTART 2  /* run_lbfgs(): the (pruned) start has no finite loss */
 #define GP_BUDGET 3    /* evaluate(): the work budget is spent, nothing evaluated */
 
-static double now_s(void) {
-  struct timespec ts;
-  timespec_get(&ts, TIME_UTC);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* f and g at x (nx). Numerical failures (non-PD kernels, overflow) return
  * +inf with status 0 so the line search backs off; other errors propagate. */
 static int evaluate(objective *o, const double *x, double *f, double *g) {
@@ -47,14 +40,14 @@ static int evaluate(objective *o, const double *x, double *f, double *g) {
    * evaluation that would end past it (estimated by the mean so far;
    * Allen-Cahn 400^2 evaluations take ~2-20 s) */
   if (o->deadline > 0 && o->evals > 0 && !o->force &&
-      now_s() + (o->t_solve + o->t_loss) / o->evals > o->deadline)
+      gp_now_s() + (o->t_solve + o->t_loss) / o->evals > o->deadline)
     return GP_TIMEOUT;
   if (o->work_limit > 0 && o->evals > 0 && !o->force && o->work >= o->work_limit) return GP_BUDGET;
   memcpy(o->p + o->off, x, o->nx * sizeof(double));
   o->evals++;
   long solves0 = o->m->lsq_solves;
   int st = 0;
-  double t0 = now_s();
+  double t0 = gp_now_s();
   o->m->t_solve = 0.0;
   /* Gauss-Newton (Allen-Cahn) starts from the U of the last accepted point,
    * not from that of the last (possibly rejected, far-off) trial */
@@ -65,7 +58,7 @@ static int evaluate(objective *o, const double *x, double *f, double *g) {
   } else {
     st = pv_gp_model_loss(o->m, o->p, f, o->gfull);
   }
-  double t1 = now_s();
+  double t1 = gp_now_s();
   long solves = o->profile ? o->m->lsq_solves - solves0 : 0;
   o->work += solves > 1 ? solves : 1;
   o->t_solve += o->m->t_solve;
@@ -122,7 +115,7 @@ static double test_error(pv_gp_model *m, const double *p, const pv_gp_optim_opti
 /* Called after every iteration; nonzero: stop (reason in *why). */
 static int after_iter(monitor_state *s, int it, double f, const double *p, int *why, int *st) {
   const pv_gp_optim_options *o = s->opt;
-  double t = now_s() - s->t0;
+  double t = gp_now_s() - s->t0;
   if (o->monitor && o->monitor_every > 0 && it % o->monitor_every == 0 &&
       o->monitor(it, f, p, o->user)) { *why = 3; return 1; }
   if (s->ctx && t - s->last_report >= 1.0) {
@@ -401,7 +394,7 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
   if (off) ob.uacc = pv_malloc(off * sizeof(double));
   if (!ob.gfull || !x || !g || !w || (off && !ob.uacc))
     st = PV_ERROR(PV_ENOMEM, "gp optimise: %zu parameters", np);
-  monitor_state ms = {ctx, opt, m, now_s(), 0.0, {0}};
+  monitor_state ms = {ctx, opt, m, gp_now_s(), 0.0, {0}};
   if (opt->max_time > 0) ob.deadline = ms.t0 + opt->max_time;
   ob.work_limit = opt->max_work;
   double *box = NULL;
@@ -438,7 +431,7 @@ int pv_gp_model_optimize(pv_ctx *ctx, pv_gp_model *m, double *p, const pv_gp_opt
   res->loss_seconds = ob.t_loss;
   res->pcg_iterations = ob.pcg_iters;
   res->work = ob.work;
-  res->seconds = now_s() - ms.t0;
+  res->seconds = gp_now_s() - ms.t0;
   res->rel_l2 = st ? NAN : test_error(m, p, opt);
   pv_free(ob.gfull); pv_free(ob.uacc); pv_free(x); pv_free(g); pv_free(w);
   return st;

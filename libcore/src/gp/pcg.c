@@ -24,9 +24,9 @@
  * (few components) take tens. With the Student-t kernel the pairing is
  * looser (the Matern envelope's slowly decaying spectrum mixes neighbouring
  * frequencies into K's eigenvectors): advection's first solve at 200^2
- * takes ~1100 iterations, most on a plateau near 0.2. The residual is recomputed in U coordinates
- * (K^-1 and D_a applied directly) once per solve, and a stalled pass is
- * refined once. */
+ * takes ~1100 iterations, most on a plateau near 0.2. The residual is
+ * recomputed in U coordinates (K^-1 and D_a applied directly) once per
+ * solve, and a stalled pass is refined once. */
 #include <math.h>
 #include <string.h>
 #include <cblas.h>
@@ -412,6 +412,9 @@ static int inner_solve(op *op_, const double *ru, const double *bfull, double *d
   *relres0 = sqrt(rz / ref);
   int stall = eta > 0.0 ? STALL_INEXACT : STALL;
   while (rz > stop && it < maxit && since_best < stall) {
+    if (m->deadline > 0 && it % 8 == 0 && gp_now_s() > m->deadline)
+      return PV_ERROR(PV_ENOTCONV, "gp pcg: the run's time budget ran out during a first U solve "
+                      "(%d PCG iterations of this pass, relative residual %.2e)", it, sqrt(rz / ref));
     normal_apply(&o, pd, q, e);
     double pq = dotp(pd, q, M);
     if (!(pq > 0.0)) break;

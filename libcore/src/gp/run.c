@@ -46,7 +46,8 @@ static int noise_warmup(pv_gp_model *m, double *p, const int n[2], double lambda
 
 /* 2-D coarse start: the model on a coarse nc x nc grid from the fine
  * start's kernel and noise levels (p layout: U, then the grid-independent
- * parameters), its first solve, optimisation for oo->max_time (and
+ * parameters), its first solve (PV_ENOTCONV if it outlasts oo->max_time),
+ * optimisation for oo->max_time (and
  * max_iter) as given; its kernel and noise levels are copied back into pf
  * and its GP mean at the fine nodes (nf) becomes the fine start's U. */
 static int coarse_stage(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_model_options *mo,
@@ -64,7 +65,9 @@ static int coarse_stage(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_model
     st = PV_ERROR(PV_ENOMEM, "gp coarse start: parameters");
   if (!st) {
     memcpy(p + M, pf + Mf, (npf - Mf) * sizeof(double));
+    if (oo->max_time > 0) ((gp_model *)m)->deadline = gp_now_s() + oo->max_time;   /* its share */
     st = noise_warmup(m, p, n, mo->lambda_b, oo->fix_noise, oo->noise_cap);
+    ((gp_model *)m)->deadline = 0.0;   /* the optimiser keeps its own limit */
   }
   if (!st) ((gp_model *)m)->opt.u_maxit = GP_RUN_PCG_MAXIT;
   if (!st) st = pv_gp_model_optimize(ctx, m, p, oo, cr);
@@ -102,11 +105,12 @@ static int run_checks(const pv_gp_benchmark *b, const pv_gp_run_options *o, int 
 
 /* The coarse start of a run (coarse_stage) with a share of the budget (oo's
  * iteration budget reduced by what it used), then the first solve on the
- * fine grid (U in p). Its kernel can be unusable there (a baseline's weights
- * grown until K's eigenvalues are lost to rounding at the fine spacing):
- * then the parameters are restored and 1 is returned (the run continues
- * without it, the coarse stage's time spent); 0 when used; a negative
- * status on error. */
+ * fine grid (U in p). It can fail (its first solve outlasting its share of
+ * the budget) or its kernel be unusable on the fine grid (a baseline's
+ * weights grown until K's eigenvalues are lost to rounding at the fine
+ * spacing): then the parameters are restored and 1 is returned (the run
+ * continues without it, the coarse stage's time spent); 0 when used; a
+ * negative status on error. */
 static int coarse_start(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_model_options *mo,
                         pv_gp_optim_options *oo, int nc, pv_gp_model *m, double *p, const int n[2],
                         pv_gp_optim_result *cr) {
@@ -123,9 +127,9 @@ static int coarse_start(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_model
   double L = 0.0;
   if (!st) st = pv_gp_model_solve_u(m, p);
   if (!st) st = pv_gp_model_loss(m, p, &L, NULL);
-  if (st == PV_ENUMERIC || (!st && !isfinite(L))) {
-    pv_log(ctx, PV_LOG_WARN, "gp", "coarse start undone: its kernel fails on the %d x %d grid (%s)",
-           n[0], n[1], st ? pv_error_message() : "loss not finite");
+  if (st == PV_ENUMERIC || st == PV_ENOTCONV || (!st && !isfinite(L))) {
+    pv_log(ctx, PV_LOG_WARN, "gp", "coarse start undone, the %d x %d run starts from its own "
+           "initialisation (%s)", n[0], n[1], st ? pv_error_message() : "loss not finite");
     pv_error_clear();
     memcpy(p, save, np * sizeof(double));
     st = 1;
@@ -236,6 +240,10 @@ int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_o
   memset(&cr, 0, sizeof cr);
   struct timespec t0;   /* the time budget covers the coarse stage and the first solves */
   timespec_get(&t0, TIME_UTC);
+  /* the first solves stop at the budget's end (PV_ENOTCONV: a kernel that
+   * resolves nothing can spend minutes there); the optimiser keeps the
+   * budget itself, by not starting an evaluation that would overrun it */
+  if (!st && oo.max_time > 0) ((gp_model *)m)->deadline = gp_now_s() + oo.max_time;
   int coarse = b->dim == 2 && oo.profile_u && coarse_n > 1 && coarse_n < n[0] && coarse_n < n[1];
   res->init = init;
   res->coarse_n = coarse ? coarse_n : 0;
@@ -252,6 +260,7 @@ int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_o
    * PCG iterations is a trial point far from the current one (the line
    * search then backs off, and the warm start makes the shorter step cheap) */
   if (!st && b->dim == 2) ((gp_model *)m)->opt.u_maxit = GP_RUN_PCG_MAXIT;
+  if (m) ((gp_model *)m)->deadline = 0.0;
   if (!st) st = pv_gp_model_optimize(ctx, m, p, &oo, &res->optim);
   if (!st && ran_coarse) add_coarse_totals(&res->optim, &cr);   /* its work counts, used or not */
   if (!st && pred) st = pv_gp_model_predict(m, p, nt, pred);

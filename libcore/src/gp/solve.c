@@ -10,7 +10,6 @@
  * dominated by rounding; gam is of the size of the prior term. */
 #include <math.h>
 #include <string.h>
-#include <time.h>
 #include <cblas.h>
 #include <lapacke.h>
 #include <parseval/alloc.h>
@@ -238,16 +237,10 @@ static int solve_u_1d(gp_model *m, double *p) {
   return st;
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  timespec_get(&ts, TIME_UTC);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int gp_model_profiled(gp_model *m, double *p, double *loss, double *grad) {
-  double t0 = now_s();
+  double t0 = gp_now_s();
   int st = pv_gp_model_solve_u(m, p);
-  m->t_solve = now_s() - t0;
+  m->t_solve = gp_now_s() - t0;
   if (st) return st;
   if (m->d == 1 && m->gam && m->opt.u_solver != PV_GP_USOLVE_PCG)
     return gp_model_loss_white(m, p, m->gam, loss, grad);

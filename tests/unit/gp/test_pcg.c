@@ -215,6 +215,24 @@ static void test_allencahn_coarse_start(void) {
   CHECK(r.coarse_n == 0 && r.init == PV_GP_INIT_SPECTRAL);
 }
 
+/* The run's wall-clock budget binds the first U solves too: StM advection at
+ * 120^2 needs hundreds of PCG iterations for its first solve; with 20 ms it
+ * stops with PV_ENOTCONV and a message naming the budget, long before the
+ * solve would end (it takes seconds here). */
+static void test_first_solve_deadline(void) {
+  const pv_gp_benchmark *b = pv_gp_benchmark_find("advection-sin");
+  pv_gp_run_options o = PV_GP_RUN_OPTIONS_INIT;
+  o.kind = PV_GP_KERNEL_STM;
+  o.n[0] = o.n[1] = 120;
+  o.optim.max_time = 0.02;
+  pv_gp_run_result r;
+  int st = pv_gp_benchmark_run(NULL, b, &o, NULL, NULL, NULL, &r);
+  printf("20 ms budget: status %d, %s\n", st, pv_error_message());
+  CHECK_EQ_INT(st, PV_ENOTCONV);
+  CHECK(strstr(pv_error_message(), "time budget") != NULL);
+  pv_error_clear();
+}
+
 PV_TEST_MAIN(PV_CASE(test_pcg_equals_dense_20), PV_CASE(test_true_frequency_one_solve),
              PV_CASE(test_spectral_init), PV_CASE(test_stm_advection_plateau),
-             PV_CASE(test_allencahn_coarse_start))
+             PV_CASE(test_allencahn_coarse_start), PV_CASE(test_first_solve_deadline))
