@@ -3,7 +3,6 @@
  * pde-gp plugin and the benchmark program. */
 #include <math.h>
 #include <string.h>
-#include <time.h>
 #include <parseval/alloc.h>
 #include <parseval/ctx.h>
 #include <parseval/error.h>
@@ -191,12 +190,6 @@ static void run_route_defaults(const pv_gp_benchmark *b, const pv_gp_run_options
   }
 }
 
-static double seconds_since(const struct timespec *t0) {
-  struct timespec t1;
-  timespec_get(&t1, TIME_UTC);
-  return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
-}
-
 /* The coarse stage counts in the run's totals. */
 static void add_coarse_totals(pv_gp_optim_result *r, const pv_gp_optim_result *c) {
   r->iterations += c->iterations;
@@ -205,6 +198,29 @@ static void add_coarse_totals(pv_gp_optim_result *r, const pv_gp_optim_result *c
   r->seconds += c->seconds;
   r->solve_seconds += c->solve_seconds;
   r->loss_seconds += c->loss_seconds;
+}
+
+/* The solves before the optimiser: the coarse start when coarse_n > 0 (its
+ * grid, or 0 when undone, into *coarse_used), else the noise warm-up (2-D,
+ * U eliminated). They stop at the end of oo's time budget (PV_ENOTCONV: a
+ * kernel that resolves nothing can spend minutes there); the optimiser keeps
+ * the budget itself, by not starting an evaluation that would overrun it. */
+static int first_solves(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_model_options *mo,
+                        pv_gp_optim_options *oo, int coarse_n, pv_gp_model *m, double *p,
+                        const int n[2], pv_gp_optim_result *cr, int *coarse_used) {
+  gp_model *gm = (gp_model *)m;
+  int st = 0;
+  if (oo->max_time > 0) gm->deadline = gp_now_s() + oo->max_time;
+  *coarse_used = coarse_n;
+  if (coarse_n > 0) {
+    st = coarse_start(ctx, b, mo, oo, coarse_n, m, p, n, cr);
+    if (st > 0) { *coarse_used = 0; st = 0; }   /* undone: the fine start as is */
+  }
+  /* a coarse start has made the first solve and its noise levels are kept */
+  if (!st && oo->profile_u && b->dim == 2 && !*coarse_used)
+    st = noise_warmup(m, p, n, mo->lambda_b, oo->fix_noise, oo->noise_cap);
+  gm->deadline = 0.0;
+  return st;
 }
 
 int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_options *opt,
@@ -238,29 +254,15 @@ int pv_gp_benchmark_run(pv_ctx *ctx, const pv_gp_benchmark *b, const pv_gp_run_o
   run_route_defaults(b, opt, n[0], &oo);
   pv_gp_optim_result cr;
   memset(&cr, 0, sizeof cr);
-  struct timespec t0;   /* the time budget covers the coarse stage and the first solves */
-  timespec_get(&t0, TIME_UTC);
-  /* the first solves stop at the budget's end (PV_ENOTCONV: a kernel that
-   * resolves nothing can spend minutes there); the optimiser keeps the
-   * budget itself, by not starting an evaluation that would overrun it */
-  if (!st && oo.max_time > 0) ((gp_model *)m)->deadline = gp_now_s() + oo.max_time;
-  int coarse = b->dim == 2 && oo.profile_u && coarse_n > 1 && coarse_n < n[0] && coarse_n < n[1];
+  double t0 = gp_now_s();   /* the time budget covers the coarse stage and the first solves */
+  int ran_coarse = b->dim == 2 && oo.profile_u && coarse_n > 1 && coarse_n < n[0] && coarse_n < n[1];
   res->init = init;
-  res->coarse_n = coarse ? coarse_n : 0;
-  int ran_coarse = coarse;
-  if (!st && coarse) {
-    st = coarse_start(ctx, b, &mo, &oo, coarse_n, m, p, n, &cr);
-    if (st > 0) { coarse = 0; res->coarse_n = 0; st = 0; }   /* undone: the fine start as is */
-  }
-  /* a coarse start has made the first solve and its noise levels are kept */
-  if (!st && oo.profile_u && b->dim == 2 && !coarse)
-    st = noise_warmup(m, p, n, mo.lambda_b, oo.fix_noise, oo.noise_cap);
-  if (oo.max_time > 0) oo.max_time = fmax(oo.max_time - seconds_since(&t0), 1e-3);
+  if (!st) st = first_solves(ctx, b, &mo, &oo, ran_coarse ? coarse_n : 0, m, p, n, &cr, &res->coarse_n);
+  if (oo.max_time > 0) oo.max_time = fmax(oo.max_time - (gp_now_s() - t0), 1e-3);
   /* 2-D, after the first solves: a U solve that needs more than this many
    * PCG iterations is a trial point far from the current one (the line
    * search then backs off, and the warm start makes the shorter step cheap) */
   if (!st && b->dim == 2) ((gp_model *)m)->opt.u_maxit = GP_RUN_PCG_MAXIT;
-  if (m) ((gp_model *)m)->deadline = 0.0;
   if (!st) st = pv_gp_model_optimize(ctx, m, p, &oo, &res->optim);
   if (!st && ran_coarse) add_coarse_totals(&res->optim, &cr);   /* its work counts, used or not */
   if (!st && pred) st = pv_gp_model_predict(m, p, nt, pred);
